@@ -1,0 +1,118 @@
+/**
+ * The plug-in contract: anything that implements `Target` can be checked by the suite.
+ * Built in: `model` (the reference), `embedded` (our brokers in the deterministic simulator),
+ * `cluster` (our broker processes on ZooKeeper), `kafka` (any Kafka-protocol cluster by address).
+ */
+import type { BrokerId, ClientOp, Fault, FaultKind, Outcome, TopicPartition } from "./operations.ts";
+
+export interface Capabilities {
+  /** Which faults `inject` accepts. The runner generates only these. */
+  faults: readonly FaultKind[];
+  /** Whether `observe()` exposes internal state; enables the white-box state invariants. */
+  observe: boolean;
+  /**
+   * Whether time is virtual: `advanceTime` moves a simulated clock and operations complete without
+   * real waiting. Real targets take `advanceTime` as a real sleep (bounded) or leave it out of `faults`.
+   */
+  virtualTime: boolean;
+}
+
+/** How the runner asks a target to be set up before a run. */
+export interface ClusterSetup {
+  /** Broker ids 1..brokers are started. */
+  brokers: number;
+  /** Seed for anything the target randomises (the simulator's PRNG, the model's choices). */
+  seed: number;
+  /** Kafka settings by Kafka's property names, e.g. {"replica.lag.time.max.ms": 10000}. */
+  config: Record<string, string | number | boolean>;
+  /** Seeded faults to switch on inside the implementation (impl/faults), by name. Default none. */
+  seededFaults?: readonly string[];
+}
+
+export type BrokerState = "offline" | "starting" | "running" | "shuttingDown" | "crashed" | "restarting";
+export type GroupState = "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable" | "Dead";
+
+/** One replica of one partition as its broker sees it. */
+export interface ReplicaObservation {
+  broker: BrokerId;
+  logStartOffset: number;
+  logEndOffset: number;
+  /** The high watermark this replica knows (a follower lags the leader's). */
+  highWatermark: number;
+  /** The replica's leader epoch cache: [epoch, startOffset] pairs, ascending. */
+  epochCache: Array<[number, number]>;
+  /** The log itself as (offset, leader epoch, value) for log matching. Values identify records. */
+  log: Array<{ offset: number; epoch: number; value: string }>;
+}
+
+export interface PartitionObservation extends TopicPartition {
+  /** As the controller / metadata store records it. */
+  leader: BrokerId | null;
+  leaderEpoch: number;
+  isr: BrokerId[];
+  replicas: BrokerId[];
+  /** The ISR as the leader itself holds it (may lag the controller's). */
+  leaderIsr: BrokerId[];
+  /** The leader's high watermark (what consumers see). */
+  highWatermark: number;
+  minInsyncReplicas: number;
+  uncleanLeaderElection: boolean;
+  /** Per replica state, only for replicas whose broker is up. */
+  replicaStates: ReplicaObservation[];
+}
+
+export interface GroupObservation {
+  groupId: string;
+  state: GroupState;
+  generation: number;
+  leader: string | null;
+  protocol: string | null;
+  members: Array<{ memberId: string; client: string; assignment: TopicPartition[] }>;
+  committed: Array<TopicPartition & { offset: number }>;
+}
+
+export interface Observation {
+  /** Virtual or real milliseconds since the run started. */
+  time: number;
+  controller: { broker: BrokerId | null; epoch: number };
+  brokers: Array<{ id: BrokerId; state: BrokerState }>;
+  partitions: PartitionObservation[];
+  groups: GroupObservation[];
+}
+
+export interface Target {
+  readonly name: string;
+  readonly capabilities: Capabilities;
+  start(setup: ClusterSetup): Promise<void>;
+  /**
+   * Run one client operation. The promise may stay pending while the cluster holds the request
+   * (a JoinGroup waits for the rest of the group); the runner keeps other clients going meanwhile.
+   * A target must settle every operation eventually: `ok`, `failed`, or `unknown` on timeout.
+   */
+  execute(op: ClientOp): Promise<Outcome>;
+  inject(fault: Fault): Promise<Outcome>;
+  /**
+   * For virtual-time targets: run the simulation until nothing more can happen without time passing,
+   * so that every operation that can complete has completed. Real targets may omit it.
+   */
+  settle?(): Promise<void>;
+  observe?(): Promise<Observation>;
+  stop(): Promise<void>;
+}
+
+/** The model's judgement of one outcome. */
+export type Verdict = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Something that judges outcomes: the reference model in checking mode. It is told every completed
+ * operation and fault of the run in completion order, and says whether the outcome is one the
+ * specification allows from the state it has reached; then it adopts the outcome.
+ */
+export interface OutcomeChecker {
+  begin(setup: ClusterSetup): void;
+  check(op: ClientOp | Fault, outcome: Outcome): Verdict;
+  /** Optional: adopt choices a white-box target made (who became leader), rejecting forbidden ones. */
+  adopt?(observation: Observation): Verdict;
+}
+
+export type TargetFactory = (options: Record<string, string | undefined>) => Target;
