@@ -13,7 +13,7 @@ export class PropertiesError extends Error {
   }
 }
 
-function unescape(text: string): string {
+function unescapeJava(text: string): string {
   return text.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, esc: string) => {
     if (esc.startsWith("u") && esc.length === 5)
       return String.fromCharCode(Number.parseInt(esc.slice(1), 16));
@@ -51,9 +51,9 @@ export function parseProperties(text: string): Map<string, string> {
       key = line.slice(0, keyEnd);
       value = line.slice(keyEnd).replace(/^[ \t\f]*[=:]?[ \t\f]*/, "");
     }
-    key = unescape(key);
+    key = unescapeJava(key);
     if (key === "") throw new PropertiesError("empty key", start);
-    out.set(key, unescape(value));
+    out.set(key, unescapeJava(value));
   }
   return out;
 }
