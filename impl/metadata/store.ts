@@ -31,7 +31,14 @@ export interface WatchEvent {
 export type Watcher = (event: WatchEvent) => void;
 
 /** Errors carry ZooKeeper's names so callers can branch on them. */
-export type StoreErrorCode = "NO_NODE" | "NODE_EXISTS" | "BAD_VERSION" | "NOT_EMPTY" | "SESSION_EXPIRED" | "CONNECTION_LOSS";
+export type StoreErrorCode =
+  | "NO_NODE"
+  | "NODE_EXISTS"
+  | "BAD_VERSION"
+  | "NOT_EMPTY"
+  | "NO_CHILDREN_FOR_EPHEMERALS"
+  | "SESSION_EXPIRED"
+  | "CONNECTION_LOSS";
 
 export class StoreError extends Error {
   constructor(
