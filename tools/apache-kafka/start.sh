@@ -32,7 +32,12 @@ if [[ ! -f $libs/.complete ]]; then
 fi
 
 mkdir -p "$dir"
-chroot=/kafka-ref-$$
+# A cluster's identity lives in ZooKeeper under its chroot; reuse it when restarting from the same dir.
+if [[ -f $dir/chroot ]]; then chroot=$(cat "$dir/chroot"); else
+  chroot=/kafka-ref-$$-$RANDOM
+  rm -rf "$dir"/logs-*
+  echo "$chroot" >"$dir/chroot"
+fi
 for ((i = 1; i <= brokers; i++)); do
   p=$((port + i - 1))
   props=$dir/server-$i.properties
