@@ -74,10 +74,6 @@ function nameOf(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
-function joinPath(parent: string, name: string): string {
-  return parent === "/" ? `/${name}` : `${parent}/${name}`;
-}
-
 function copyStat(stat: Stat): Stat {
   return { ...stat };
 }
