@@ -1,0 +1,96 @@
+/** What the runner measures and finds, as plain data: printed as text or as one JSON object. */
+import type { HistoryEvent } from "../history.ts";
+
+/** One reason a run failed. */
+export interface Finding {
+  /** model: the reference rejected an outcome; state / history: an invariant broke; target: the adapter broke its contract. */
+  source: "model" | "state" | "history" | "target";
+  /** The invariant's name ("model-outcome" for the reference model's verdicts). */
+  invariant: string;
+  message: string;
+  /** History event indices that show it. */
+  events: number[];
+}
+
+export interface CheckStats {
+  /** Runs of the workload that fast-check generated (not counting shrink attempts). */
+  runs: number;
+  /** Extra runs spent shrinking a counterexample. */
+  shrinkRuns: number;
+  operations: number;
+  operationsByKind: Record<string, number>;
+  faults: number;
+  faultsByKind: Record<string, number>;
+  /** Steps whose intent did not apply (no topic yet, client busy, not in a group). */
+  skippedSteps: number;
+  outcomes: { ok: number; failed: number; unknown: number; pending: number };
+  /** Invariant name -> how many times it was checked. */
+  invariantChecks: Record<string, number>;
+  elapsedMs: number;
+  opsPerSecond: number;
+}
+
+export interface FailureReport {
+  /** fast-check's seed for the whole check: pass with `replay` to run the failing case again. */
+  seed: number;
+  /** fast-check's counterexample path and the commands' replay path, joined by "@". */
+  replay: string;
+  /** The seed the failing run gave its target (ClusterSetup.seed). */
+  runSeed: number;
+  /** Operations in the first failing run, before shrinking. */
+  originalOperations: number;
+  shrinks: number;
+  /** The shrunk run's operations, one line each, in invocation order. */
+  operations: string[];
+  findings: Finding[];
+  /** History lines around the events the findings name. */
+  excerpt: string[];
+  history: HistoryEvent[];
+}
+
+export interface CheckResult {
+  ok: boolean;
+  target: string;
+  seed: number;
+  brokers: number;
+  faultKinds: string[];
+  seededFaults: string[];
+  /** True when a time limit stopped the check before all runs were done. */
+  interrupted: boolean;
+  stats: CheckStats;
+  failure?: FailureReport;
+}
+
+export function emptyStats(): CheckStats {
+  return {
+    runs: 0,
+    shrinkRuns: 0,
+    operations: 0,
+    operationsByKind: {},
+    faults: 0,
+    faultsByKind: {},
+    skippedSteps: 0,
+    outcomes: { ok: 0, failed: 0, unknown: 0, pending: 0 },
+    invariantChecks: {},
+    elapsedMs: 0,
+    opsPerSecond: 0,
+  };
+}
+
+export function bump(counts: Record<string, number>, key: string, by = 1): void {
+  counts[key] = (counts[key] ?? 0) + by;
+}
+
+/** Add one run's counters into the total (runs and timings are the caller's). */
+export function mergeStats(into: CheckStats, run: CheckStats): void {
+  into.operations += run.operations;
+  into.faults += run.faults;
+  into.skippedSteps += run.skippedSteps;
+  for (const [k, v] of Object.entries(run.operationsByKind)) bump(into.operationsByKind, k, v);
+  for (const [k, v] of Object.entries(run.faultsByKind)) bump(into.faultsByKind, k, v);
+  for (const [k, v] of Object.entries(run.invariantChecks)) bump(into.invariantChecks, k, v);
+  into.outcomes.ok += run.outcomes.ok;
+  into.outcomes.failed += run.outcomes.failed;
+  into.outcomes.unknown += run.outcomes.unknown;
+  into.outcomes.pending += run.outcomes.pending;
+}

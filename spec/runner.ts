@@ -1,0 +1,296 @@
+/**
+ * The conformance runner: fast-check generates workloads (client intentions and faults), runs each
+ * against a fresh target and a fresh reference model, and shrinks a failing workload to a short one.
+ * `runCheck` returns the measurements and, on failure, everything needed to read and replay it.
+ *
+ * Replay: a failure prints fast-check's seed and a replay token ("<counterexample path>@<commands
+ * replay path>"); `runCheck({ seed, replay })` runs exactly that shrunk workload again.
+ */
+import fc from "fast-check";
+import type { ClusterSetup, OutcomeChecker, Target } from "./adapter.ts";
+import { formatEvent } from "./history.ts";
+import { describeOperation, FAULT_FAMILIES, type FaultFamily, type FaultKind } from "./operations.ts";
+import {
+  type CheckResult,
+  type CheckStats,
+  emptyStats,
+  type FailureReport,
+  type Finding,
+  mergeStats,
+} from "./report/types.ts";
+import { intentArbitrary, DEFAULT_SHAPE } from "./workload/arbitraries.ts";
+import type { AssignFn, BuildContext } from "./workload/build.ts";
+import { type InvariantSuite, RunExecution, RunFailed } from "./workload/execution.ts";
+import { describeIntent, type Intent } from "./workload/intents.ts";
+import type { WorkloadState } from "./workload/state.ts";
+
+export type { CheckResult, CheckStats, FailureReport, Finding } from "./report/types.ts";
+export type { InvariantSuite } from "./workload/execution.ts";
+export type { AssignFn } from "./workload/build.ts";
+
+export interface Progress {
+  runs: number;
+  shrinkRuns: number;
+  operations: number;
+  elapsedMs: number;
+  /** "running" while generating runs, "shrinking" once a run failed. */
+  phase: "running" | "shrinking";
+}
+
+export interface RunCheckOptions {
+  /** A new, unstarted target per run. */
+  target: () => Target;
+  /** A new reference model per run, used as the outcome checker. */
+  checker: () => OutcomeChecker;
+  invariants: InvariantSuite;
+  /** The group leader's assignor (model/assignors.ts). */
+  assign: AssignFn;
+  /** Custom partitioner names the workload may use (model/partitioners.ts' registry). */
+  customPartitioners?: readonly string[];
+  runs: number;
+  /** Maximum operations (workload steps) per run. */
+  opsPerRun: number;
+  seed: number;
+  /** Fault families (`--faults`); the generated kinds are these intersected with the target's capabilities. */
+  faults: readonly FaultFamily[];
+  brokers: number;
+  seededFaults?: readonly string[];
+  /** Kafka settings passed to every run's ClusterSetup. */
+  config?: ClusterSetup["config"];
+  /** A replay token from a failure report; with `seed`, runs that failing case again. */
+  replay?: string;
+  /** Stop generating new runs after this long (the check then counts as passed unless a run failed). */
+  timeLimitMs?: number;
+  onProgress?: (p: Progress) => void;
+  /** Report progress every this many runs (default 25). */
+  progressEvery?: number;
+  /** Virtual time the end phase advances so pending operations complete (default 120 s). */
+  finalAdvanceMs?: number;
+  /** Real targets: how long the end phase waits for pending operations (default 10 s). */
+  finalWaitMs?: number;
+}
+
+/** The fault kinds of some families that a target also supports, in a stable order. */
+export function faultKindsFor(
+  families: readonly FaultFamily[],
+  supported: readonly FaultKind[],
+): FaultKind[] {
+  const wanted = new Set<FaultKind>(families.flatMap((f) => FAULT_FAMILIES[f]));
+  return supported.filter((k, i) => wanted.has(k) && supported.indexOf(k) === i);
+}
+
+/** One workload step as fast-check sees it: an intent, run against the run's execution. */
+class IntentCommand implements fc.AsyncCommand<WorkloadState, RunExecution> {
+  constructor(
+    readonly intent: Intent,
+    private readonly canRun: (intent: Intent, state: WorkloadState) => boolean,
+  ) {}
+  check(state: Readonly<WorkloadState>): boolean {
+    return this.canRun(this.intent, state as WorkloadState);
+  }
+  async run(_state: WorkloadState, execution: RunExecution): Promise<void> {
+    await execution.step(this.intent);
+  }
+  toString(): string {
+    return describeIntent(this.intent);
+  }
+}
+
+interface FailingRun {
+  runSeed: number;
+  execution: RunExecution;
+  findings: Finding[];
+}
+
+const REPLAY_SEPARATOR = "@";
+
+export function parseReplay(token: string): { path: string; replayPath?: string } {
+  const at = token.indexOf(REPLAY_SEPARATOR);
+  if (at < 0) return { path: token };
+  return { path: token.slice(0, at), replayPath: token.slice(at + 1) };
+}
+
+export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
+  const started = Date.now();
+  const probe = options.target();
+  const faultKinds = faultKindsFor(options.faults, probe.capabilities.faults);
+  const build: BuildContext = {
+    assign: options.assign,
+    maxPartitions: 8,
+    maxAddedBrokers: 2,
+    initialBrokers: options.brokers,
+  };
+  const intents = intentArbitrary({
+    ...DEFAULT_SHAPE,
+    brokers: options.brokers,
+    faults: faultKinds,
+    customPartitioners: options.customPartitioners ?? [],
+  });
+  const replay = options.replay === undefined ? undefined : parseReplay(options.replay);
+  // A command only asks the execution, through the state it was handed, whether it applies.
+  let current: RunExecution | undefined;
+  const canRun = (intent: Intent, state: WorkloadState): boolean => {
+    if (current === undefined || current.state !== state) return false;
+    if (current.stats.operations + current.stats.faults >= options.opsPerRun || !current.canRun(intent)) {
+      current.stats.skippedSteps++;
+      return false;
+    }
+    return true;
+  };
+  const commands = fc.commands(
+    [intents.map((intent) => new IntentCommand(intent, canRun))],
+    // Twice the steps, capped at opsPerRun executed: many intents do not apply when their turn comes.
+    replay?.replayPath !== undefined
+      ? { maxCommands: 2 * options.opsPerRun, size: "max", replayPath: replay.replayPath }
+      : { maxCommands: 2 * options.opsPerRun, size: "max" },
+  );
+
+  const total: CheckStats = emptyStats();
+  let firstFailure: FailingRun | undefined;
+  let lastFailure: FailingRun | undefined;
+  const progressEvery = Math.max(1, options.progressEvery ?? 25);
+  const report = () =>
+    options.onProgress?.({
+      runs: total.runs,
+      shrinkRuns: total.shrinkRuns,
+      operations: total.operations,
+      elapsedMs: Date.now() - started,
+      phase: firstFailure === undefined ? "running" : "shrinking",
+    });
+
+  const property = fc.asyncProperty(fc.noShrink(fc.nat(0x7fffffff)), commands, async (runSeed, cmds) => {
+    const setup: ClusterSetup = {
+      brokers: options.brokers,
+      seed: runSeed,
+      config: options.config ?? {},
+      ...(options.seededFaults && options.seededFaults.length > 0
+        ? { seededFaults: options.seededFaults }
+        : {}),
+    };
+    const execution = new RunExecution({
+      target: options.target(),
+      checker: options.checker(),
+      invariants: options.invariants,
+      build,
+      setup,
+      finalAdvanceMs: options.finalAdvanceMs ?? 120_000,
+      finalWaitMs: options.finalWaitMs ?? 10_000,
+    });
+    current = execution;
+    if (firstFailure === undefined) total.runs++;
+    else total.shrinkRuns++;
+    try {
+      await execution.start();
+      await fc.asyncModelRun(() => ({ model: execution.state, real: execution }), cmds);
+      await execution.finish();
+    } catch (e) {
+      const findings: Finding[] =
+        e instanceof RunFailed
+          ? e.findings
+          : [
+              {
+                source: "target",
+                invariant: "run-error",
+                message: e instanceof Error ? (e.stack ?? e.message) : String(e),
+                events: [],
+              },
+            ];
+      const failing = { runSeed, execution, findings };
+      if (firstFailure === undefined) firstFailure = failing;
+      lastFailure = failing;
+      throw e;
+    } finally {
+      current = undefined;
+      mergeStats(total, execution.stats);
+      try {
+        await execution.stop();
+      } catch {
+        // A target that cannot stop cleanly does not change the verdict of the run.
+      }
+      const count = total.runs + total.shrinkRuns;
+      if (count % progressEvery === 0) report();
+    }
+  });
+
+  const params: fc.Parameters<[number, Iterable<fc.AsyncCommand<WorkloadState, RunExecution>>]> = {
+    numRuns: options.runs,
+    seed: options.seed,
+    ...(replay !== undefined ? { path: replay.path, endOnFailure: true } : {}),
+    ...(options.timeLimitMs !== undefined ? { interruptAfterTimeLimit: options.timeLimitMs } : {}),
+  };
+  const details = await fc.check(property, params);
+  total.elapsedMs = Date.now() - started;
+  total.opsPerSecond =
+    total.elapsedMs > 0 ? Math.round(((total.operations + total.faults) * 1000) / total.elapsedMs) : 0;
+
+  const result: CheckResult = {
+    ok: !details.failed,
+    target: probe.name,
+    seed: details.seed,
+    brokers: options.brokers,
+    faultKinds,
+    seededFaults: [...(options.seededFaults ?? [])],
+    interrupted: details.interrupted,
+    stats: total,
+  };
+  if (details.failed && details.counterexample !== null && lastFailure !== undefined) {
+    const [, cmds] = details.counterexample;
+    const replayPath = /replayPath="([^"]*)"/.exec(String(cmds))?.[1];
+    const path = details.counterexamplePath ?? "";
+    result.failure = failureReport({
+      seed: details.seed,
+      replay: replayPath !== undefined ? `${path}${REPLAY_SEPARATOR}${replayPath}` : path,
+      shrinks: details.numShrinks,
+      first: firstFailure!,
+      last: lastFailure,
+    });
+  } else if (details.failed) {
+    // fast-check failed without a counterexample (too many skips); report it as a failure of the run.
+    result.failure = failureReport({
+      seed: details.seed,
+      replay: "",
+      shrinks: 0,
+      first: firstFailure ?? lastFailure!,
+      last: lastFailure!,
+    });
+  }
+  return result;
+}
+
+const EXCERPT_RADIUS = 3;
+
+function failureReport(o: {
+  seed: number;
+  replay: string;
+  shrinks: number;
+  first: FailingRun;
+  last: FailingRun;
+}): FailureReport {
+  const history = o.last.execution.history;
+  const invokes = history.events.filter((e) => e.type === "invoke");
+  const cited = new Set(o.last.findings.flatMap((f) => f.events));
+  if (cited.size === 0)
+    for (let i = Math.max(0, history.events.length - 8); i < history.events.length; i++) cited.add(i);
+  const shown = new Set<number>();
+  for (const i of cited)
+    for (let j = i - EXCERPT_RADIUS; j <= i + EXCERPT_RADIUS; j++)
+      if (j >= 0 && j < history.events.length) shown.add(j);
+  const excerpt: string[] = [];
+  let prev = -1;
+  for (const i of [...shown].sort((a, b) => a - b)) {
+    if (prev >= 0 && i > prev + 1) excerpt.push("  ...");
+    excerpt.push(`${cited.has(i) ? ">" : " "} ${formatEvent(history.events[i])}`);
+    prev = i;
+  }
+  return {
+    seed: o.seed,
+    replay: o.replay,
+    runSeed: o.last.runSeed,
+    originalOperations: o.first.execution.history.events.filter((e) => e.type === "invoke").length,
+    shrinks: o.shrinks,
+    operations: invokes.map((e) => `${e.process}: ${describeOperation(e.op)}`),
+    findings: o.last.findings,
+    excerpt,
+    history: history.events,
+  };
+}

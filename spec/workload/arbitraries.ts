@@ -1,0 +1,152 @@
+/**
+ * fast-check arbitraries for random workloads: client intentions and nemesis faults, weighted so that
+ * most steps are client work and faults come now and then. Faults are generated only for the kinds the
+ * caller allows (the target's capabilities filtered by the `--faults` families).
+ */
+import fc from "fast-check";
+import type { Acks, Assignor, FaultKind } from "../operations.ts";
+import type { Intent, ProducePartitioner } from "./intents.ts";
+
+export interface WorkloadShape {
+  /** Brokers at start: bounds the replication factor. */
+  brokers: number;
+  /** Fault kinds the nemesis may inject. Empty: no faults. */
+  faults: readonly FaultKind[];
+  /** Names from model/partitioners' registry; empty: no custom partitioner. */
+  customPartitioners: readonly string[];
+  producers: number;
+  consumers: number;
+  /** Topic names t0..t(n-1): a small pool so names collide now and then. */
+  topicPool: number;
+  groupPool: number;
+  keyPool: number;
+}
+
+export const DEFAULT_SHAPE: Omit<WorkloadShape, "brokers" | "faults" | "customPartitioners"> = {
+  producers: 3,
+  consumers: 4,
+  topicPool: 3,
+  groupPool: 2,
+  keyPool: 8,
+};
+
+const ASSIGNORS: readonly Assignor[] = ["range", "roundrobin", "sticky"];
+const ACKS: readonly Acks[] = [0, 1, -1];
+
+export function clientNames(prefix: "p" | "c", count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}${i + 1}`);
+}
+
+/** Every arbitrary of the workload, each with its weight. */
+export function intentArbitraries(shape: WorkloadShape): Array<fc.WeightedArbitrary<Intent>> {
+  const producer = fc.constantFrom(...clientNames("p", shape.producers));
+  const consumer = fc.constantFrom(...clientNames("c", shape.consumers));
+  const topic = fc.nat(shape.topicPool - 1);
+  const partition = fc.nat(7);
+  const group = fc.nat(shape.groupPool - 1);
+  const broker = fc.nat(15);
+
+  const partitioners: Array<fc.Arbitrary<ProducePartitioner>> = [
+    fc.constant({ kind: "murmur2" } as const),
+    fc.constant({ kind: "roundRobin" } as const),
+    partition.map((p) => ({ kind: "explicit", partition: p }) as const),
+  ];
+  if (shape.customPartitioners.length > 0)
+    partitioners.push(
+      fc.constantFrom(...shape.customPartitioners).map((name) => ({ kind: "custom", name }) as const),
+    );
+
+  const createTopic = fc.record({
+    kind: fc.constant("createTopic" as const),
+    name: fc.nat(shape.topicPool - 1),
+    partitions: fc.integer({ min: 1, max: 4 }),
+    replicationFactor: fc.integer({ min: 1, max: Math.max(1, Math.min(3, shape.brokers)) }),
+    minInsyncReplicas: fc.integer({ min: 1, max: 2 }),
+    uncleanLeaderElection: fc.boolean(),
+  });
+  const produce = fc.record({
+    kind: fc.constant("produce" as const),
+    producer,
+    topic,
+    key: fc.option(fc.nat(shape.keyPool - 1), { freq: 4 }),
+    partitioner: fc.oneof(...partitioners),
+    acks: fc.constantFrom(...ACKS),
+    idempotent: fc.boolean(),
+  });
+  const fetch = fc.record({
+    kind: fc.constant("fetch" as const),
+    consumer,
+    topic,
+    partition,
+    maxRecords: fc.integer({ min: 1, max: 10 }),
+  });
+  const listOffsets = fc.record({
+    kind: fc.constant("listOffsets" as const),
+    topic,
+    partition,
+    at: fc.constantFrom("earliest" as const, "latest" as const),
+  });
+  const join = fc.record({
+    kind: fc.constant("join" as const),
+    consumer,
+    group: fc.option(group, { freq: 8 }),
+    topics: fc.uniqueArray(topic, { minLength: 1, maxLength: shape.topicPool }),
+    assignor: fc.constantFrom(...ASSIGNORS),
+    sessionTimeoutMs: fc.constantFrom(6000, 10000, 30000),
+    rebalanceTimeoutMs: fc.constantFrom(10000, 30000),
+  });
+  const byConsumer = <K extends "sync" | "heartbeat" | "leave">(kind: K) =>
+    consumer.map((c) => ({ kind, consumer: c }) as Extract<Intent, { kind: K }>);
+  const commit = fc.record({
+    kind: fc.constant("commit" as const),
+    consumer,
+    simple: fc.nat(3).map((n) => n === 0),
+    group,
+  });
+  const fetchCommitted = fc.record({ kind: fc.constant("fetchCommitted" as const), consumer, group });
+  const addPartitions = fc.record({
+    kind: fc.constant("addPartitions" as const),
+    topic,
+    extra: fc.integer({ min: 1, max: 2 }),
+  });
+
+  const arbs: Array<fc.WeightedArbitrary<Intent>> = [
+    { arbitrary: createTopic, weight: 3 },
+    { arbitrary: produce, weight: 12 },
+    { arbitrary: fetch, weight: 8 },
+    { arbitrary: listOffsets, weight: 2 },
+    { arbitrary: join, weight: 4 },
+    { arbitrary: byConsumer("sync"), weight: 4 },
+    { arbitrary: byConsumer("heartbeat"), weight: 2 },
+    { arbitrary: byConsumer("leave"), weight: 1 },
+    { arbitrary: commit, weight: 3 },
+    { arbitrary: fetchCommitted, weight: 1 },
+    { arbitrary: addPartitions, weight: 1 },
+  ];
+  for (const kind of new Set(shape.faults)) arbs.push({ arbitrary: faultArbitrary(kind, broker), weight: 1 });
+  return arbs;
+}
+
+function faultArbitrary(kind: FaultKind, broker: fc.Arbitrary<number>): fc.Arbitrary<Intent> {
+  switch (kind) {
+    case "crash":
+    case "restart":
+    case "pause":
+    case "resume":
+    case "expireSession":
+      return broker.map((b) => ({ kind, broker: b }));
+    case "isolate":
+      return fc.nat(255).map((seed) => ({ kind: "isolate", seed }));
+    case "heal":
+      return fc.constant({ kind: "heal" });
+    case "advanceTime":
+      return fc.constantFrom(100, 1000, 5000, 12000, 35000).map((ms) => ({ kind: "advanceTime", ms }));
+    case "addBroker":
+      return fc.constant({ kind: "addBroker" });
+  }
+}
+
+/** One arbitrary drawing intents by weight. */
+export function intentArbitrary(shape: WorkloadShape): fc.Arbitrary<Intent> {
+  return fc.oneof(...intentArbitraries(shape));
+}

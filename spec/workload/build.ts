@@ -1,0 +1,226 @@
+/**
+ * From an intent and what the clients know to a concrete operation, or null when the intent does not
+ * apply now (no topic yet, the consumer is in no group, no broker to restart). Pure: the same intent
+ * and state give the same operation, so a replayed run issues the same operations.
+ */
+import type { Assignor, Operation, Partitioner, TopicPartition } from "../operations.ts";
+import type { Intent } from "./intents.ts";
+import { positionOf, type TopicState, type WorkloadState } from "./state.ts";
+
+/**
+ * The group leader's assignment: member id -> partitions. Implemented by model/assignors.ts; the runner
+ * passes it in so the workload does not depend on the model's module layout.
+ */
+export type AssignFn = (
+  protocol: Assignor,
+  members: Array<{ memberId: string; topics: string[] }>,
+  partitionsPerTopic: Record<string, number>,
+) => Record<string, TopicPartition[]>;
+
+export interface BuildContext {
+  assign: AssignFn;
+  /** Upper bound for addPartitions' total count. */
+  maxPartitions: number;
+  /** How many brokers addBroker may add in one run. */
+  maxAddedBrokers: number;
+  initialBrokers: number;
+}
+
+const pick = <T>(items: readonly T[], index: number): T | undefined =>
+  items.length === 0 ? undefined : items[Math.abs(index) % items.length];
+
+function topicAt(state: WorkloadState, index: number): TopicState | undefined {
+  return pick(state.topics, index);
+}
+
+export function buildOp(intent: Intent, state: WorkloadState, ctx: BuildContext): Operation | null {
+  switch (intent.kind) {
+    case "createTopic":
+      return {
+        kind: "createTopic",
+        topic: `t${intent.name}`,
+        partitions: intent.partitions,
+        replicationFactor: intent.replicationFactor,
+        config: {
+          minInsyncReplicas: intent.minInsyncReplicas,
+          uncleanLeaderElection: intent.uncleanLeaderElection,
+        },
+      };
+    case "addPartitions": {
+      const t = topicAt(state, intent.topic);
+      if (t === undefined || t.partitions >= ctx.maxPartitions) return null;
+      return {
+        kind: "addPartitions",
+        topic: t.name,
+        totalCount: Math.min(ctx.maxPartitions, t.partitions + intent.extra),
+      };
+    }
+    case "produce": {
+      const t = topicAt(state, intent.topic);
+      if (t === undefined) return null;
+      const key = intent.key === null ? null : `k${intent.key}`;
+      let partitioner: Partitioner = intent.partitioner;
+      if (partitioner.kind === "explicit")
+        partitioner = { kind: "explicit", partition: partitioner.partition % t.partitions };
+      // murmur2 hashes key bytes; a record without a key goes round-robin, as Kafka's clients do.
+      else if (partitioner.kind === "murmur2" && key === null) partitioner = { kind: "roundRobin" };
+      return {
+        kind: "produce",
+        producer: intent.producer,
+        topic: t.name,
+        key,
+        value: `v${state.nextValue}`,
+        partitioner,
+        acks: intent.acks,
+        idempotent: intent.idempotent,
+      };
+    }
+    case "fetch": {
+      const m = state.members.get(intent.consumer);
+      // A consumer with an assignment reads its own partitions; one without reads any (assign mode).
+      let tp: TopicPartition | undefined =
+        m !== undefined && m.assignment.length > 0 ? pick(m.assignment, intent.partition) : undefined;
+      if (tp === undefined) {
+        const t = topicAt(state, intent.topic);
+        if (t === undefined) return null;
+        tp = { topic: t.name, partition: intent.partition % t.partitions };
+      }
+      return {
+        kind: "fetch",
+        consumer: intent.consumer,
+        topic: tp.topic,
+        partition: tp.partition,
+        offset: positionOf(state, intent.consumer, tp.topic, tp.partition),
+        maxRecords: intent.maxRecords,
+      };
+    }
+    case "listOffsets": {
+      const t = topicAt(state, intent.topic);
+      if (t === undefined) return null;
+      return {
+        kind: "listOffsets",
+        topic: t.name,
+        partition: intent.partition % t.partitions,
+        at: intent.at,
+      };
+    }
+    case "join": {
+      const topics = [...new Set(intent.topics.map((i) => topicAt(state, i)?.name))].filter(
+        (n): n is string => n !== undefined,
+      );
+      if (topics.length === 0) return null;
+      const current = state.members.get(intent.consumer);
+      // A member rejoins its own group; a consumer belongs to one group at a time.
+      const groupId =
+        current !== undefined ? current.groupId : intent.group === null ? null : `g${intent.group}`;
+      return {
+        kind: "joinGroup",
+        groupId,
+        member: intent.consumer,
+        topics: current !== undefined ? current.topics : topics,
+        assignor: intent.assignor,
+        sessionTimeoutMs: intent.sessionTimeoutMs,
+        rebalanceTimeoutMs: intent.rebalanceTimeoutMs,
+      };
+    }
+    case "sync": {
+      const m = state.members.get(intent.consumer);
+      if (m === undefined || m.synced) return null;
+      const op: Operation = {
+        kind: "syncGroup",
+        groupId: m.groupId,
+        member: intent.consumer,
+        generation: m.generation,
+      };
+      if (m.memberId === m.leader) {
+        const partitionsPerTopic: Record<string, number> = {};
+        for (const t of state.topics) partitionsPerTopic[t.name] = t.partitions;
+        op.assignments = ctx.assign(m.protocol as Assignor, m.members, partitionsPerTopic);
+      }
+      return op;
+    }
+    case "heartbeat": {
+      const m = state.members.get(intent.consumer);
+      if (m === undefined) return null;
+      return { kind: "heartbeat", groupId: m.groupId, member: intent.consumer, generation: m.generation };
+    }
+    case "leave": {
+      const m = state.members.get(intent.consumer);
+      if (m === undefined) return null;
+      return { kind: "leaveGroup", groupId: m.groupId, member: intent.consumer };
+    }
+    case "commit": {
+      const m = state.members.get(intent.consumer);
+      if (intent.simple || m === undefined) {
+        // A simple commit (no generation) of whatever this consumer has read, as a standalone consumer does.
+        const byTp = state.positions.get(intent.consumer);
+        if (byTp === undefined || byTp.size === 0 || m !== undefined) return null;
+        const offsets = [...byTp.entries()].map(([key, offset]) => {
+          const slash = key.lastIndexOf("/");
+          return { topic: key.slice(0, slash), partition: Number(key.slice(slash + 1)), offset };
+        });
+        return { kind: "commitOffsets", groupId: `g${intent.group}`, member: "", generation: -1, offsets };
+      }
+      if (m.assignment.length === 0) return null;
+      return {
+        kind: "commitOffsets",
+        groupId: m.groupId,
+        member: intent.consumer,
+        generation: m.generation,
+        offsets: m.assignment.map((tp) => ({
+          ...tp,
+          offset: positionOf(state, intent.consumer, tp.topic, tp.partition),
+        })),
+      };
+    }
+    case "fetchCommitted": {
+      const m = state.members.get(intent.consumer);
+      const partitions = state.topics.flatMap((t) =>
+        Array.from({ length: t.partitions }, (_, partition) => ({ topic: t.name, partition })),
+      );
+      if (partitions.length === 0) return null;
+      return { kind: "fetchOffsets", groupId: m?.groupId ?? `g${intent.group}`, partitions };
+    }
+    case "crash":
+    case "pause":
+    case "expireSession": {
+      const up = state.brokers.filter(
+        (b) => !state.down.has(b) && !(intent.kind === "pause" && state.paused.has(b)),
+      );
+      const broker = pick(up, intent.broker);
+      return broker === undefined ? null : { kind: intent.kind, broker };
+    }
+    case "restart": {
+      const broker = pick(
+        [...state.down].sort((a, b) => a - b),
+        intent.broker,
+      );
+      return broker === undefined ? null : { kind: "restart", broker };
+    }
+    case "resume": {
+      const broker = pick(
+        [...state.paused].sort((a, b) => a - b),
+        intent.broker,
+      );
+      return broker === undefined ? null : { kind: "resume", broker };
+    }
+    case "isolate": {
+      if (state.isolated || state.brokers.length < 2) return null;
+      // The seed's bits choose each broker's side; the first broker anchors side 0 so both sides are used.
+      const [first, ...rest] = state.brokers;
+      const left = [first];
+      const right: number[] = [];
+      for (const [i, b] of rest.entries()) ((intent.seed >> i) & 1 ? right : left).push(b);
+      if (right.length === 0) right.push(left.pop()!);
+      return { kind: "isolate", sides: [left, right] };
+    }
+    case "heal":
+      return state.isolated ? { kind: "heal" } : null;
+    case "advanceTime":
+      return { kind: "advanceTime", ms: intent.ms };
+    case "addBroker": {
+      if (state.brokers.length >= ctx.initialBrokers + ctx.maxAddedBrokers) return null;
+      return { kind: "addBroker", broker: Math.max(0, ...state.brokers) + 1 };
+    }
+  }
+}

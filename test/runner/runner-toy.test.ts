@@ -1,0 +1,81 @@
+/**
+ * The runner against targets whose behaviour is known: a correct toy passes; a toy that reuses an
+ * offset is caught, shrunk and replayed exactly from the printed seed and replay token.
+ */
+import { describe, expect, it } from "vitest";
+import { runCheck, type RunCheckOptions } from "../../spec/runner.ts";
+import { offsetReuse } from "../doubles/offset-reuse.ts";
+import { ToyChecker, toyAssign, toyInvariants } from "../doubles/toy-checks.ts";
+import { ToyTarget } from "../doubles/toy-target.ts";
+
+const base: RunCheckOptions = {
+  target: () => new ToyTarget(),
+  checker: () => new ToyChecker(),
+  invariants: toyInvariants,
+  assign: toyAssign,
+  runs: 40,
+  opsPerRun: 60,
+  seed: 7,
+  faults: ["crash", "restart", "time"],
+  brokers: 3,
+};
+
+describe("runCheck on the toy target", () => {
+  it("passes a correct target and counts what it did", async () => {
+    const result = await runCheck(base);
+    expect(result.failure).toBeUndefined();
+    expect(result.ok).toBe(true);
+    expect(result.stats.runs).toBe(40);
+    expect(result.stats.operationsByKind.produce).toBeGreaterThan(0);
+    expect(result.stats.operationsByKind.joinGroup).toBeGreaterThan(0);
+    expect(result.stats.operationsByKind.syncGroup).toBeGreaterThan(0);
+    expect(result.stats.faultsByKind.crash).toBeGreaterThan(0);
+    expect(result.stats.invariantChecks["toy-consistent-reads"]).toBe(40);
+    expect(result.stats.outcomes.ok).toBeGreaterThan(0);
+    expect(result.faultKinds).toEqual(["crash", "restart", "advanceTime"]);
+  });
+
+  it("generates only faults of the chosen families", async () => {
+    const result = await runCheck({ ...base, runs: 20, faults: ["crash"] });
+    expect(
+      Object.keys(result.stats.faultsByKind).filter((k) => k !== "crash" && k !== "advanceTime"),
+    ).toEqual([]);
+    expect(result.faultKinds).toEqual(["crash"]);
+  });
+
+  it("catches a reused offset, shrinks it and replays it from seed and token", async () => {
+    const broken = { ...base, target: () => offsetReuse(new ToyTarget(), 3) };
+    const result = await runCheck(broken);
+    expect(result.ok).toBe(false);
+    const f = result.failure!;
+    expect(f.findings.map((x) => x.invariant)).toContain("model-outcome");
+    expect(f.findings[0].message).toMatch(/acknowledged for v\d+ and again/);
+    expect(f.operations.length).toBeLessThan(f.originalOperations);
+    // The smallest case: a topic and enough produces to reach the third acknowledgement.
+    expect(f.operations.filter((l) => l.includes("produce")).length).toBeLessThanOrEqual(4);
+    expect(f.excerpt.some((l) => l.startsWith(">"))).toBe(true);
+    expect(f.replay).toMatch(/^[\d:]+@/);
+
+    const again = await runCheck({ ...broken, seed: f.seed, replay: f.replay });
+    expect(again.ok).toBe(false);
+    expect(again.failure!.operations).toEqual(f.operations);
+    expect(again.failure!.findings).toEqual(f.findings);
+    expect(again.stats.runs).toBe(1);
+  });
+
+  it("stops the target of every run", async () => {
+    const targets: ToyTarget[] = [];
+    await runCheck({
+      ...base,
+      runs: 5,
+      target: () => {
+        const t = new ToyTarget();
+        targets.push(t);
+        return t;
+      },
+    });
+    // The first target is the capability probe, never started.
+    expect(targets.slice(1).every((t) => t.stopped)).toBe(true);
+    expect(targets.length).toBe(6);
+  });
+});
