@@ -1,0 +1,632 @@
+/**
+ * The ZooKeeper-mode controller as a sans-IO core hosted by every broker: at most one is active, the one
+ * whose ephemeral /controller it created while bumping /controller_epoch. The active controller tracks
+ * live brokers from the ephemeral /brokers/ids/N registrations, places replicas for new topics and
+ * partitions, elects leaders from the ISR when brokers fail (unclean only when the topic allows it),
+ * applies leaders' ISR changes (AlterPartition), writes every partition state with a check on
+ * /controller_epoch's version (so a deposed controller's writes fail), and tells brokers through
+ * LeaderAndIsr and UpdateMetadata.
+ *
+ * Work is serialised like Kafka's ControllerEventManager: one event at a time, each a chain of store
+ * calls ending in `done`.
+ */
+import type { KafkaErrorName } from "../../spec/errors.ts";
+import { type BrokerId, DEFAULT_TOPIC_CONFIG, type TopicConfig } from "../../spec/operations.ts";
+import type { SeededFaults } from "../faults/catalog.ts";
+import {
+  decodeControllerEpoch,
+  decodePartitionState,
+  decodeTopicAssignment,
+  decodeTopicConfig,
+  encodeController,
+  encodeControllerEpoch,
+  encodePartitionState,
+  encodeTopicAssignment,
+  assignmentOf,
+  encodeTopicConfig,
+  ZkPaths,
+} from "../metadata/layout.ts";
+import type { MultiOp } from "../metadata/store.ts";
+import { electLeader, NO_LEADER, removeFromIsr } from "./election.ts";
+import type { AlterPartitionRequest, ControllerMessage, PartitionStateMessage } from "./messages.ts";
+import { assignAddedPartitions, assignReplicas } from "./placement.ts";
+import type { ZkCalls, ZkResult } from "./zk-effects.ts";
+
+export interface ControllerHost {
+  readonly brokerId: BrokerId;
+  readonly faults: SeededFaults;
+  readonly zk: ZkCalls;
+  send(to: BrokerId, message: ControllerMessage): void;
+  now(): number;
+  /** A uniform integer in [0, n): Kafka places the first replica at a random start. */
+  randomInt(n: number): number;
+  /** Broker-level defaults (min.insync.replicas, unclean.leader.election.enable). */
+  readonly defaults: TopicConfig;
+}
+
+interface TopicInfo {
+  replicas: BrokerId[][];
+  config: TopicConfig;
+}
+
+interface CachedState {
+  leader: BrokerId;
+  leaderEpoch: number;
+  isr: BrokerId[];
+  zkVersion: number;
+}
+
+export type ControllerStatus = "idle" | "electing" | "loading" | "active";
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+export class Controller {
+  status: ControllerStatus = "idle";
+  epoch = 0;
+  private epochZkVersion = -1;
+  /** The controller this broker last saw (itself when active). */
+  knownController: BrokerId | null = null;
+  liveBrokers = new Set<BrokerId>();
+  private topics = new Map<string, TopicInfo>();
+  private states = new Map<string, CachedState>();
+  private queue: Array<(done: () => void) => void> = [];
+  private busy = false;
+  /** Bumped on resign so continuations of an old term do nothing. */
+  private term = 0;
+
+  constructor(private readonly host: ControllerHost) {}
+
+  get isActive(): boolean {
+    return this.status === "active";
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* Election                                                                                        */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  /** Try to become controller (at startup, when /controller vanishes, after a session expiry). */
+  elect(): void {
+    if (this.status !== "idle") return;
+    this.status = "electing";
+    const term = this.term;
+    this.host.zk.call({ op: "get", path: ZkPaths.controllerEpoch, watch: false }, (r) => {
+      if (term !== this.term) return;
+      const current = r.ok && r.data ? decodeControllerEpoch(r.data) : 0;
+      const version = r.ok && r.stat ? r.stat.version : -1;
+      const epochOp: MultiOp =
+        version < 0
+          ? {
+              op: "create",
+              path: ZkPaths.controllerEpoch,
+              data: encodeControllerEpoch(current + 1),
+              mode: "persistent",
+            }
+          : { op: "set", path: ZkPaths.controllerEpoch, data: encodeControllerEpoch(current + 1), version };
+      const register: MultiOp = {
+        op: "create",
+        path: ZkPaths.controller,
+        data: encodeController({ brokerId: this.host.brokerId, timestampMs: this.host.now() }),
+        mode: "ephemeral",
+      };
+      this.host.zk.call({ op: "multi", ops: [register, epochOp] }, (w) => {
+        if (term !== this.term) return;
+        if (w.ok) {
+          this.epoch = current + 1;
+          this.epochZkVersion = version + 1;
+          this.knownController = this.host.brokerId;
+          this.status = "loading";
+          this.load(term);
+          return;
+        }
+        this.status = "idle";
+        if (w.code === "BAD_VERSION") this.elect();
+        else this.watchController();
+      });
+    });
+  }
+
+  /** Someone else is controller: learn who, and try again when its /controller goes away. */
+  private watchController(): void {
+    const term = this.term;
+    this.host.zk.call({ op: "get", path: ZkPaths.controller, watch: true }, (r) => {
+      if (term !== this.term) return;
+      if (r.ok && r.data) {
+        const o = JSON.parse(r.data.toString("utf8")) as { brokerid: number };
+        this.knownController = o.brokerid;
+      } else if (r.ok) {
+        this.elect();
+      }
+    });
+  }
+
+  /** The /controller watch fired. */
+  onControllerChanged(): void {
+    if (this.status === "active" || this.status === "loading") {
+      // Our own /controller vanished: our session is gone, so is our mandate.
+      this.resign();
+    }
+    if (this.status === "idle") this.elect();
+  }
+
+  /** Session expired or the broker stops: forget everything; a new term starts from scratch. */
+  resign(): void {
+    this.term += 1;
+    this.status = "idle";
+    this.knownController = null;
+    this.queue = [];
+    this.busy = false;
+    this.topics.clear();
+    this.states.clear();
+    this.liveBrokers.clear();
+  }
+
+  private load(term: number): void {
+    this.host.zk.call({ op: "children", path: ZkPaths.brokerIds, watch: true }, (b) => {
+      if (term !== this.term) return;
+      this.liveBrokers = new Set(((b.ok && b.children) || []).map(Number));
+      this.host.zk.call({ op: "children", path: ZkPaths.topics, watch: false }, (t) => {
+        if (term !== this.term) return;
+        const names = ((t.ok && t.children) || []).slice().sort();
+        let pending = names.length;
+        const finish = () => {
+          this.status = "active";
+          this.enqueue((done) => this.onFailover(done));
+        };
+        if (pending === 0) finish();
+        for (const name of names) {
+          this.loadTopic(name, term, () => {
+            if (--pending === 0) finish();
+          });
+        }
+      });
+    });
+  }
+
+  private loadTopic(name: string, term: number, done: () => void): void {
+    this.host.zk.call({ op: "get", path: ZkPaths.topic(name), watch: false }, (a) => {
+      if (term !== this.term) return;
+      this.host.zk.call({ op: "get", path: ZkPaths.configTopic(name), watch: false }, (c) => {
+        if (term !== this.term) return;
+        if (!a.ok || !a.data) return done();
+        const assignment = decodeTopicAssignment(name, a.data);
+        const replicas = [...assignment.partitions.entries()].sort((x, y) => x[0] - y[0]).map(([, r]) => r);
+        const config = this.parseConfig(c.ok && c.data ? decodeTopicConfig(c.data) : {});
+        this.topics.set(name, { replicas, config });
+        let pending = replicas.length;
+        if (pending === 0) return done();
+        replicas.forEach((_, p) => {
+          this.host.zk.call({ op: "get", path: ZkPaths.partitionState(name, p), watch: false }, (s) => {
+            if (term !== this.term) return;
+            if (s.ok && s.data && s.stat) {
+              const st = decodePartitionState(s.data);
+              this.states.set(key(name, p), {
+                leader: st.leader,
+                leaderEpoch: st.leaderEpoch,
+                isr: st.isr,
+                zkVersion: s.stat.version,
+              });
+            }
+            if (--pending === 0) done();
+          });
+        });
+      });
+    });
+  }
+
+  private parseConfig(raw: Record<string, string>): TopicConfig {
+    return {
+      minInsyncReplicas:
+        raw["min.insync.replicas"] !== undefined
+          ? Number(raw["min.insync.replicas"])
+          : this.host.defaults.minInsyncReplicas,
+      uncleanLeaderElection:
+        raw["unclean.leader.election.enable"] !== undefined
+          ? raw["unclean.leader.election.enable"] === "true"
+          : this.host.defaults.uncleanLeaderElection,
+    };
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* Event queue                                                                                     */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  private enqueue(event: (done: () => void) => void): void {
+    this.queue.push(event);
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.busy || this.status !== "active") return;
+    const next = this.queue.shift();
+    if (next === undefined) return;
+    this.busy = true;
+    const term = this.term;
+    next(() => {
+      if (term !== this.term) return;
+      this.busy = false;
+      this.pump();
+    });
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* Broker liveness                                                                                 */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  /** The /brokers/ids children watch fired. */
+  onBrokersChanged(): void {
+    if (this.status !== "active" && this.status !== "loading") return;
+    this.enqueue((done) => {
+      const term = this.term;
+      this.host.zk.call({ op: "children", path: ZkPaths.brokerIds, watch: true }, (r) => {
+        if (term !== this.term) return;
+        const now = new Set(((r.ok && r.children) || []).map(Number));
+        const dead = [...this.liveBrokers].filter((b) => !now.has(b));
+        const added = [...now].filter((b) => !this.liveBrokers.has(b));
+        this.liveBrokers = now;
+        this.handleLivenessChange(dead, added, done);
+      });
+    });
+  }
+
+  private onFailover(done: () => void): void {
+    // Partitions led by a broker that is gone are offline; elect for them as for a broker failure.
+    const known = new Set<BrokerId>();
+    for (const s of this.states.values()) {
+      if (s.leader !== NO_LEADER) known.add(s.leader);
+      for (const r of s.isr) known.add(r);
+    }
+    const dead = [...known].filter((b) => !this.liveBrokers.has(b));
+    this.handleLivenessChange(dead, [...this.liveBrokers], done, true);
+  }
+
+  private handleLivenessChange(
+    dead: BrokerId[],
+    added: BrokerId[],
+    done: () => void,
+    failover = false,
+  ): void {
+    const changes = new Map<string, CachedState>();
+    const deadSet = new Set(dead);
+    for (const [name, topic] of this.topics) {
+      topic.replicas.forEach((replicas, p) => {
+        const k = key(name, p);
+        const s = this.states.get(k);
+        if (s === undefined) return;
+        let next: CachedState | null = null;
+        const leaderGone = s.leader === NO_LEADER || !this.liveBrokers.has(s.leader);
+        if (leaderGone) {
+          const unclean = topic.config.uncleanLeaderElection || this.host.faults.has("elect-outside-isr");
+          const elected = electLeader(replicas, s, this.liveBrokers, unclean);
+          if (elected !== null) next = { ...elected, zkVersion: s.zkVersion };
+          else if (s.leader !== NO_LEADER) next = { ...removeFromIsr(s, s.leader), zkVersion: s.zkVersion };
+        }
+        const base = next ?? s;
+        const isrDead = base.isr.filter((r) => deadSet.has(r) && r !== base.leader);
+        if (isrDead.length > 0 && base.leader !== NO_LEADER) {
+          let cur = { leader: base.leader, leaderEpoch: base.leaderEpoch, isr: base.isr };
+          for (const r of isrDead) cur = removeFromIsr(cur, r);
+          // One change, one epoch bump.
+          next = { ...cur, leaderEpoch: s.leaderEpoch + 1, zkVersion: s.zkVersion };
+        }
+        if (next !== null) changes.set(k, next);
+      });
+    }
+    this.writeStates(changes, (error) => {
+      if (error !== null) return; // fenced: resign already happened
+      const addedSet = new Set(added);
+      const touched: PartitionStateMessage[] = [];
+      for (const [name, topic] of this.topics) {
+        topic.replicas.forEach((replicas, p) => {
+          if (changes.has(key(name, p)) || failover || replicas.some((r) => addedSet.has(r))) {
+            const m = this.stateMessage(name, p);
+            if (m !== null) touched.push(m);
+          }
+        });
+      }
+      this.sendLeaderAndIsr(touched);
+      this.broadcastMetadata();
+      done();
+    });
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* Writes, fenced by /controller_epoch                                                             */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  private fence(): MultiOp[] {
+    if (this.host.faults.has("stale-controller-unfenced")) return [];
+    return [{ op: "check", path: ZkPaths.controllerEpoch, version: this.epochZkVersion }];
+  }
+
+  private writeStates(changes: Map<string, CachedState>, done: (error: KafkaErrorName | null) => void): void {
+    if (changes.size === 0) return done(null);
+    const ops: MultiOp[] = [...this.fence()];
+    for (const [k, s] of changes) {
+      const [topic, p] = splitKey(k);
+      ops.push({
+        op: "set",
+        path: ZkPaths.partitionState(topic, p),
+        data: encodePartitionState({
+          leader: s.leader,
+          leaderEpoch: s.leaderEpoch,
+          isr: s.isr,
+          controllerEpoch: this.epoch,
+        }),
+        version: this.host.faults.has("stale-controller-unfenced") ? -1 : s.zkVersion,
+      });
+    }
+    const term = this.term;
+    this.host.zk.call({ op: "multi", ops }, (r) => {
+      if (term !== this.term) return;
+      if (!r.ok) return this.onWriteFailed(r, done);
+      for (const [k, s] of changes) this.states.set(k, { ...s, zkVersion: s.zkVersion + 1 });
+      done(null);
+    });
+  }
+
+  private onWriteFailed(r: ZkResult, done: (error: KafkaErrorName | null) => void): void {
+    // A failed fenced write means another controller (or session) took over: step down and rejoin.
+    if (!r.ok && (r.code === "BAD_VERSION" || r.code === "SESSION_EXPIRED")) {
+      this.resign();
+      this.watchController();
+      done("NOT_CONTROLLER");
+      return;
+    }
+    done("UNKNOWN_SERVER_ERROR");
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* Topics                                                                                          */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  createTopic(
+    request: { name: string; numPartitions: number; replicationFactor: number; config: Partial<TopicConfig> },
+    reply: (error: KafkaErrorName | null) => void,
+  ): void {
+    if (!this.isActive) return reply("NOT_CONTROLLER");
+    this.enqueue((done) => {
+      const finish = (e: KafkaErrorName | null) => {
+        reply(e);
+        done();
+      };
+      const { name, numPartitions, replicationFactor } = request;
+      if (!TOPIC_NAME.test(name) || name === "." || name === "..") return finish("INVALID_TOPIC_EXCEPTION");
+      if (this.topics.has(name)) return finish("TOPIC_ALREADY_EXISTS");
+      if (numPartitions < 1) return finish("INVALID_PARTITIONS");
+      const live = [...this.liveBrokers].sort((a, b) => a - b);
+      if (replicationFactor < 1 || replicationFactor > live.length)
+        return finish("INVALID_REPLICATION_FACTOR");
+      const config: TopicConfig = { ...this.host.defaults, ...request.config };
+      const start = this.host.randomInt(live.length);
+      const replicas = assignReplicas(live, numPartitions, replicationFactor, start);
+      const ops: MultiOp[] = [
+        ...this.fence(),
+        {
+          op: "create",
+          path: ZkPaths.topic(name),
+          data: encodeTopicAssignment(assignmentOf(replicas)),
+          mode: "persistent",
+        },
+        {
+          op: "create",
+          path: ZkPaths.configTopic(name),
+          data: encodeTopicConfig(configMap(config)),
+          mode: "persistent",
+        },
+        { op: "create", path: ZkPaths.topicPartitions(name), data: Buffer.alloc(0), mode: "persistent" },
+        ...this.newPartitionOps(name, replicas, 0),
+      ];
+      this.commitPartitions(name, replicas, 0, config, ops, finish);
+    });
+  }
+
+  createPartitions(
+    request: { name: string; count: number },
+    reply: (error: KafkaErrorName | null) => void,
+  ): void {
+    if (!this.isActive) return reply("NOT_CONTROLLER");
+    this.enqueue((done) => {
+      const finish = (e: KafkaErrorName | null) => {
+        reply(e);
+        done();
+      };
+      const topic = this.topics.get(request.name);
+      if (topic === undefined) return finish("UNKNOWN_TOPIC_OR_PARTITION");
+      if (request.count <= topic.replicas.length) return finish("INVALID_PARTITIONS");
+      const live = [...this.liveBrokers].sort((a, b) => a - b);
+      if (topic.replicas[0].length > live.length) return finish("INVALID_REPLICATION_FACTOR");
+      const added = assignAddedPartitions(live, topic.replicas, request.count);
+      const all = [...topic.replicas, ...added];
+      const ops: MultiOp[] = [
+        ...this.fence(),
+        {
+          op: "set",
+          path: ZkPaths.topic(request.name),
+          data: encodeTopicAssignment(assignmentOf(all)),
+          version: -1,
+        },
+        ...this.newPartitionOps(request.name, added, topic.replicas.length),
+      ];
+      this.commitPartitions(request.name, added, topic.replicas.length, topic.config, ops, finish);
+    });
+  }
+
+  private newPartitionOps(name: string, replicas: BrokerId[][], first: number): MultiOp[] {
+    const ops: MultiOp[] = [];
+    replicas.forEach((r, i) => {
+      const p = first + i;
+      ops.push({
+        op: "create",
+        path: ZkPaths.topicPartition(name, p),
+        data: Buffer.alloc(0),
+        mode: "persistent",
+      });
+      ops.push({
+        op: "create",
+        path: ZkPaths.partitionState(name, p),
+        data: encodePartitionState({ leader: r[0], leaderEpoch: 0, isr: r, controllerEpoch: this.epoch }),
+        mode: "persistent",
+      });
+    });
+    return ops;
+  }
+
+  private commitPartitions(
+    name: string,
+    replicas: BrokerId[][],
+    first: number,
+    config: TopicConfig,
+    ops: MultiOp[],
+    finish: (e: KafkaErrorName | null) => void,
+  ): void {
+    const term = this.term;
+    this.host.zk.call({ op: "multi", ops }, (r) => {
+      if (term !== this.term) return finish("NOT_CONTROLLER");
+      if (!r.ok) {
+        if (r.code === "NODE_EXISTS") return finish("TOPIC_ALREADY_EXISTS");
+        return this.onWriteFailed(r, finish);
+      }
+      const topic = this.topics.get(name) ?? { replicas: [], config };
+      topic.replicas.push(...replicas);
+      this.topics.set(name, topic);
+      const messages: PartitionStateMessage[] = [];
+      replicas.forEach((r, i) => {
+        this.states.set(key(name, first + i), { leader: r[0], leaderEpoch: 0, isr: [...r], zkVersion: 0 });
+        messages.push(this.stateMessage(name, first + i)!);
+      });
+      this.sendLeaderAndIsr(messages);
+      this.broadcastMetadata();
+      finish(null);
+    });
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* AlterPartition                                                                                  */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  onAlterPartition(request: AlterPartitionRequest): void {
+    if (!this.isActive) return;
+    this.enqueue((done) => {
+      const k = key(request.topic, request.partition);
+      const s = this.states.get(k);
+      const respond = (error: KafkaErrorName | null, st: CachedState | undefined) => {
+        this.host.send(request.brokerId, {
+          type: "alterPartitionResponse",
+          topic: request.topic,
+          partition: request.partition,
+          error,
+          leaderEpoch: st?.leaderEpoch ?? -1,
+          isr: st?.isr ?? [],
+          partitionEpoch: st?.zkVersion ?? -1,
+        });
+      };
+      if (s === undefined) {
+        respond("UNKNOWN_TOPIC_OR_PARTITION", s);
+        return done();
+      }
+      if (s.leader !== request.brokerId || s.leaderEpoch !== request.leaderEpoch) {
+        respond("FENCED_LEADER_EPOCH", s);
+        return done();
+      }
+      if (s.zkVersion !== request.partitionEpoch) {
+        // The leader's view is older than ours; answer with ours so it can adopt it.
+        respond(null, s);
+        return done();
+      }
+      const next: CachedState = { ...s, isr: [...request.newIsr] };
+      this.writeStates(new Map([[k, next]]), (error) => {
+        if (error === null) {
+          respond(null, this.states.get(k));
+          this.broadcastMetadata();
+        }
+        done();
+      });
+    });
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* Telling brokers                                                                                 */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  private stateMessage(topic: string, partition: number): PartitionStateMessage | null {
+    const t = this.topics.get(topic);
+    const s = this.states.get(key(topic, partition));
+    if (t === undefined || s === undefined) return null;
+    return {
+      topic,
+      partition,
+      leader: s.leader,
+      leaderEpoch: s.leaderEpoch,
+      isr: [...s.isr],
+      replicas: [...t.replicas[partition]],
+      partitionEpoch: s.zkVersion,
+      config: t.config,
+    };
+  }
+
+  private sendLeaderAndIsr(partitions: PartitionStateMessage[]): void {
+    const byBroker = new Map<BrokerId, PartitionStateMessage[]>();
+    for (const m of partitions) {
+      for (const r of m.replicas) {
+        if (!this.liveBrokers.has(r)) continue;
+        const list = byBroker.get(r) ?? [];
+        list.push(m);
+        byBroker.set(r, list);
+      }
+    }
+    for (const b of [...byBroker.keys()].sort((x, y) => x - y)) {
+      this.host.send(b, {
+        type: "leaderAndIsr",
+        controllerId: this.host.brokerId,
+        controllerEpoch: this.epoch,
+        partitions: byBroker.get(b)!,
+      });
+    }
+  }
+
+  private broadcastMetadata(): void {
+    const partitions: PartitionStateMessage[] = [];
+    for (const [name, t] of this.topics) {
+      t.replicas.forEach((_, p) => {
+        const m = this.stateMessage(name, p);
+        if (m !== null) partitions.push(m);
+      });
+    }
+    const liveBrokers = [...this.liveBrokers].sort((a, b) => a - b);
+    for (const b of liveBrokers) {
+      this.host.send(b, {
+        type: "updateMetadata",
+        controllerId: this.host.brokerId,
+        controllerEpoch: this.epoch,
+        liveBrokers,
+        partitions,
+      });
+    }
+  }
+
+  /** The controller's cached view, for observation and tests. */
+  partitionStates(): Array<{ topic: string; partition: number } & CachedState> {
+    return [...this.states.entries()].map(([k, s]) => {
+      const [topic, partition] = splitKey(k);
+      return { topic, partition, ...s };
+    });
+  }
+}
+
+function key(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+function splitKey(k: string): [string, number] {
+  const i = k.lastIndexOf("\u0000");
+  return [k.slice(0, i), Number(k.slice(i + 1))];
+}
+
+function configMap(c: TopicConfig): Record<string, string> {
+  return {
+    "min.insync.replicas": String(c.minInsyncReplicas),
+    "unclean.leader.election.enable": String(c.uncleanLeaderElection),
+  };
+}
+
+export { DEFAULT_TOPIC_CONFIG };

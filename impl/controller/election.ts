@@ -1,0 +1,47 @@
+/**
+ * Leader election rules of Kafka's ZooKeeper-mode controller, as pure functions over one partition.
+ */
+import type { BrokerId } from "../../spec/operations.ts";
+
+export interface LeaderAndIsr {
+  leader: BrokerId;
+  leaderEpoch: number;
+  isr: BrokerId[];
+}
+
+export const NO_LEADER = -1;
+
+/**
+ * OfflinePartitionLeaderElectionStrategy: the first replica in assignment order that is alive and in
+ * the ISR; failing that, if unclean election is allowed, the first live replica (with the ISR reset to
+ * it). Returns null when no replica may lead.
+ */
+export function electLeader(
+  replicas: readonly BrokerId[],
+  current: LeaderAndIsr,
+  live: ReadonlySet<BrokerId>,
+  allowUnclean: boolean,
+): LeaderAndIsr | null {
+  const clean = replicas.find((r) => live.has(r) && current.isr.includes(r));
+  if (clean !== undefined) {
+    return {
+      leader: clean,
+      leaderEpoch: current.leaderEpoch + 1,
+      isr: current.isr.filter((r) => live.has(r)),
+    };
+  }
+  if (!allowUnclean) return null;
+  const unclean = replicas.find((r) => live.has(r));
+  if (unclean === undefined) return null;
+  return { leader: unclean, leaderEpoch: current.leaderEpoch + 1, isr: [unclean] };
+}
+
+/**
+ * ReplicaStateMachine's removal of a dead replica from the ISR: a leader that dies leaves NoLeader, and
+ * the last ISR member is kept so a later clean election knows who had everything.
+ */
+export function removeFromIsr(current: LeaderAndIsr, dead: BrokerId): LeaderAndIsr {
+  const leader = current.leader === dead ? NO_LEADER : current.leader;
+  const isr = current.isr.length === 1 ? current.isr : current.isr.filter((r) => r !== dead);
+  return { leader, leaderEpoch: current.leaderEpoch + 1, isr };
+}

@@ -1,0 +1,72 @@
+/**
+ * Controller <-> broker messages, shaped like Kafka's LeaderAndIsr, UpdateMetadata, StopReplica and
+ * AlterPartition requests. Every controller request carries the controller's epoch so brokers can fence
+ * a stale controller (STALE_CONTROLLER_EPOCH).
+ */
+import type { KafkaErrorName } from "../../spec/errors.ts";
+import type { BrokerId, TopicConfig } from "../../spec/operations.ts";
+
+export interface PartitionStateMessage {
+  topic: string;
+  partition: number;
+  leader: BrokerId;
+  leaderEpoch: number;
+  isr: BrokerId[];
+  replicas: BrokerId[];
+  /** The partition state znode's version (Kafka's zkVersion / partition epoch). */
+  partitionEpoch: number;
+  /** The topic's settings the replica enforces (min.insync.replicas). */
+  config: TopicConfig;
+}
+
+export interface LeaderAndIsrRequest {
+  type: "leaderAndIsr";
+  controllerId: BrokerId;
+  controllerEpoch: number;
+  partitions: PartitionStateMessage[];
+}
+
+export interface UpdateMetadataRequest {
+  type: "updateMetadata";
+  controllerId: BrokerId;
+  controllerEpoch: number;
+  liveBrokers: BrokerId[];
+  /** Every partition of every topic: a full snapshot, small at the sizes we run. */
+  partitions: PartitionStateMessage[];
+}
+
+export interface StopReplicaRequest {
+  type: "stopReplica";
+  controllerId: BrokerId;
+  controllerEpoch: number;
+  partitions: Array<{ topic: string; partition: number }>;
+  deletePartitions: boolean;
+}
+
+/** From a partition leader to the controller: please make this the ISR (KIP-497). */
+export interface AlterPartitionRequest {
+  type: "alterPartition";
+  brokerId: BrokerId;
+  topic: string;
+  partition: number;
+  leaderEpoch: number;
+  partitionEpoch: number;
+  newIsr: BrokerId[];
+}
+
+export interface AlterPartitionResponse {
+  type: "alterPartitionResponse";
+  topic: string;
+  partition: number;
+  error: KafkaErrorName | null;
+  leaderEpoch: number;
+  isr: BrokerId[];
+  partitionEpoch: number;
+}
+
+export type ControllerMessage =
+  | LeaderAndIsrRequest
+  | UpdateMetadataRequest
+  | StopReplicaRequest
+  | AlterPartitionRequest
+  | AlterPartitionResponse;
