@@ -1,0 +1,153 @@
+/**
+ * exclusive-assignment: within one generation of a group, the coordinator hands each partition to at
+ * most one member (per ok syncGroup outcomes), only members of that generation get an assignment, and
+ * once every member named in the leader's joinGroup outcome has synced, every partition of the topics
+ * they subscribe to is owned by exactly one member.
+ *
+ * Completeness needs the partition count the leader could rely on: only topics created (and grown) by
+ * operations that completed before the leader's joinGroup was invoked, and only those partitions, are
+ * required; a topic the history never created (auto-created) is not.
+ */
+import {
+  cite,
+  getOrInsert,
+  type HistoryIndex,
+  indexHistory,
+  type OkRecord,
+  type OpRecord,
+} from "../../history-index.ts";
+import type { OkValues, TopicPartition } from "../../operations.ts";
+import type { HistoryInvariant, Violation } from "../types.ts";
+import { violationOf } from "../violation.ts";
+
+const NAME = "exclusive-assignment";
+
+type JoinValue = OkValues["joinGroup"];
+type SyncValue = OkValues["syncGroup"];
+
+interface Generation {
+  group: string;
+  generation: number;
+  /** The leader's joinGroup, whose outcome lists the members. */
+  leaderJoin: OkRecord<"joinGroup"> | undefined;
+  /** client -> its joinGroup of this generation. */
+  joins: Map<string, OkRecord<"joinGroup">>;
+  syncs: Array<OkRecord<"syncGroup">>;
+}
+
+const joinValue = (r: OkRecord<"joinGroup">) => (r.complete.outcome as { value: JoinValue }).value;
+const syncValue = (r: OkRecord<"syncGroup">) => (r.complete.outcome as { value: SyncValue }).value;
+
+function generations(idx: HistoryIndex): Map<string, Generation> {
+  const gens = new Map<string, Generation>();
+  const get = (group: string, generation: number) => {
+    const k = `${group}\u0000${generation}`;
+    return getOrInsert(gens, k, () => ({
+      group,
+      generation,
+      leaderJoin: undefined,
+      joins: new Map(),
+      syncs: [],
+    }));
+  };
+  for (const j of idx.okOf("joinGroup")) {
+    const v = joinValue(j);
+    const g = get(v.groupId, v.generation);
+    g.joins.set(j.op.member, j);
+    if (v.memberId === v.leader && v.members.length > 0) g.leaderJoin = j;
+  }
+  for (const s of idx.okOf("syncGroup")) get(s.op.groupId, s.op.generation).syncs.push(s);
+  return gens;
+}
+
+/** Partition counts established by operations that completed before `before` (an event index). */
+function partitionCountsBefore(idx: HistoryIndex, before: number): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of idx.ops) {
+    if (!r.complete || r.complete.index >= before || r.complete.outcome.status !== "ok") continue;
+    if (r.op.kind === "createTopic" && !counts.has(r.op.topic)) counts.set(r.op.topic, r.op.partitions);
+    if (r.op.kind === "addPartitions" && counts.has(r.op.topic)) {
+      counts.set(r.op.topic, Math.max(counts.get(r.op.topic) ?? 0, r.op.totalCount));
+    }
+  }
+  return counts;
+}
+
+const tpStr = (tp: TopicPartition) => `${tp.topic}-${tp.partition}`;
+
+function checkGeneration(idx: HistoryIndex, g: Generation): Violation[] {
+  const out: Violation[] = [];
+  const where = `group ${g.group} generation ${g.generation}`;
+  const memberIdOf = (s: OkRecord<"syncGroup">) => {
+    const j = g.joins.get(s.op.member);
+    return j ? joinValue(j).memberId : s.op.member;
+  };
+  const members = g.leaderJoin ? joinValue(g.leaderJoin).members : undefined;
+
+  // At most one owner per partition.
+  const owner = new Map<string, { member: string; by: OpRecord }>();
+  const synced = new Map<string, OkRecord<"syncGroup">>();
+  for (const s of g.syncs) {
+    const member = memberIdOf(s);
+    synced.set(member, s);
+    if (members && !members.some((m) => m.memberId === member) && g.leaderJoin) {
+      out.push(
+        violationOf(
+          NAME,
+          `${where}: syncGroup ${cite(s)} of ${s.op.member} (member ${member}) succeeded, but the leader's joinGroup ` +
+            `${cite(g.leaderJoin)} does not list it as a member`,
+          [g.leaderJoin, s],
+        ),
+      );
+    }
+    for (const tp of syncValue(s).assignment) {
+      const k = tpStr(tp);
+      const prev = owner.get(k);
+      if (!prev) owner.set(k, { member, by: s });
+      else if (prev.member !== member) {
+        out.push(
+          violationOf(
+            NAME,
+            `${where}: ${k} assigned to both ${prev.member} (syncGroup ${cite(prev.by)}) and ${member} (syncGroup ${cite(s)})`,
+            [prev.by, s],
+          ),
+        );
+      }
+    }
+  }
+
+  // Every partition owned, once every member has synced.
+  if (!g.leaderJoin || !members) return out;
+  if (!members.every((m) => synced.has(m.memberId))) return out;
+  const counts = partitionCountsBefore(idx, g.leaderJoin.invoke.index);
+  const topics = new Set(members.flatMap((m) => m.topics));
+  const orphans: string[] = [];
+  for (const t of [...topics].sort()) {
+    const n = counts.get(t) ?? 0;
+    for (let p = 0; p < n; p++) if (!owner.has(tpStr({ topic: t, partition: p }))) orphans.push(`${t}-${p}`);
+  }
+  if (orphans.length > 0) {
+    const syncs = members.map((m) => synced.get(m.memberId)!);
+    out.push(
+      violationOf(
+        NAME,
+        `${where}: every member synced (${syncs.map((s) => cite(s)).join(", ")}) but ${orphans.join(",")} ` +
+          `${orphans.length === 1 ? "is" : "are"} owned by no member`,
+        [g.leaderJoin, ...syncs],
+      ),
+    );
+  }
+  return out;
+}
+
+export const exclusiveAssignment: HistoryInvariant = {
+  name: NAME,
+  description:
+    "In one generation each partition goes to at most one member, and to exactly one once every member has synced.",
+  check(history) {
+    const idx = indexHistory(history);
+    const out: Violation[] = [];
+    for (const g of generations(idx).values()) out.push(...checkGeneration(idx, g));
+    return out;
+  },
+};

@@ -1,0 +1,70 @@
+/**
+ * Shared reading of an Observation for the state invariants. A replica is judged only while its broker
+ * is running: Observation.replicaStates omits brokers that are down, and a broker that is starting has
+ * not yet rejoined (Kafka's controller treats a re-registering broker as bounced and drops it from the
+ * ISR before it serves again), so its disk state says nothing about the cluster's promises.
+ */
+import type { Observation, PartitionObservation, ReplicaObservation } from "../../adapter.ts";
+import type { Violation } from "../types.ts";
+
+export function runningBrokers(obs: Observation): Set<number> {
+  return new Set(obs.brokers.filter((b) => b.state === "running").map((b) => b.id));
+}
+
+/** The replica on `broker`, if that broker is running and the observation includes it. */
+export function replicaOn(
+  p: PartitionObservation,
+  broker: number,
+  running: ReadonlySet<number>,
+): ReplicaObservation | undefined {
+  if (!running.has(broker)) return undefined;
+  return p.replicaStates.find((r) => r.broker === broker);
+}
+
+/**
+ * Committed records must survive only where the DESIGN promises it: min.insync.replicas >= 2 and no
+ * unclean election. With min.insync.replicas=1 a crash of the last in-sync replica loses unflushed but
+ * committed records in Kafka too, and unclean election discards them by design.
+ */
+export function isDurable(p: PartitionObservation): boolean {
+  return p.minInsyncReplicas >= 2 && !p.uncleanLeaderElection;
+}
+
+export type LogEntry = { epoch: number; value: string };
+
+export function logMap(r: ReplicaObservation): Map<number, LogEntry> {
+  const m = new Map<number, LogEntry>();
+  for (const e of r.log) m.set(e.offset, { epoch: e.epoch, value: e.value });
+  return m;
+}
+
+const show = (e: LogEntry | undefined) => (e ? `${e.value}@epoch${e.epoch}` : "nothing");
+
+/**
+ * The first offset in [from, to) where `other` does not hold what `reference` holds. Offsets the
+ * reference itself lacks are skipped; `requirePresent` decides whether a hole in `other` counts.
+ */
+export function firstMismatch(
+  reference: Map<number, LogEntry>,
+  other: Map<number, LogEntry>,
+  from: number,
+  to: number,
+  requirePresent: boolean,
+): string | undefined {
+  for (let o = from; o < to; o++) {
+    const want = reference.get(o);
+    if (!want) continue;
+    const got = other.get(o);
+    if (!got && !requirePresent) continue;
+    if (!got || got.epoch !== want.epoch || got.value !== want.value) {
+      return `offset ${o}: ${show(want)} vs ${show(got)}`;
+    }
+  }
+  return undefined;
+}
+
+export const tp = (p: { topic: string; partition: number }) => `${p.topic}-${p.partition}`;
+
+export function stateViolation(invariant: string, message: string): Violation {
+  return { invariant, message, events: [] };
+}
