@@ -148,6 +148,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
   const total: CheckStats = emptyStats();
   let firstFailure: FailingRun | undefined;
   let lastFailure: FailingRun | undefined;
+  let timeToFailureMs: number | undefined;
   const progressEvery = Math.max(1, options.progressEvery ?? 25);
   const report = () =>
     options.onProgress?.({
@@ -232,6 +233,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     seededFaults: [...(options.seededFaults ?? [])],
     interrupted: details.interrupted,
     stats: total,
+    ...(timeToFailureMs !== undefined ? { timeToFailureMs } : {}),
   };
   if (details.failed && details.counterexample !== null && lastFailure !== undefined) {
     const [, cmds] = details.counterexample;
@@ -292,5 +294,84 @@ function failureReport(o: {
     findings: o.last.findings,
     excerpt,
     history: history.events,
+  };
+}
+
+/** A seeded fault as impl/faults/catalog.ts lists it. */
+export interface SeededFaultEntry {
+  name: string;
+  description: string;
+  /** The nemesis families needed to reach the bug (none: client operations alone reach it). */
+  faults: readonly FaultFamily[];
+}
+
+export interface HuntResult {
+  name: string;
+  description: string;
+  caught: boolean;
+  /** Runs spent (up to and including the failing one). */
+  runs: number;
+  /** Time to the first failing run; the whole budget when missed. */
+  timeMs: number;
+  result: CheckResult;
+}
+
+/**
+ * Switch each seeded fault on in turn and check until a run fails or the budget (runs, time) is spent.
+ * A fault that needs no nemesis gets none; one that does gets exactly its families, so the time to
+ * catch measures the suite, not luck among unrelated faults.
+ */
+export async function huntSeededFaults(
+  catalog: readonly SeededFaultEntry[],
+  base: RunCheckOptions,
+  budget: { runs: number; timeMs: number },
+  onResult?: (r: HuntResult) => void,
+): Promise<HuntResult[]> {
+  const results: HuntResult[] = [];
+  for (const entry of catalog) {
+    const result = await runCheck({
+      ...base,
+      faults: entry.faults,
+      seededFaults: [entry.name],
+      runs: budget.runs,
+      timeLimitMs: budget.timeMs,
+    });
+    const caught = !result.ok && result.failure !== undefined;
+    const hunt: HuntResult = {
+      name: entry.name,
+      description: entry.description,
+      caught,
+      runs: result.stats.runs,
+      timeMs: caught ? (result.timeToFailureMs ?? result.stats.elapsedMs) : result.stats.elapsedMs,
+      result,
+    };
+    results.push(hunt);
+    onResult?.(hunt);
+  }
+  return results;
+}
+
+/** The reference pieces a check needs besides the target: the model as checker, the invariants, the assignors. */
+export interface ReferenceSuite {
+  checker: () => OutcomeChecker;
+  invariants: InvariantSuite;
+  assign: AssignFn;
+  customPartitioners: string[];
+}
+
+/** Loaded lazily so that importing the runner does not load the model (the CLI's help stays fast). */
+export async function loadReferenceSuite(): Promise<ReferenceSuite> {
+  const [model, invariants, assignors, partitioners] = await Promise.all([
+    import("../model/index.ts"),
+    import("./invariants/index.ts"),
+    import("../model/assignors.ts"),
+    import("../model/partitioners.ts"),
+  ]);
+  return {
+    checker: () => new model.ClusterModel(),
+    invariants: { history: invariants.HISTORY_INVARIANTS, state: invariants.STATE_INVARIANTS },
+    assign: (protocol, members, partitionsPerTopic) =>
+      assignors.assign(protocol, members, partitionsPerTopic),
+    customPartitioners: Object.keys(partitioners.CUSTOM_PARTITIONERS),
   };
 }

@@ -58,6 +58,8 @@ export interface CheckResult {
   /** True when a time limit stopped the check before all runs were done. */
   interrupted: boolean;
   stats: CheckStats;
+  /** Milliseconds from the start of the check to the end of the first failing run (before shrinking). */
+  timeToFailureMs?: number;
   failure?: FailureReport;
 }
 

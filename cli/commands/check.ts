@@ -1,0 +1,275 @@
+/**
+ * `kafkaspec check`: run the conformance suite against a target and print the summary, or the shrunk
+ * counterexample. With `--seeded-fault`, switch each seeded fault on in turn and report which the
+ * suite caught and how fast.
+ */
+import type { Target } from "../../spec/adapter.ts";
+import { FAULT_FAMILIES, type FaultFamily } from "../../spec/operations.ts";
+import { formatResult, formatSeconds, resultJSON } from "../../spec/report/format.ts";
+import {
+  huntSeededFaults,
+  loadReferenceSuite,
+  type ReferenceSuite,
+  type RunCheckOptions,
+  runCheck,
+  type SeededFaultEntry,
+} from "../../spec/runner.ts";
+import { type CliCommand, EXIT_FAILED, EXIT_OK, parseInteger, parseStrict, UsageError } from "../command.ts";
+import type { Io } from "../io.ts";
+import { DEFAULT_TARGET, PLANNED_TARGETS, TARGETS, type TargetEntry } from "../targets.ts";
+
+const PROGRESS_INTERVAL_MS = 2000;
+
+export const DEFAULT_FAULTS = "crash,restart,isolate,session,time";
+
+const OPTIONS = {
+  target: { type: "string" },
+  runs: { type: "string" },
+  ops: { type: "string" },
+  seed: { type: "string" },
+  brokers: { type: "string" },
+  faults: { type: "string" },
+  replay: { type: "string" },
+  json: { type: "boolean" },
+  "seeded-fault": { type: "string" },
+  bootstrap: { type: "string" },
+  "time-limit": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export interface CheckArgs {
+  target: string;
+  runs: number;
+  ops: number;
+  seed: number;
+  brokers: number;
+  faults: FaultFamily[];
+  faultsText: string;
+  replay?: string;
+  json: boolean;
+  seededFault?: string;
+  bootstrap?: string;
+  /** Seconds: per seeded fault with --seeded-fault, for the whole check otherwise. */
+  timeLimitS?: number;
+  help: boolean;
+}
+
+export function parseFaults(text: string): FaultFamily[] {
+  if (text === "none" || text === "") return [];
+  const families = text.split(",").map((f) => f.trim());
+  for (const f of families)
+    if (!(f in FAULT_FAMILIES))
+      throw new UsageError(
+        `unknown fault family "${f}" (known: ${Object.keys(FAULT_FAMILIES).join(", ")}, or none)`,
+      );
+  return [...new Set(families)] as FaultFamily[];
+}
+
+export function parseCheckArgs(
+  argv: string[],
+  targets: Readonly<Record<string, TargetEntry>> = TARGETS,
+): CheckArgs {
+  const { values: v } = parseStrict(argv, OPTIONS);
+  const target = v.target ?? DEFAULT_TARGET;
+  if (!(target in targets)) {
+    const planned = (PLANNED_TARGETS as readonly string[]).includes(target);
+    throw new UsageError(
+      planned
+        ? `target "${target}" is not available in this build (available: ${Object.keys(targets).join(", ")})`
+        : `unknown target "${target}" (available: ${Object.keys(targets).join(", ")})`,
+    );
+  }
+  if (targets[target].needsBootstrap && v.bootstrap === undefined)
+    throw new UsageError(`target "${target}" needs --bootstrap HOST:PORT`);
+  if (v.bootstrap !== undefined && !/^[^\s:]+:\d{1,5}$/.test(v.bootstrap))
+    throw new UsageError(`--bootstrap must be HOST:PORT, got "${v.bootstrap}"`);
+  if (v.replay !== undefined && v["seeded-fault"] === "all")
+    throw new UsageError("--replay replays one failure: give --seeded-fault the fault's name, not all");
+  if (v.replay !== undefined && v.seed === undefined)
+    throw new UsageError("--replay needs the --seed it was printed with");
+  if (v.replay !== undefined && !/^\d+(:\d+)*(@[A-Za-z0-9+/]*:[A-Za-z0-9+/]*)?$/.test(v.replay))
+    throw new UsageError(`--replay must be the token a failure printed (like 3:1:0@BA:A), got "${v.replay}"`);
+  const faultsText = v.faults ?? DEFAULT_FAULTS;
+  const args: CheckArgs = {
+    target,
+    runs: parseInteger("runs", v.runs, 100, 1),
+    ops: parseInteger("ops", v.ops, 50, 1, 100_000),
+    seed: parseInteger("seed", v.seed, Math.floor(Math.random() * 0x7fffffff), -0x80000000, 0x7fffffff),
+    brokers: parseInteger("brokers", v.brokers, 3, 1, 9),
+    faults: parseFaults(faultsText),
+    faultsText,
+    json: v.json ?? false,
+    help: v.help ?? false,
+  };
+  if (v.replay !== undefined) args.replay = v.replay;
+  if (v["seeded-fault"] !== undefined) args.seededFault = v["seeded-fault"];
+  if (v.bootstrap !== undefined) args.bootstrap = v.bootstrap;
+  if (v["time-limit"] !== undefined) args.timeLimitS = parseInteger("time-limit", v["time-limit"], 0, 1);
+  return args;
+}
+
+/** The command line that replays a failure: everything that shapes the workload, plus seed and token. */
+export function reproduceLine(a: CheckArgs, seed: number, replay: string, seededFault?: string): string {
+  const parts = ["kafkaspec check", `--target ${a.target}`, `--brokers ${a.brokers}`, `--ops ${a.ops}`];
+  // A seeded fault's run takes its fault families from the catalog, so they are not repeated here.
+  if (seededFault === undefined) parts.push(`--faults ${a.faultsText}`);
+  if (a.bootstrap !== undefined) parts.push(`--bootstrap ${a.bootstrap}`);
+  if (seededFault !== undefined) parts.push(`--seeded-fault ${seededFault}`);
+  parts.push(`--seed ${seed}`, `--replay '${replay}'`);
+  return parts.join(" ");
+}
+
+export interface CheckDeps {
+  targets: Readonly<Record<string, TargetEntry>>;
+  suite: () => Promise<ReferenceSuite>;
+  catalog: () => Promise<readonly SeededFaultEntry[]>;
+}
+
+const defaultDeps: CheckDeps = {
+  targets: TARGETS,
+  suite: loadReferenceSuite,
+  catalog: async () => (await import("../../impl/faults/catalog.ts")).SEEDED_FAULTS,
+};
+
+export function checkCommand(deps: CheckDeps = defaultDeps): CliCommand {
+  return {
+    name: "check",
+    summary: "run the conformance suite against a target",
+    usage: USAGE,
+    run: (argv, io) => runCheckCommand(argv, io, deps),
+  };
+}
+
+const USAGE = [
+  `kafkaspec check [--target ${["model", "embedded", "cluster", "kafka"].join("|")}] [--runs N] [--ops M] [--seed S] [--brokers B]`,
+  `                [--faults ${DEFAULT_FAULTS}|none] [--replay TOKEN] [--json]`,
+  "                [--seeded-fault NAME|all] [--time-limit SECONDS] [--bootstrap HOST:PORT]",
+  "  --target        what to check (default: embedded when built in, else model)",
+  "  --runs          workloads to generate (default 100); with --seeded-fault, the run budget per fault",
+  "  --ops           at most this many operations per workload (default 50)",
+  "  --seed          fast-check seed (default random, always printed)",
+  "  --brokers       brokers at start (default 3)",
+  `  --faults        fault families, comma-separated: ${Object.keys(FAULT_FAMILIES).join(", ")}; or none`,
+  "  --replay        the token a failure printed; with its --seed, runs the shrunk counterexample again",
+  "  --json          print the result as one JSON object",
+  "  --seeded-fault  switch on a seeded implementation bug (or all, one by one) and report whether it is caught",
+  "  --time-limit    stop after this many seconds (per seeded fault with --seeded-fault; default 60 there)",
+  "  exit status: 0 everything held, 1 counterexample found (or a seeded fault missed), 2 bad arguments",
+];
+
+async function runCheckCommand(argv: string[], io: Io, deps: CheckDeps): Promise<number> {
+  const args = parseCheckArgs(argv, deps.targets);
+  if (args.help) {
+    io.out(USAGE.join("\n"));
+    return EXIT_OK;
+  }
+  let catalog: readonly SeededFaultEntry[] = [];
+  if (args.seededFault !== undefined) {
+    const all = await deps.catalog();
+    catalog = args.seededFault === "all" ? all : all.filter((f) => f.name === args.seededFault);
+    if (catalog.length === 0)
+      throw new UsageError(
+        `unknown seeded fault "${args.seededFault}" (known: ${all.map((f) => f.name).join(", ")}, or all)`,
+      );
+  }
+  const targetOptions =
+    args.bootstrap !== undefined
+      ? { brokers: args.brokers, bootstrap: args.bootstrap }
+      : { brokers: args.brokers };
+  const factory: () => Target = await deps.targets[args.target].load(targetOptions);
+  const suite = await deps.suite();
+  const progressEvery = Math.max(1, Math.min(10, Math.round(args.runs / 20)));
+  let lastProgressMs = 0;
+  const base: RunCheckOptions = {
+    target: factory,
+    checker: suite.checker,
+    invariants: suite.invariants,
+    assign: suite.assign,
+    customPartitioners: suite.customPartitioners,
+    runs: args.runs,
+    opsPerRun: args.ops,
+    seed: args.seed,
+    faults: args.faults,
+    brokers: args.brokers,
+    progressEvery,
+    // One line at most every two seconds: short checks stay quiet, long ones show they are alive.
+    onProgress: (p) => {
+      if (p.elapsedMs - lastProgressMs < PROGRESS_INTERVAL_MS) return;
+      lastProgressMs = p.elapsedMs;
+      io.err(
+        `[kafkaspec] ${p.phase === "running" ? `${p.runs}/${args.runs} runs` : `shrinking (${p.shrinkRuns} tries)`}, ${p.operations} operations, ${formatSeconds(p.elapsedMs)}`,
+      );
+    },
+  };
+  if (args.replay !== undefined) base.replay = args.replay;
+  if (args.seededFault !== undefined) return huntCommand(args, base, catalog, io);
+  if (args.timeLimitS !== undefined) base.timeLimitMs = args.timeLimitS * 1000;
+
+  const result = await runCheck(base);
+  const reproduce =
+    result.failure !== undefined ? reproduceLine(args, result.failure.seed, result.failure.replay) : "";
+  io.out(args.json ? resultJSON(result, reproduce) : formatResult(result, reproduce));
+  return result.ok ? EXIT_OK : EXIT_FAILED;
+}
+
+async function huntCommand(
+  args: CheckArgs,
+  base: RunCheckOptions,
+  catalog: readonly SeededFaultEntry[],
+  io: Io,
+): Promise<number> {
+  const timeMs = (args.timeLimitS ?? 60) * 1000;
+  const results = await huntSeededFaults(catalog, base, { runs: args.runs, timeMs }, (h) => {
+    if (!args.json)
+      io.err(
+        `[kafkaspec] ${h.name}: ${h.caught ? `caught in ${formatSeconds(h.timeMs)}` : "missed"} (${h.runs} runs)`,
+      );
+  });
+  const caught = results.filter((r) => r.caught).length;
+  if (args.json) {
+    io.out(
+      JSON.stringify({
+        ok: caught === results.length,
+        target: args.target,
+        seed: args.seed,
+        budget: { runs: args.runs, timeMs },
+        caught,
+        total: results.length,
+        faults: results.map((r) => ({
+          name: r.name,
+          description: r.description,
+          caught: r.caught,
+          runs: r.runs,
+          timeMs: r.timeMs,
+          ...(r.result.failure !== undefined
+            ? {
+                seed: r.result.failure.seed,
+                replay: r.result.failure.replay,
+                reproduce: reproduceLine(args, r.result.failure.seed, r.result.failure.replay, r.name),
+                operations: r.result.failure.operations,
+                findings: r.result.failure.findings,
+              }
+            : {}),
+        })),
+      }),
+    );
+  } else {
+    io.out(
+      `kafkaspec check --seeded-fault: target ${args.target}, seed ${args.seed}, budget ${args.runs} runs or ${formatSeconds(timeMs)} per fault`,
+    );
+    for (const r of results) {
+      io.out("");
+      io.out(
+        `${r.caught ? "CAUGHT" : "MISSED"} ${r.name} (${r.runs} runs, ${formatSeconds(r.timeMs)}): ${r.description}`,
+      );
+      const f = r.result.failure;
+      if (f === undefined) continue;
+      io.out(`  reproduce: ${reproduceLine(args, f.seed, f.replay, r.name)}`);
+      for (const x of f.findings) io.out(`  broken: ${x.invariant}: ${x.message}`);
+      for (const op of f.operations) io.out(`    ${op}`);
+    }
+    io.out("");
+    io.out(`${caught} of ${results.length} seeded faults caught`);
+  }
+  return caught === results.length ? EXIT_OK : EXIT_FAILED;
+}

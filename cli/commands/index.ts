@@ -1,0 +1,9 @@
+/**
+ * The registry of `kafkaspec` subcommands, in the order help lists them. Adding a command (broker,
+ * cluster, topics, produce, consume) is one module under cli/commands and one line here.
+ */
+import type { CliCommand } from "../command.ts";
+import { checkCommand } from "./check.ts";
+import { modelCommand } from "./model.ts";
+
+export const COMMANDS: readonly CliCommand[] = [checkCommand(), modelCommand];
