@@ -79,3 +79,21 @@ describe("runCheck on the toy target", () => {
     expect(targets.length).toBe(6);
   });
 });
+
+describe("runCheck with the real history invariants", () => {
+  it("catches the reused offset in the history alone (a checker that accepts everything)", async () => {
+    const { HISTORY_INVARIANTS } = await import("../../spec/invariants/index.ts");
+    const result = await runCheck({
+      ...base,
+      runs: 60,
+      faults: [],
+      checker: () => ({ begin() {}, check: () => ({ ok: true }) }),
+      invariants: { history: HISTORY_INVARIANTS, state: [] },
+      target: () => offsetReuse(new ToyTarget(), 2),
+    });
+    expect(result.ok).toBe(false);
+    const names = result.failure!.findings.map((f) => f.invariant);
+    expect(names.some((n) => /inconsistent-offsets|duplicate|nonmonotonic-send/.test(n))).toBe(true);
+    expect(result.failure!.findings.every((f) => f.source === "history")).toBe(true);
+  });
+});
