@@ -98,6 +98,14 @@ describe("valid-high-watermark", () => {
     ]);
   });
 
+  it("does not judge the ISR against a high watermark whose leader is down", () => {
+    const o = observation({
+      brokers: { 1: "crashed", 2: "running" },
+      partitions: [part({ leader: 1, isr: [1, 2], hw: 3, logs: { 1: "a b c", 2: "a b" } })],
+    });
+    expect(validHighWatermark.check(o)).toEqual([]);
+  });
+
   it("passes a lagging follower outside the ISR", () => {
     const o = observation({
       partitions: [part({ leader: 1, isr: [1, 3], hw: 3, logs: { 1: "a b c", 2: "a", 3: "a b c" } })],

@@ -1,7 +1,7 @@
 /**
- * valid-high-watermark (TLA+ ValidHighWatermark): every running member of the leader's own ISR (the
- * set the leader computes its high watermark over) has a log end offset at least the high watermark,
- * and no running replica believes in a high watermark beyond its own log end.
+ * valid-high-watermark (TLA+ ValidHighWatermark): while the leader runs, every running member of the
+ * leader's own ISR (the set the leader computes its high watermark over) has a log end offset at least
+ * the high watermark; and no running replica believes in a high watermark beyond its own log end.
  */
 import type { StateInvariant, Violation } from "../types.ts";
 import { replicaOn, runningBrokers, stateViolation, tp } from "./replicas.ts";
@@ -15,8 +15,9 @@ export const validHighWatermark: StateInvariant = {
     const out: Violation[] = [];
     const running = runningBrokers(now);
     for (const p of now.partitions) {
-      const isr = p.leaderIsr.length > 0 ? p.leaderIsr : p.isr;
-      for (const m of isr) {
+      // p.highWatermark is the leader's: meaningless while the leader is down or not yet acting.
+      const leaderUp = p.leader !== null && replicaOn(p, p.leader, running) !== undefined;
+      for (const m of leaderUp ? p.leaderIsr : []) {
         const r = replicaOn(p, m, running);
         if (r && r.logEndOffset < p.highWatermark) {
           out.push(
