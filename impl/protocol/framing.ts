@@ -6,6 +6,8 @@
 /** Kafka's default socket.request.max.bytes (100 MiB). */
 export const DEFAULT_MAX_FRAME_BYTES = 104_857_600;
 
+const EMPTY = Buffer.alloc(0);
+
 export type FrameError =
   | { kind: "frame-too-large"; size: number; max: number }
   | { kind: "negative-frame-size"; size: number };
@@ -98,6 +100,8 @@ export class FrameReader {
 
   /** Removes and returns the first n bytes. */
   private consume(n: number): Buffer {
+    // A zero-size frame may arrive with nothing buffered behind its prefix.
+    if (n === 0) return EMPTY;
     const head = this.gather(n);
     const out = head.subarray(0, n);
     if (head.length === n) this.pending.shift();
