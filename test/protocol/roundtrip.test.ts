@@ -55,8 +55,7 @@ describe.each(keys.map((k) => [apis[k].name, k] as const))("%s", (_name, key) =>
         fc.integer({ min: 0, max: 2 ** 20 }),
         (body, clientId, correlationId, cutSeed) => {
           const header = { apiKey: key, apiVersion: version, correlationId, clientId };
-          // biome-ignore lint/suspicious/noExplicitAny: the body comes from the schema-generic generator.
-          const frame = concatFrame(encodeRequest(header, body as any));
+          const frame = concatFrame(encodeRequest(header, body as never));
           expect(frame.readInt32BE(0)).toBe(frame.length - 4);
           const cuts = fc.sample(chunkArb(frame.length), { seed: cutSeed, numRuns: 1 })[0];
           const decoded = decodeRequest(reassemble(frame, cuts));
@@ -76,8 +75,7 @@ describe.each(keys.map((k) => [apis[k].name, k] as const))("%s", (_name, key) =>
         messageArbitrary(api.response, version),
         fc.integer({ min: -2147483648, max: 2147483647 }),
         (body, correlationId) => {
-          // biome-ignore lint/suspicious/noExplicitAny: the body comes from the schema-generic generator.
-          const frame = concatFrame(encodeResponse(key, version, correlationId, body as any));
+          const frame = concatFrame(encodeResponse(key, version, correlationId, body as never));
           expect(frame.readInt32BE(0)).toBe(frame.length - 4);
           const decoded = decodeResponse(key, version, frame.subarray(4));
           if (!decoded.ok) throw new Error(show(decoded.error));

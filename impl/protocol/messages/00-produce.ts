@@ -21,7 +21,7 @@ export const ProduceRequest = {
     { name: "transactionalId", type: "string", versions: "3+", nullableVersions: "3+", default: null },
     /** How many replicas must have the records before the broker answers: 0 none (no response at all), 1 the leader, -1 the whole ISR. */
     { name: "acks", type: "int16", versions: "0+" },
-    /** How long to wait for the operation to complete on the controller, in milliseconds. */
+    /** How long the leader may wait for the ISR to acknowledge (acks=-1), in milliseconds. */
     { name: "timeoutMs", type: "int32", versions: "0+" },
     /** The data to write, per topic. */
     {
@@ -30,16 +30,16 @@ export const ProduceRequest = {
         array: {
           name: "TopicProduceData",
           fields: [
-            /** The name. */
+            /** The topic name. */
             { name: "name", type: "string", versions: "0+" },
-            /** The partitions. */
+            /** The records for each partition of this topic. */
             {
               name: "partitionData",
               type: {
                 array: {
                   name: "PartitionProduceData",
                   fields: [
-                    /** The index. */
+                    /** The partition index. */
                     { name: "index", type: "int32", versions: "0+" },
                     /** The records: RecordBatch bytes kept as received. */
                     { name: "records", type: "records", versions: "0+", nullableVersions: "0+" },
@@ -70,7 +70,7 @@ export const ProduceResponse = {
         array: {
           name: "TopicProduceResponse",
           fields: [
-            /** The name. */
+            /** The topic name. */
             { name: "name", type: "string", versions: "0+" },
             /** The result for each partition. */
             {
@@ -79,7 +79,7 @@ export const ProduceResponse = {
                 array: {
                   name: "PartitionProduceResponse",
                   fields: [
-                    /** The index. */
+                    /** The partition index. */
                     { name: "index", type: "int32", versions: "0+" },
                     /** The error code, or 0 for none. */
                     { name: "errorCode", type: "int16", versions: "0+" },

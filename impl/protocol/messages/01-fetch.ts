@@ -51,7 +51,7 @@ export const FetchRequest = {
           fields: [
             /** The topic name. */
             { name: "topic", type: "string", versions: "0-12" },
-            /** The partitions. */
+            /** The partitions of this topic. */
             {
               name: "partitions",
               type: {
@@ -89,7 +89,7 @@ export const FetchRequest = {
           fields: [
             /** The topic name. */
             { name: "topic", type: "string", versions: "7-12" },
-            /** The partitions. */
+            /** The partitions of this topic. */
             { name: "partitions", type: { array: "int32" }, versions: "7+" },
           ],
         },
@@ -123,7 +123,7 @@ export const FetchResponse = {
           fields: [
             /** The topic name. */
             { name: "topic", type: "string", versions: "0-12" },
-            /** The partitions. */
+            /** The partitions of this topic. */
             {
               name: "partitions",
               type: {
@@ -146,7 +146,7 @@ export const FetchResponse = {
                       type: {
                         name: "EpochEndOffset",
                         fields: [
-                          /** A leader epoch. */
+                          /** The largest epoch the leader and follower share, or -1. */
                           { name: "epoch", type: "int32", versions: "12+", default: -1 },
                           /** The end offset of the epoch: the first offset after it. */
                           { name: "endOffset", type: "int64", versions: "12+", default: -1n },
@@ -180,7 +180,7 @@ export const FetchResponse = {
                         fields: [
                           /** The end offset of the epoch: the first offset after it. */
                           { name: "endOffset", type: "int64", versions: "0+", default: -1n },
-                          /** A leader epoch. */
+                          /** The snapshot's epoch. */
                           { name: "epoch", type: "int32", versions: "0+", default: -1 },
                         ],
                       },

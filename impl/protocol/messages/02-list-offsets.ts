@@ -26,9 +26,9 @@ export const ListOffsetsRequest = {
         array: {
           name: "ListOffsetsTopic",
           fields: [
-            /** The name. */
+            /** The topic name. */
             { name: "name", type: "string", versions: "0+" },
-            /** The partitions. */
+            /** The partitions of this topic. */
             {
               name: "partitions",
               type: {
@@ -39,7 +39,7 @@ export const ListOffsetsRequest = {
                     { name: "partitionIndex", type: "int32", versions: "0+" },
                     /** The leader epoch the client knows, so a broker can fence a stale or too-new leader view (KIP-320); -1 skips the check. */
                     { name: "currentLeaderEpoch", type: "int32", versions: "4+", default: -1 },
-                    /** The timestamp. */
+                    /** What to find: -1 the latest offset, -2 the earliest, -3 the record with the largest timestamp (v7+), otherwise the first offset whose timestamp is at or after this one. */
                     { name: "timestamp", type: "int64", versions: "0+" },
                     /** How many offsets to return (v0 only). */
                     { name: "maxNumOffsets", type: "int32", versions: "0", default: 1 },
@@ -72,9 +72,9 @@ export const ListOffsetsResponse = {
         array: {
           name: "ListOffsetsTopicResponse",
           fields: [
-            /** The name. */
+            /** The topic name. */
             { name: "name", type: "string", versions: "0+" },
-            /** The partitions. */
+            /** The partitions of this topic. */
             {
               name: "partitions",
               type: {
@@ -87,11 +87,11 @@ export const ListOffsetsResponse = {
                     { name: "errorCode", type: "int16", versions: "0+" },
                     /** The offsets found (v0 only). */
                     { name: "oldStyleOffsets", type: { array: "int64" }, versions: "0" },
-                    /** The timestamp. */
+                    /** The timestamp of the offset found, or -1. */
                     { name: "timestamp", type: "int64", versions: "1+", default: -1n },
-                    /** The offset. */
+                    /** The offset found, or -1. */
                     { name: "offset", type: "int64", versions: "1+", default: -1n },
-                    /** The leader epoch. */
+                    /** The leader epoch of the offset found, or -1. */
                     { name: "leaderEpoch", type: "int32", versions: "4+", default: -1 },
                   ],
                 },

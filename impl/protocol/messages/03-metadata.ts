@@ -17,7 +17,7 @@ export const MetadataRequest = {
   validVersions: "0-12",
   flexibleVersions: "9+",
   fields: [
-    /** The topics. */
+    /** The topics to describe: null for all (v1+), empty for none (v1+; all in v0). */
     {
       name: "topics",
       type: {
@@ -26,7 +26,7 @@ export const MetadataRequest = {
           fields: [
             /** The topic id (KIP-516); all zeros when unknown. */
             { name: "topicId", type: "uuid", versions: "10+" },
-            /** The name. */
+            /** The topic name. */
             { name: "name", type: "string", versions: "0+", nullableVersions: "10+" },
           ],
         },
@@ -52,20 +52,20 @@ export const MetadataResponse = {
   fields: [
     /** How long the request was delayed by a quota, in milliseconds; 0 when not throttled. */
     { name: "throttleTimeMs", type: "int32", versions: "3+" },
-    /** The brokers of the cluster. */
+    /** The live brokers. */
     {
       name: "brokers",
       type: {
         array: {
           name: "MetadataResponseBroker",
           fields: [
-            /** The broker id. */
+            /** The broker's id. */
             { name: "nodeId", type: "int32", versions: "0+" },
-            /** The host name. */
+            /** The broker's advertised host. */
             { name: "host", type: "string", versions: "0+" },
-            /** The port. */
+            /** The broker's advertised port. */
             { name: "port", type: "int32", versions: "0+" },
-            /** The rack, or null. */
+            /** The broker's rack, or null. */
             { name: "rack", type: "string", versions: "1+", nullableVersions: "1+", default: null },
           ],
         },
@@ -85,13 +85,13 @@ export const MetadataResponse = {
           fields: [
             /** The error code, or 0 for none. */
             { name: "errorCode", type: "int16", versions: "0+" },
-            /** The name. */
+            /** The topic name. */
             { name: "name", type: "string", versions: "0+", nullableVersions: "12+" },
             /** The topic id (KIP-516); all zeros when unknown. */
             { name: "topicId", type: "uuid", versions: "10+" },
             /** Whether the topic is internal, such as __consumer_offsets. */
             { name: "isInternal", type: "bool", versions: "1+", default: false },
-            /** The partitions. */
+            /** The partitions of this topic. */
             {
               name: "partitions",
               type: {

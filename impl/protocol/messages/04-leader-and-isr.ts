@@ -67,7 +67,7 @@ export const LeaderAndIsrRequest = {
     { name: "controllerEpoch", type: "int32", versions: "0+" },
     /** The broker's epoch (its registration's creation zxid), fencing requests meant for an earlier incarnation; -1 if unknown. */
     { name: "brokerEpoch", type: "int64", versions: "2+", default: -1n },
-    /** The type. */
+    /** The request type (KIP-866): 0 unknown, 1 incremental, 2 full. */
     { name: "type", type: "int8", versions: "5+" },
     /** The partition states, flat (before topics grouped them). */
     { name: "ungroupedPartitionStates", type: { array: LeaderAndIsrPartitionStateStruct }, versions: "0-1" },
@@ -96,11 +96,11 @@ export const LeaderAndIsrRequest = {
         array: {
           name: "LeaderAndIsrLiveLeader",
           fields: [
-            /** The broker id. */
+            /** The leader's broker id. */
             { name: "brokerId", type: "int32", versions: "0+" },
             /** The broker's host name. */
             { name: "hostName", type: "string", versions: "0+" },
-            /** The port. */
+            /** The leader's port. */
             { name: "port", type: "int32", versions: "0+" },
           ],
         },

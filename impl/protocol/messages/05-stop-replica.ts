@@ -47,7 +47,7 @@ export const StopReplicaRequest = {
         array: {
           name: "StopReplicaTopicV1",
           fields: [
-            /** The name. */
+            /** The topic name. */
             { name: "name", type: "string", versions: "1-2" },
             /** The partition indexes. */
             { name: "partitionIndexes", type: { array: "int32" }, versions: "1-2" },

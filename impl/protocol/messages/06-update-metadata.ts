@@ -43,7 +43,7 @@ export const UpdateMetadataRequest = {
     { name: "controllerId", type: "int32", versions: "0+" },
     /** Whether the controller is a KRaft controller. */
     { name: "isKRaftController", type: "bool", versions: "8+", default: false },
-    /** The type. */
+    /** The request type (KIP-866): 0 unknown, 1 incremental, 2 full. */
     { name: "type", type: "int8", versions: "8+", default: 0, tag: 0, taggedVersions: "8+" },
     /** The sender's controller epoch; a broker ignores a controller whose epoch is older than one it has seen. */
     { name: "controllerEpoch", type: "int32", versions: "0+" },
@@ -80,7 +80,7 @@ export const UpdateMetadataRequest = {
         array: {
           name: "UpdateMetadataBroker",
           fields: [
-            /** The id. */
+            /** The broker id. */
             { name: "id", type: "int32", versions: "0+" },
             /** The broker's host name (v0 layout, one plaintext endpoint). */
             { name: "v0Host", type: "string", versions: "0" },
@@ -93,9 +93,9 @@ export const UpdateMetadataRequest = {
                 array: {
                   name: "UpdateMetadataEndpoint",
                   fields: [
-                    /** The port. */
+                    /** The endpoint's port. */
                     { name: "port", type: "int32", versions: "1+" },
-                    /** The host name. */
+                    /** The endpoint's host. */
                     { name: "host", type: "string", versions: "1+" },
                     /** The listener name. */
                     { name: "listener", type: "string", versions: "3+" },
@@ -106,7 +106,7 @@ export const UpdateMetadataRequest = {
               },
               versions: "1+",
             },
-            /** The rack, or null. */
+            /** The broker's rack, or null. */
             { name: "rack", type: "string", versions: "2+", nullableVersions: "0+" },
           ],
         },

@@ -32,9 +32,9 @@ export const OffsetCommitRequest = {
         array: {
           name: "OffsetCommitRequestTopic",
           fields: [
-            /** The name. */
+            /** The topic name. */
             { name: "name", type: "string", versions: "0+" },
-            /** The partitions. */
+            /** The partitions of this topic. */
             {
               name: "partitions",
               type: {
@@ -80,9 +80,9 @@ export const OffsetCommitResponse = {
         array: {
           name: "OffsetCommitResponseTopic",
           fields: [
-            /** The name. */
+            /** The topic name. */
             { name: "name", type: "string", versions: "0+" },
-            /** The partitions. */
+            /** The partitions of this topic. */
             {
               name: "partitions",
               type: {

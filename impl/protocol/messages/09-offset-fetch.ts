@@ -24,7 +24,7 @@ export const OffsetFetchRequest = {
         array: {
           name: "OffsetFetchRequestTopic",
           fields: [
-            /** The name. */
+            /** The topic name. */
             { name: "name", type: "string", versions: "0-7" },
             /** The partition indexes. */
             { name: "partitionIndexes", type: { array: "int32" }, versions: "0-7" },
@@ -55,9 +55,9 @@ export const OffsetFetchResponse = {
         array: {
           name: "OffsetFetchResponseTopic",
           fields: [
-            /** The name. */
+            /** The topic name. */
             { name: "name", type: "string", versions: "0-7" },
-            /** The partitions. */
+            /** The partitions of this topic. */
             {
               name: "partitions",
               type: {
@@ -70,7 +70,7 @@ export const OffsetFetchResponse = {
                     { name: "committedOffset", type: "int64", versions: "0-7" },
                     /** The leader epoch of the last record consumed before the committed offset, or -1. */
                     { name: "committedLeaderEpoch", type: "int32", versions: "5-7", default: -1 },
-                    /** Opaque metadata bytes. */
+                    /** The metadata committed with the offset, or null. */
                     { name: "metadata", type: "string", versions: "0-7", nullableVersions: "0-7" },
                     /** The error code, or 0 for none. */
                     { name: "errorCode", type: "int16", versions: "0-7" },

@@ -14,7 +14,7 @@ export const FindCoordinatorRequest = {
   validVersions: "0-4",
   flexibleVersions: "3+",
   fields: [
-    /** The key. */
+    /** The group id, or the transactional id when keyType is 1. */
     { name: "key", type: "string", versions: "0-3" },
     /** What the key identifies: 0 a group, 1 a transactional id. */
     { name: "keyType", type: "int8", versions: "1+", default: 0 },
@@ -36,11 +36,11 @@ export const FindCoordinatorResponse = {
     { name: "errorCode", type: "int16", versions: "0-3" },
     /** A human-readable explanation of the error, or null. */
     { name: "errorMessage", type: "string", versions: "1-3", nullableVersions: "1-3" },
-    /** The broker id. */
+    /** The coordinator's broker id, or -1. */
     { name: "nodeId", type: "int32", versions: "0-3" },
-    /** The host name. */
+    /** The coordinator's host. */
     { name: "host", type: "string", versions: "0-3" },
-    /** The port. */
+    /** The coordinator's port. */
     { name: "port", type: "int32", versions: "0-3" },
     /** One coordinator per requested key. */
     {
@@ -49,13 +49,13 @@ export const FindCoordinatorResponse = {
         array: {
           name: "Coordinator",
           fields: [
-            /** The key. */
+            /** The key (a group id or transactional id) this coordinator answers for. */
             { name: "key", type: "string", versions: "4+" },
-            /** The broker id. */
+            /** The coordinator's broker id, or -1. */
             { name: "nodeId", type: "int32", versions: "4+" },
-            /** The host name. */
+            /** The coordinator's host. */
             { name: "host", type: "string", versions: "4+" },
-            /** The port. */
+            /** The coordinator's port. */
             { name: "port", type: "int32", versions: "4+" },
             /** The error code, or 0 for none. */
             { name: "errorCode", type: "int16", versions: "4+" },

@@ -34,9 +34,9 @@ export const JoinGroupRequest = {
         array: {
           name: "JoinGroupRequestProtocol",
           fields: [
-            /** The name. */
+            /** The protocol name, e.g. range or roundrobin. */
             { name: "name", type: "string", versions: "0+" },
-            /** Opaque metadata bytes. */
+            /** The member's subscription for this protocol (ConsumerProtocolSubscription bytes for consumers). */
             { name: "metadata", type: "bytes", versions: "0+" },
           ],
         },
@@ -67,7 +67,7 @@ export const JoinGroupResponse = {
     { name: "leader", type: "string", versions: "0+" },
     /** The member id the coordinator assigned, or empty when joining for the first time. */
     { name: "memberId", type: "string", versions: "0+" },
-    /** The group members. */
+    /** Every member with its subscription, for the leader to assign; empty for the other members. */
     {
       name: "members",
       type: {
@@ -84,7 +84,7 @@ export const JoinGroupResponse = {
               nullableVersions: "5+",
               default: null,
             },
-            /** Opaque metadata bytes. */
+            /** The member's subscription for the chosen protocol; only the leader receives members. */
             { name: "metadata", type: "bytes", versions: "0+" },
           ],
         },

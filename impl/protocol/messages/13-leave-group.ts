@@ -17,7 +17,7 @@ export const LeaveGroupRequest = {
     { name: "groupId", type: "string", versions: "0+" },
     /** The member id the coordinator assigned, or empty when joining for the first time. */
     { name: "memberId", type: "string", versions: "0-2" },
-    /** The group members. */
+    /** The members leaving (v3+). */
     {
       name: "members",
       type: {
@@ -53,7 +53,7 @@ export const LeaveGroupResponse = {
     { name: "throttleTimeMs", type: "int32", versions: "1+" },
     /** The error code, or 0 for none. */
     { name: "errorCode", type: "int16", versions: "0+" },
-    /** The group members. */
+    /** The result for each member that asked to leave (v3+). */
     {
       name: "members",
       type: {

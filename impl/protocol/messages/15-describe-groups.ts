@@ -13,7 +13,7 @@ export const DescribeGroupsRequest = {
   validVersions: "0-5",
   flexibleVersions: "5+",
   fields: [
-    /** The group ids. */
+    /** The group ids to describe. */
     { name: "groups", type: { array: "string" }, versions: "0+" },
     /** Whether to return the caller's authorized operations on each group. */
     { name: "includeAuthorizedOperations", type: "bool", versions: "3+" },
@@ -29,7 +29,7 @@ export const DescribeGroupsResponse = {
   fields: [
     /** How long the request was delayed by a quota, in milliseconds; 0 when not throttled. */
     { name: "throttleTimeMs", type: "int32", versions: "1+" },
-    /** The group ids. */
+    /** One entry per group asked for. */
     {
       name: "groups",
       type: {

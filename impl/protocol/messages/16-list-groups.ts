@@ -29,7 +29,7 @@ export const ListGroupsResponse = {
     { name: "throttleTimeMs", type: "int32", versions: "1+" },
     /** The error code, or 0 for none. */
     { name: "errorCode", type: "int16", versions: "0+" },
-    /** The group ids. */
+    /** The groups this broker coordinates. */
     {
       name: "groups",
       type: {

@@ -59,7 +59,7 @@ export const ApiVersionsResponse = {
         array: {
           name: "SupportedFeatureKey",
           fields: [
-            /** The name. */
+            /** The feature name. */
             { name: "name", type: "string", versions: "3+" },
             /** The lowest version supported. */
             { name: "minVersion", type: "int16", versions: "3+" },
@@ -88,7 +88,7 @@ export const ApiVersionsResponse = {
         array: {
           name: "FinalizedFeatureKey",
           fields: [
-            /** The name. */
+            /** The feature name. */
             { name: "name", type: "string", versions: "3+" },
             /** The highest feature level. */
             { name: "maxVersionLevel", type: "int16", versions: "3+" },

@@ -22,7 +22,7 @@ export const CreateTopicsRequest = {
         array: {
           name: "CreatableTopic",
           fields: [
-            /** The name. */
+            /** The topic name. */
             { name: "name", type: "string", versions: "0+" },
             /** The partition count, or -1 to use the broker default (or the assignment). */
             { name: "numPartitions", type: "int32", versions: "0+" },
@@ -44,16 +44,16 @@ export const CreateTopicsRequest = {
               },
               versions: "0+",
             },
-            /** Configuration entries. */
+            /** Topic configs to set, overriding the broker defaults. */
             {
               name: "configs",
               type: {
                 array: {
                   name: "CreatableTopicConfig",
                   fields: [
-                    /** The name. */
+                    /** The config name. */
                     { name: "name", type: "string", versions: "0+" },
-                    /** The value. */
+                    /** The config value, or null to leave it at the default. */
                     { name: "value", type: "string", versions: "0+", nullableVersions: "0+" },
                   ],
                 },
@@ -88,7 +88,7 @@ export const CreateTopicsResponse = {
         array: {
           name: "CreatableTopicResult",
           fields: [
-            /** The name. */
+            /** The topic name. */
             { name: "name", type: "string", versions: "0+" },
             /** The topic id (KIP-516); all zeros when unknown. */
             { name: "topicId", type: "uuid", versions: "7+" },
@@ -102,16 +102,16 @@ export const CreateTopicsResponse = {
             { name: "numPartitions", type: "int32", versions: "5+", default: -1 },
             /** The replication factor, or -1 to use the broker default (or the assignment). */
             { name: "replicationFactor", type: "int16", versions: "5+", default: -1 },
-            /** Configuration entries. */
+            /** The topic's configs as created (v5+), or null. */
             {
               name: "configs",
               type: {
                 array: {
                   name: "CreatableTopicConfigs",
                   fields: [
-                    /** The name. */
+                    /** The config name. */
                     { name: "name", type: "string", versions: "5+" },
-                    /** The value. */
+                    /** The config value, or null. */
                     { name: "value", type: "string", versions: "5+", nullableVersions: "5+" },
                     /** Whether the config cannot be updated. */
                     { name: "readOnly", type: "bool", versions: "5+" },

@@ -20,7 +20,7 @@ export const DeleteTopicsRequest = {
         array: {
           name: "DeleteTopicState",
           fields: [
-            /** The name. */
+            /** The topic name. */
             { name: "name", type: "string", versions: "6+", nullableVersions: "6+", default: null },
             /** The topic id (KIP-516); all zeros when unknown. */
             { name: "topicId", type: "uuid", versions: "6+" },
@@ -52,7 +52,7 @@ export const DeleteTopicsResponse = {
         array: {
           name: "DeletableTopicResult",
           fields: [
-            /** The name. */
+            /** The topic name. */
             { name: "name", type: "string", versions: "0+", nullableVersions: "6+" },
             /** The topic id (KIP-516); all zeros when unknown. */
             { name: "topicId", type: "uuid", versions: "6+" },

@@ -25,7 +25,7 @@ export const OffsetForLeaderEpochRequest = {
           fields: [
             /** The topic name. */
             { name: "topic", type: "string", versions: "0+" },
-            /** The partitions. */
+            /** The partitions of this topic. */
             {
               name: "partitions",
               type: {
@@ -36,7 +36,7 @@ export const OffsetForLeaderEpochRequest = {
                     { name: "partition", type: "int32", versions: "0+" },
                     /** The leader epoch the client knows, so a broker can fence a stale or too-new leader view (KIP-320); -1 skips the check. */
                     { name: "currentLeaderEpoch", type: "int32", versions: "2+", default: -1 },
-                    /** The leader epoch. */
+                    /** The epoch whose end offset is wanted. */
                     { name: "leaderEpoch", type: "int32", versions: "0+" },
                   ],
                 },
@@ -69,7 +69,7 @@ export const OffsetForLeaderEpochResponse = {
           fields: [
             /** The topic name. */
             { name: "topic", type: "string", versions: "0+" },
-            /** The partitions. */
+            /** The partitions of this topic. */
             {
               name: "partitions",
               type: {
@@ -80,7 +80,7 @@ export const OffsetForLeaderEpochResponse = {
                     { name: "errorCode", type: "int16", versions: "0+" },
                     /** The partition index. */
                     { name: "partition", type: "int32", versions: "0+" },
-                    /** The leader epoch. */
+                    /** The epoch found: the largest at or below the one asked for (KIP-279), or -1. */
                     { name: "leaderEpoch", type: "int32", versions: "1+", default: -1 },
                     /** The end offset of the epoch: the first offset after it. */
                     { name: "endOffset", type: "int64", versions: "0+", default: -1n },

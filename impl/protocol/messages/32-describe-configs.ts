@@ -63,16 +63,16 @@ export const DescribeConfigsResponse = {
             { name: "resourceType", type: "int8", versions: "0+" },
             /** The resource's name (a topic name or a broker id as text). */
             { name: "resourceName", type: "string", versions: "0+" },
-            /** Configuration entries. */
+            /** The configs of the resource. */
             {
               name: "configs",
               type: {
                 array: {
                   name: "DescribeConfigsResourceResult",
                   fields: [
-                    /** The name. */
+                    /** The config name. */
                     { name: "name", type: "string", versions: "0+" },
-                    /** The value. */
+                    /** The config value, or null when sensitive. */
                     { name: "value", type: "string", versions: "0+", nullableVersions: "0+" },
                     /** Whether the config cannot be updated. */
                     { name: "readOnly", type: "bool", versions: "0+" },
@@ -89,9 +89,9 @@ export const DescribeConfigsResponse = {
                         array: {
                           name: "DescribeConfigsSynonym",
                           fields: [
-                            /** The name. */
+                            /** The synonym's config name (e.g. the broker-level name of a topic config). */
                             { name: "name", type: "string", versions: "1+" },
-                            /** The value. */
+                            /** The synonym's value, or null. */
                             { name: "value", type: "string", versions: "1+", nullableVersions: "0+" },
                             /** Where the synonym's value comes from (see ConfigSource). */
                             { name: "source", type: "int8", versions: "1+" },
