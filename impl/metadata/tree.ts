@@ -30,6 +30,11 @@ interface Znode {
   data: Buffer;
   stat: Stat;
   children: Set<string>;
+  /**
+   * Children ever created here. ZooKeeper stores this as the node's cversion and numbers sequential
+   * children by it; the cversion clients see also counts deletions (creates * 2 - live children).
+   */
+  childCreates: number;
 }
 
 interface SessionRecord {
@@ -54,7 +59,7 @@ type Trigger =
   | { type: "deleted"; path: string }
   | { type: "dataChanged"; path: string };
 
-/** ZooKeeper formats a sequential node's suffix as the parent's cversion in ten digits. */
+/** ZooKeeper formats a sequential node's suffix as the parent's count of child creations, in ten digits. */
 export const SEQUENCE_DIGITS = 10;
 
 /** Throws on a malformed path: a programming error, as in ZooKeeper's clients. */
@@ -92,6 +97,7 @@ export class ZnodeTree {
       data: Buffer.alloc(0),
       stat: { version: 0, cversion: 0, ephemeralOwner: "", czxid: 0, mzxid: 0 },
       children: new Set(),
+      childCreates: 0,
     });
   }
 
@@ -350,7 +356,7 @@ export class ZnodeTree {
     const sequential = mode === "persistentSequential" || mode === "ephemeralSequential";
     const ephemeral = mode === "ephemeral" || mode === "ephemeralSequential";
     const path = sequential
-      ? requested + String(parent.stat.cversion).padStart(SEQUENCE_DIGITS, "0")
+      ? requested + String(parent.childCreates).padStart(SEQUENCE_DIGITS, "0")
       : requested;
     if (this.nodes.has(path)) throw new StoreError("NODE_EXISTS", path);
     const zxid = this.lastZxid + 1;
@@ -358,17 +364,20 @@ export class ZnodeTree {
       data: Buffer.from(data),
       stat: { version: 0, cversion: 0, ephemeralOwner: ephemeral ? sessionId : "", czxid: zxid, mzxid: zxid },
       children: new Set(),
+      childCreates: 0,
     };
     const parentStat = copyStat(parent.stat);
     this.nodes.set(path, node);
     parent.children.add(nameOf(path));
     parent.stat.cversion += 1;
+    parent.childCreates += 1;
     const session = this.sessions.get(sessionId)!;
     if (ephemeral) session.ephemerals.add(path);
     undo.push(() => {
       this.nodes.delete(path);
       parent.children.delete(nameOf(path));
       parent.stat = parentStat;
+      parent.childCreates -= 1;
       session.ephemerals.delete(path);
     });
     triggers.push({ type: "created", path });

@@ -296,8 +296,8 @@ export class ZooKeeperSession implements MetadataSession {
   }
 
   private call<T>(path: string, start: (done: (err: unknown, value?: T) => void) => void): Promise<T> {
-    this.live(path);
     return new Promise<T>((resolve, reject) => {
+      this.live(path); // A throw here rejects the promise, as a failed request would.
       start((err, value) => (err ? reject(toStoreError(err, path)) : resolve(value as T)));
     });
   }
@@ -370,9 +370,9 @@ export class ZooKeeperSession implements MetadataSession {
    * with the version untouched.
    */
   multi(ops: MultiOp[]): Promise<void> {
-    for (const op of ops) this.live(op.path);
     const first = ops[0]?.path ?? "/";
     return new Promise<void>((resolve, reject) => {
+      for (const op of ops) this.live(op.path);
       const tx = this.client.transaction() as zookeeper.Transaction & { ops: unknown[] };
       for (const op of ops) {
         switch (op.op) {
