@@ -67,7 +67,8 @@ export interface FieldSpec {
   readonly flexibleVersions?: Versions;
 }
 
-export type MessageKind = "request" | "response";
+/** `data` marks a schema carried inside other messages (the consumer protocol); its apiKey is -1. */
+export type MessageKind = "request" | "response" | "data";
 
 export interface MessageSpec {
   readonly apiKey: number;
