@@ -489,4 +489,12 @@ export class ZnodeTree {
   paths(): string[] {
     return [...this.nodes.keys()].sort();
   }
+
+  /** Every node with a copy of its data and stat, sorted by path: what a test or observer compares. */
+  snapshot(): Array<{ path: string; data: Buffer; stat: Stat }> {
+    return this.paths().map((path) => {
+      const node = this.nodes.get(path)!;
+      return { path, data: Buffer.from(node.data), stat: copyStat(node.stat) };
+    });
+  }
 }
