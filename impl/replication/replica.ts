@@ -89,6 +89,7 @@ interface FollowerState {
 
 interface DelayedProduce {
   token: number;
+  baseOffset: number;
   requiredOffset: number;
   deadline: number;
 }
@@ -255,7 +256,7 @@ export class PartitionReplica {
         this.host.produceCompleted(token, { error: this.enoughReplicasError(), baseOffset });
       } else {
         const deadline = now + timeoutMs;
-        this.delayed.push({ token, requiredOffset: required, deadline });
+        this.delayed.push({ token, baseOffset, requiredOffset: required, deadline });
         this.host.setTimer(deadline, this.timerKey());
       }
     } else if (acks !== 0) {
@@ -413,7 +414,7 @@ export class PartitionReplica {
       if (this.highWatermark >= d.requiredOffset) {
         this.host.produceCompleted(d.token, {
           error: this.enoughReplicasError(),
-          baseOffset: d.requiredOffset,
+          baseOffset: d.baseOffset,
         });
       } else still.push(d);
     }

@@ -1,0 +1,91 @@
+/**
+ * The white-box view of the simulated cluster as spec/adapter.ts's Observation: the controller and
+ * partition states from the metadata store, the leader's own ISR and HW, and every live replica's log.
+ */
+import type { Observation, PartitionObservation, ReplicaObservation } from "../../spec/adapter.ts";
+import { OFFSETS_TOPIC } from "../group/offsets-topic.ts";
+import {
+  decodeController,
+  decodeControllerEpoch,
+  decodePartitionState,
+  decodeTopicAssignment,
+  decodeTopicConfig,
+  ZkPaths,
+} from "../metadata/layout.ts";
+import type { SimCluster } from "../sim/cluster.ts";
+
+export function observeCluster(sim: SimCluster): Observation {
+  const tree = sim.tree;
+  const sid = sim.observerSession;
+  const read = (path: string) => tree.get(sid, path);
+  const ctrl = read(ZkPaths.controller);
+  const epoch = read(ZkPaths.controllerEpoch);
+  const brokers = [...sim.brokers.keys()]
+    .sort((a, b) => a - b)
+    .map((id) => ({ id, state: sim.brokerState(id) }));
+  const partitions: PartitionObservation[] = [];
+  const topics = (tree.children(sid, ZkPaths.topics) ?? []).filter((t) => t !== OFFSETS_TOPIC).sort();
+  for (const topic of topics) {
+    const a = read(ZkPaths.topic(topic));
+    if (a === null) continue;
+    const assignment = decodeTopicAssignment(topic, a.data);
+    const cfgNode = read(ZkPaths.configTopic(topic));
+    const cfg = cfgNode === null ? {} : decodeTopicConfig(cfgNode.data);
+    for (const [p, replicas] of [...assignment.partitions.entries()].sort((x, y) => x[0] - y[0])) {
+      const st = read(ZkPaths.partitionState(topic, p));
+      if (st === null) continue;
+      const s = decodePartitionState(st.data);
+      const key = `${topic}\u0000${p}`;
+      const leaderReplica = s.leader >= 0 ? sim.brokers.get(s.leader)?.node?.replicas.get(key) : undefined;
+      const replicaStates: ReplicaObservation[] = [];
+      for (const b of replicas) {
+        const r = sim.brokers.get(b)?.node?.replicas.get(key);
+        if (r === undefined) continue;
+        replicaStates.push({
+          broker: b,
+          logStartOffset: r.log.logStartOffset,
+          logEndOffset: r.log.logEndOffset,
+          highWatermark: r.highWatermark,
+          epochCache: r.log.epochEntries(),
+          log: r.log
+            .read(r.log.logStartOffset, Number.MAX_SAFE_INTEGER)
+            .map((e) => ({
+              offset: e.offset,
+              epoch: e.epoch,
+              value: e.value === null ? "" : e.value.toString("utf8"),
+            })),
+        });
+      }
+      partitions.push({
+        topic,
+        partition: p,
+        leader: s.leader >= 0 ? s.leader : null,
+        leaderEpoch: s.leaderEpoch,
+        isr: s.isr,
+        replicas,
+        leaderIsr: leaderReplica?.role === "leader" ? [...leaderReplica.isr] : [],
+        highWatermark: leaderReplica?.role === "leader" ? leaderReplica.highWatermark : 0,
+        minInsyncReplicas: Number(cfg["min.insync.replicas"] ?? sim.setting("min.insync.replicas", 1)),
+        uncleanLeaderElection: (cfg["unclean.leader.election.enable"] ?? "false") === "true",
+        replicaStates,
+      });
+    }
+  }
+  const groups = [];
+  for (const id of [...sim.brokers.keys()].sort((a, b) => a - b)) {
+    const node = sim.brokers.get(id)?.node;
+    if (node === null || node === undefined || node.state !== "running") continue;
+    groups.push(...node.coordinator.observe());
+  }
+  groups.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+  return {
+    time: sim.now,
+    controller: {
+      broker: ctrl === null ? null : decodeController(ctrl.data).brokerId,
+      epoch: epoch === null ? 0 : decodeControllerEpoch(epoch.data),
+    },
+    brokers,
+    partitions,
+    groups,
+  };
+}

@@ -1,0 +1,658 @@
+/**
+ * BrokerNode: a whole broker as a sans-IO core. Inputs are client requests, peer messages, metadata-store
+ * results and watch events, timers and session expiry, each with the current time; outputs are effects
+ * (reply to a client, send to a peer, a metadata-store call, a timer). It hosts the partition replicas,
+ * the controller (active on one broker at a time) and the group coordinator for the `__consumer_offsets`
+ * partitions it leads. The simulator drives it now; the TCP broker drives the same class later.
+ */
+import type { KafkaErrorName } from "../../spec/errors.ts";
+import type { BrokerState } from "../../spec/adapter.ts";
+import type { BrokerId, TopicConfig } from "../../spec/operations.ts";
+import { Controller } from "../controller/controller.ts";
+import type {
+  ControllerMessage,
+  LeaderAndIsrRequest,
+  PartitionStateMessage,
+} from "../controller/messages.ts";
+import { ZkCalls, type ZkRequest, type ZkResult } from "../controller/zk-effects.ts";
+import type { SeededFaults } from "../faults/catalog.ts";
+import type { GroupEffect } from "../group/api.ts";
+import { GroupCoordinator } from "../group/coordinator.ts";
+import { OFFSETS_TOPIC } from "../group/offsets-topic.ts";
+import { encodeBrokerRegistration, PERSISTENT_ZK_PATHS, ZkPaths } from "../metadata/layout.ts";
+import type { WatchEvent } from "../metadata/store.ts";
+import type { ReplicationMessage } from "../replication/messages.ts";
+import {
+  PartitionReplica,
+  type ProduceResult,
+  type ReplicaConfig,
+  type ReplicaHost,
+} from "../replication/replica.ts";
+import type { ReplicaLog } from "../replication/replica-log.ts";
+import type { ClientRequest, ClientResponse, MetadataResponse } from "./requests.ts";
+
+export type PeerMessage = ReplicationMessage | ControllerMessage;
+
+export type NodeEffect =
+  | { type: "reply"; requestId: number; response: ClientResponse }
+  | { type: "send"; to: BrokerId; message: PeerMessage }
+  | { type: "zk"; id: number; request: ZkRequest }
+  | { type: "timer"; at: number; key: string };
+
+/** Where a broker's partition logs live: opened (recovered) by topic and partition. */
+export interface LogStore {
+  open(topic: string, partition: number): ReplicaLog;
+  /** Partitions with a log on disk, found at startup. */
+  existing(): Array<{ topic: string; partition: number }>;
+}
+
+export interface BrokerNodeConfig {
+  brokerId: BrokerId;
+  faults: SeededFaults;
+  replicaLagTimeMaxMs: number;
+  replicaFetchWaitMaxMs: number;
+  replicaRetryMs: number;
+  replicaFetchMaxRecords: number;
+  flushEveryAppend: boolean;
+  /** Topic defaults from the broker's properties. */
+  topicDefaults: TopicConfig;
+  offsetsTopicPartitions: number;
+  groupInitialRebalanceDelayMs: number;
+  groupMinSessionTimeoutMs: number;
+  groupMaxSessionTimeoutMs: number;
+  /** A uniform integer in [0, n): the controller's replica placement start. */
+  randomInt: (n: number) => number;
+}
+
+interface MetadataCache {
+  controllerId: BrokerId | null;
+  controllerEpoch: number;
+  liveBrokers: BrokerId[];
+  partitions: Map<string, PartitionStateMessage>;
+}
+
+/** A replica request for an epoch this broker has not heard of yet: held until LeaderAndIsr arrives. */
+interface HeldPeerRequest {
+  from: BrokerId;
+  message: ReplicationMessage;
+  deadline: number;
+}
+
+const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+export class BrokerNode {
+  state: BrokerState = "offline";
+  readonly replicas = new Map<string, PartitionReplica>();
+  readonly controller: Controller;
+  readonly coordinator: GroupCoordinator;
+  private readonly zk: ZkCalls;
+  private out: NodeEffect[] = [];
+  private now = 0;
+  private nextPeerRequestId = 1;
+  private highestControllerEpoch = 0;
+  private metadata: MetadataCache = {
+    controllerId: null,
+    controllerEpoch: 0,
+    liveBrokers: [],
+    partitions: new Map(),
+  };
+  private held = new Map<string, HeldPeerRequest[]>();
+  private groupTimerAt: number | null = null;
+  private registered = false;
+
+  constructor(
+    readonly config: BrokerNodeConfig,
+    private readonly logs: LogStore,
+    /** A restart after a crash: the lifecycle reports "restarting" until registered. */
+    private readonly restarted = false,
+  ) {
+    this.zk = new ZkCalls((id, request) => this.out.push({ type: "zk", id, request }));
+    const node = this;
+    this.controller = new Controller({
+      brokerId: config.brokerId,
+      faults: config.faults,
+      zk: this.zk,
+      send: (to, message) => this.send(to, message),
+      now: () => node.now,
+      randomInt: config.randomInt,
+      defaults: config.topicDefaults,
+    });
+    this.coordinator = new GroupCoordinator({
+      offsetsTopicPartitions: config.offsetsTopicPartitions,
+      initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
+      minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
+      maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
+      seededFaults: config.faults.names,
+    });
+  }
+
+  get brokerId(): BrokerId {
+    return this.config.brokerId;
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* Inputs                                                                                          */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  /** Recover logs, make Kafka's top-level paths, register in the metadata store. */
+  start(now: number): NodeEffect[] {
+    return this.step(now, () => {
+      this.state = this.restarted ? "restarting" : "starting";
+      for (const { topic, partition } of this.logs.existing()) this.replicaFor(topic, partition);
+      this.makePaths([...PERSISTENT_ZK_PATHS, ZkPaths.configTopics], () => this.register());
+      this.armIsrCheck();
+    });
+  }
+
+  handleClient(requestId: number, request: ClientRequest, now: number): NodeEffect[] {
+    return this.step(now, () => this.onClient(requestId, request));
+  }
+
+  handlePeer(from: BrokerId, message: PeerMessage, now: number): NodeEffect[] {
+    return this.step(now, () => this.onPeer(from, message));
+  }
+
+  onZkResult(id: number, result: ZkResult, now: number): NodeEffect[] {
+    return this.step(now, () => {
+      this.zk.resolve(id, result);
+    });
+  }
+
+  onZkWatch(event: WatchEvent, now: number): NodeEffect[] {
+    return this.step(now, () => {
+      if (event.path === ZkPaths.controller) this.controller.onControllerChanged();
+      else if (event.path === ZkPaths.brokerIds) this.controller.onBrokersChanged();
+      else if (
+        event.path === ZkPaths.brokerId(this.brokerId) &&
+        event.type === "deleted" &&
+        !this.registered
+      ) {
+        this.register();
+      }
+    });
+  }
+
+  /** The metadata session expired; the driver has opened a new one. Rejoin like Kafka's broker does. */
+  onSessionExpired(now: number): NodeEffect[] {
+    return this.step(now, () => {
+      this.zk.reset();
+      this.controller.resign();
+      this.registered = false;
+      this.register();
+    });
+  }
+
+  onTimer(key: string, now: number): NodeEffect[] {
+    return this.step(now, () => {
+      if (key === "isrCheck") {
+        for (const r of this.replicas.values()) r.maybeShrinkIsr(now);
+        this.armIsrCheck();
+      } else if (key === "group") {
+        this.groupTimerAt = null;
+        this.applyGroupEffects(this.coordinator.tick(now));
+      } else if (key === "held") {
+        this.expireHeld(now);
+      } else if (key.startsWith("replica:")) {
+        const r = this.replicas.get(tpKey(...splitReplicaKey(key)));
+        r?.onTimer(now);
+      }
+    });
+  }
+
+  private step(now: number, fn: () => void): NodeEffect[] {
+    this.now = Math.max(this.now, now);
+    fn();
+    this.armGroupTimer();
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* Registration                                                                                    */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  private makePaths(paths: readonly string[], then: () => void): void {
+    if (paths.length === 0) return then();
+    const [first, ...rest] = paths;
+    const parts = first.split("/").filter(Boolean);
+    const prefixes = parts.map((_, i) => `/${parts.slice(0, i + 1).join("/")}`);
+    const next = (i: number): void => {
+      if (i === prefixes.length) return this.makePaths(rest, then);
+      this.zk.call({ op: "create", path: prefixes[i], data: Buffer.alloc(0), mode: "persistent" }, () =>
+        next(i + 1),
+      );
+    };
+    next(0);
+  }
+
+  private register(): void {
+    const data = encodeBrokerRegistration({
+      id: this.brokerId,
+      endpoints: [
+        { listener: "PLAINTEXT", host: `broker-${this.brokerId}`, port: 9092, securityProtocol: "PLAINTEXT" },
+      ],
+      rack: null,
+      jmxPort: -1,
+      timestampMs: this.now,
+      version: 4,
+    });
+    this.zk.call({ op: "create", path: ZkPaths.brokerId(this.brokerId), data, mode: "ephemeral" }, (r) => {
+      if (r.ok) {
+        this.registered = true;
+        this.state = "running";
+        this.controller.elect();
+        return;
+      }
+      if (r.code === "NODE_EXISTS") {
+        // A previous session of ours still holds the registration (kill -9): wait for it to expire.
+        this.zk.call({ op: "exists", path: ZkPaths.brokerId(this.brokerId), watch: true }, (e) => {
+          if (e.ok && (e.stat === null || e.stat === undefined) && !this.registered) this.register();
+        });
+      }
+    });
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* Client requests                                                                                 */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  private reply(requestId: number, response: ClientResponse): void {
+    this.out.push({ type: "reply", requestId, response });
+  }
+
+  private onClient(requestId: number, req: ClientRequest): void {
+    if (this.state !== "running")
+      return this.reply(requestId, { api: "error", error: "BROKER_NOT_AVAILABLE" });
+    switch (req.api) {
+      case "metadata":
+        return this.reply(requestId, this.metadataResponse(req.topics));
+      case "produce": {
+        const r = this.replicas.get(tpKey(req.topic, req.partition));
+        if (r === undefined) {
+          return this.reply(requestId, {
+            api: "produce",
+            error: this.missingPartitionError(req.topic, req.partition),
+            baseOffset: -1,
+          });
+        }
+        const result = r.appendAsLeader(req.records, req.acks, req.timeoutMs, requestId, this.now);
+        if (result.error !== null)
+          this.reply(requestId, { api: "produce", error: result.error, baseOffset: -1 });
+        return;
+      }
+      case "fetch": {
+        const r = this.replicas.get(tpKey(req.topic, req.partition));
+        if (r === undefined) {
+          const error = this.missingPartitionError(req.topic, req.partition);
+          return this.reply(requestId, {
+            api: "fetch",
+            error,
+            highWatermark: -1,
+            logStartOffset: -1,
+            records: [],
+          });
+        }
+        const { error, entries } = r.readCommitted(req.fetchOffset, req.maxRecords);
+        return this.reply(requestId, {
+          api: "fetch",
+          error,
+          highWatermark: r.highWatermark,
+          logStartOffset: r.log.logStartOffset,
+          records: entries,
+        });
+      }
+      case "listOffsets": {
+        const r = this.replicas.get(tpKey(req.topic, req.partition));
+        if (r === undefined || r.role !== "leader") {
+          const error =
+            r === undefined ? this.missingPartitionError(req.topic, req.partition) : "NOT_LEADER_OR_FOLLOWER";
+          return this.reply(requestId, { api: "listOffsets", error, offset: -1 });
+        }
+        const offset = req.timestamp === -2 ? r.log.logStartOffset : r.highWatermark;
+        return this.reply(requestId, { api: "listOffsets", error: null, offset });
+      }
+      case "createTopics":
+        return this.controller.createTopic(
+          {
+            name: req.name,
+            numPartitions: req.numPartitions,
+            replicationFactor: req.replicationFactor,
+            config: req.config,
+          },
+          (error) => this.reply(requestId, { api: "createTopics", error }),
+        );
+      case "createPartitions":
+        return this.controller.createPartitions({ name: req.name, count: req.count }, (error) =>
+          this.reply(requestId, { api: "createPartitions", error }),
+        );
+      case "findCoordinator": {
+        const p = this.coordinator.partitionFor(req.key);
+        const s = this.metadata.partitions.get(tpKey(OFFSETS_TOPIC, p));
+        if (s === undefined || s.leader < 0) {
+          return this.reply(requestId, {
+            api: "findCoordinator",
+            error: "COORDINATOR_NOT_AVAILABLE",
+            nodeId: -1,
+          });
+        }
+        return this.reply(requestId, { api: "findCoordinator", error: null, nodeId: s.leader });
+      }
+      case "offsetFetch":
+        if (!this.coordinator.isCoordinatorFor(req.body.groupId))
+          return this.reply(requestId, { api: "error", error: "NOT_COORDINATOR" });
+        return this.reply(requestId, { api: "offsetFetch", body: this.coordinator.offsetFetch(req.body) });
+      default:
+        return this.onGroupRequest(requestId, req);
+    }
+  }
+
+  private onGroupRequest(
+    requestId: number,
+    req: Extract<
+      ClientRequest,
+      { api: "joinGroup" | "syncGroup" | "heartbeat" | "leaveGroup" | "offsetCommit" }
+    >,
+  ): void {
+    if (!this.coordinator.isCoordinatorFor(req.body.groupId)) {
+      return this.reply(requestId, { api: "error", error: "NOT_COORDINATOR" });
+    }
+    const now = this.now;
+    const c = this.coordinator;
+    let effects: GroupEffect[];
+    switch (req.api) {
+      case "joinGroup":
+        effects = c.joinGroup({ ...req.body, requestId }, now);
+        break;
+      case "syncGroup":
+        effects = c.syncGroup({ ...req.body, requestId }, now);
+        break;
+      case "heartbeat":
+        effects = c.heartbeat({ ...req.body, requestId }, now);
+        break;
+      case "leaveGroup":
+        effects = c.leaveGroup({ ...req.body, requestId }, now);
+        break;
+      case "offsetCommit":
+        effects = c.offsetCommit({ ...req.body, requestId }, now);
+        break;
+    }
+    this.applyGroupEffects(effects);
+  }
+
+  private applyGroupEffects(effects: GroupEffect[]): void {
+    for (const e of effects) {
+      if (e.kind === "respond") {
+        const { kind: _k, requestId, ...response } = e;
+        this.reply(Number(requestId), {
+          api: "group",
+          response: response as import("../group/api.ts").GroupResponse,
+        });
+      } else {
+        const r = this.replicas.get(tpKey(OFFSETS_TOPIC, e.partition));
+        if (r === undefined) {
+          this.applyGroupEffects(
+            this.coordinator.appendCompleted(e.token, "NOT_LEADER_OR_FOLLOWER", this.now),
+          );
+          continue;
+        }
+        // Group appends use negative tokens so their completion is routed to the coordinator.
+        const result = r.appendAsLeader(e.records, -1, 5000, -e.token, this.now);
+        if (result.error !== null)
+          this.applyGroupEffects(this.coordinator.appendCompleted(e.token, result.error, this.now));
+      }
+    }
+  }
+
+  private armGroupTimer(): void {
+    const at = this.coordinator.nextDeadline();
+    if (at === null) return;
+    if (this.groupTimerAt !== null && this.groupTimerAt <= at) return;
+    this.groupTimerAt = at;
+    this.out.push({ type: "timer", at, key: "group" });
+  }
+
+  private missingPartitionError(topic: string, partition: number): KafkaErrorName {
+    return this.metadata.partitions.has(tpKey(topic, partition))
+      ? "NOT_LEADER_OR_FOLLOWER"
+      : "UNKNOWN_TOPIC_OR_PARTITION";
+  }
+
+  private metadataResponse(topics: string[] | null): MetadataResponse {
+    const byTopic = new Map<string, MetadataResponse["topics"][number]>();
+    for (const s of this.metadata.partitions.values()) {
+      if (topics !== null && !topics.includes(s.topic)) continue;
+      let t = byTopic.get(s.topic);
+      if (t === undefined) {
+        t = { name: s.topic, error: null, partitions: [] };
+        byTopic.set(s.topic, t);
+      }
+      t.partitions.push({
+        partition: s.partition,
+        error: s.leader < 0 ? "LEADER_NOT_AVAILABLE" : null,
+        leader: s.leader,
+        leaderEpoch: s.leaderEpoch,
+        replicas: s.replicas,
+        isr: s.isr,
+      });
+    }
+    for (const name of topics ?? []) {
+      if (!byTopic.has(name))
+        byTopic.set(name, { name, error: "UNKNOWN_TOPIC_OR_PARTITION", partitions: [] });
+    }
+    const list = [...byTopic.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const t of list) t.partitions.sort((a, b) => a.partition - b.partition);
+    return {
+      api: "metadata",
+      brokers: this.metadata.liveBrokers,
+      controllerId: this.metadata.controllerId,
+      topics: list,
+    };
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* Peer messages                                                                                   */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  private send(to: BrokerId, message: PeerMessage): void {
+    this.out.push({ type: "send", to, message });
+  }
+
+  private onPeer(from: BrokerId, m: PeerMessage): void {
+    if (this.state === "offline" || this.state === "crashed") return;
+    switch (m.type) {
+      case "leaderAndIsr":
+        return this.onLeaderAndIsr(m);
+      case "updateMetadata":
+        if (!this.acceptControllerEpoch(m.controllerEpoch)) return;
+        this.metadata = {
+          controllerId: m.controllerId,
+          controllerEpoch: m.controllerEpoch,
+          liveBrokers: m.liveBrokers,
+          partitions: new Map(m.partitions.map((p) => [tpKey(p.topic, p.partition), p])),
+        };
+        return;
+      case "stopReplica":
+        if (!this.acceptControllerEpoch(m.controllerEpoch)) return;
+        for (const p of m.partitions) this.replicas.get(tpKey(p.topic, p.partition))?.goOffline();
+        return;
+      case "alterPartition":
+        return this.controller.onAlterPartition(m);
+      case "alterPartitionResponse": {
+        const r = this.replicas.get(tpKey(m.topic, m.partition));
+        if (r !== undefined) r.onIsrChanged(m.leaderEpoch, m.partitionEpoch, m.error === null ? m.isr : null);
+        return;
+      }
+      case "replicaFetch":
+      case "offsetsForLeaderEpoch":
+        return this.onReplicaRequest(from, m);
+      case "replicaFetchResponse": {
+        this.replicas.get(tpKey(m.topic, m.partition))?.onFetchResponse(m, this.now);
+        return;
+      }
+      case "offsetsForLeaderEpochResponse":
+        this.replicas.get(tpKey(m.topic, m.partition))?.onOffsetsForLeaderEpochResponse(m, this.now);
+        return;
+    }
+  }
+
+  /** Fences a stale controller: a request from an older controller epoch than one already seen. */
+  private acceptControllerEpoch(epoch: number): boolean {
+    if (epoch < this.highestControllerEpoch && !this.config.faults.has("stale-controller-unfenced"))
+      return false;
+    this.highestControllerEpoch = Math.max(this.highestControllerEpoch, epoch);
+    return true;
+  }
+
+  private onLeaderAndIsr(m: LeaderAndIsrRequest): void {
+    if (!this.acceptControllerEpoch(m.controllerEpoch)) return;
+    for (const p of m.partitions) {
+      const r = this.replicaFor(p.topic, p.partition);
+      if (p.leaderEpoch <= r.leaderEpoch) continue; // stale or already applied
+      r.config = { ...r.config, minInsyncReplicas: p.config.minInsyncReplicas };
+      const wasLeader = r.role === "leader";
+      if (p.leader === this.brokerId) r.becomeLeader(p, this.now);
+      else r.becomeFollower(p, this.now);
+      if (p.topic === OFFSETS_TOPIC) this.onOffsetsPartitionRoleChange(p.partition, r, wasLeader);
+      this.releaseHeld(p.topic, p.partition);
+    }
+  }
+
+  private onOffsetsPartitionRoleChange(partition: number, r: PartitionReplica, wasLeader: boolean): void {
+    if (r.role === "leader") {
+      this.coordinator.beginLoad(partition);
+      const entries = r.log.read(r.log.logStartOffset, Number.MAX_SAFE_INTEGER);
+      const records = entries
+        .filter((e) => e.key !== null)
+        .map((e) => ({ key: e.key as Buffer, value: e.value }));
+      this.applyGroupEffects(this.coordinator.loadPartition(partition, records, this.now));
+    } else if (wasLeader || this.coordinator.ownedPartitions().includes(partition)) {
+      this.applyGroupEffects(this.coordinator.unloadPartition(partition, this.now));
+    }
+  }
+
+  private onReplicaRequest(
+    from: BrokerId,
+    m: Extract<ReplicationMessage, { type: "replicaFetch" | "offsetsForLeaderEpoch" }>,
+  ): void {
+    const r = this.replicas.get(tpKey(m.topic, m.partition));
+    if (r === undefined || m.currentLeaderEpoch > r.leaderEpoch) {
+      // The follower heard of a newer epoch than we have: hold it until our LeaderAndIsr arrives.
+      const k = tpKey(m.topic, m.partition);
+      const list = this.held.get(k) ?? [];
+      const deadline = this.now + this.config.replicaFetchWaitMaxMs;
+      list.push({ from, message: m, deadline });
+      this.held.set(k, list);
+      this.out.push({ type: "timer", at: deadline, key: "held" });
+      return;
+    }
+    if (m.type === "replicaFetch") {
+      const response = r.handleFetch(from, m, this.now);
+      if (response !== null) this.send(from, response);
+    } else {
+      this.send(from, r.handleOffsetsForLeaderEpoch(m));
+    }
+  }
+
+  private releaseHeld(topic: string, partition: number): void {
+    const k = tpKey(topic, partition);
+    const list = this.held.get(k);
+    if (list === undefined) return;
+    this.held.delete(k);
+    for (const h of list) this.onPeer(h.from, h.message);
+  }
+
+  private expireHeld(now: number): void {
+    for (const [k, list] of this.held) {
+      const still = list.filter((h) => h.deadline > now);
+      if (still.length === 0) this.held.delete(k);
+      else this.held.set(k, still);
+    }
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* Replicas                                                                                        */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  private replicaFor(topic: string, partition: number): PartitionReplica {
+    const k = tpKey(topic, partition);
+    let r = this.replicas.get(k);
+    if (r === undefined) {
+      r = new PartitionReplica(
+        topic,
+        partition,
+        this.logs.open(topic, partition),
+        this.replicaConfig(),
+        this.replicaHost(),
+      );
+      this.replicas.set(k, r);
+    }
+    return r;
+  }
+
+  private replicaConfig(): ReplicaConfig {
+    return {
+      replicaLagTimeMaxMs: this.config.replicaLagTimeMaxMs,
+      minInsyncReplicas: this.config.topicDefaults.minInsyncReplicas,
+      flushEveryAppend: this.config.flushEveryAppend,
+      replicaFetchWaitMaxMs: this.config.replicaFetchWaitMaxMs,
+      replicaRetryMs: this.config.replicaRetryMs,
+      replicaFetchMaxRecords: this.config.replicaFetchMaxRecords,
+    };
+  }
+
+  private hostCache: ReplicaHost | null = null;
+  private replicaHost(): ReplicaHost {
+    if (this.hostCache !== null) return this.hostCache;
+    this.hostCache = {
+      brokerId: this.brokerId,
+      faults: this.config.faults,
+      send: (to, message) => this.send(to, message),
+      produceCompleted: (token, result) => this.onProduceCompleted(token, result),
+      alterIsr: (topic, partition, leaderEpoch, partitionEpoch, newIsr) => {
+        const controller = this.metadata.controllerId;
+        if (controller === null) return;
+        this.send(controller, {
+          type: "alterPartition",
+          brokerId: this.brokerId,
+          topic,
+          partition,
+          leaderEpoch,
+          partitionEpoch,
+          newIsr,
+        });
+      },
+      setTimer: (at, key) => this.out.push({ type: "timer", at, key }),
+      nextRequestId: () => this.nextPeerRequestId++,
+      highWatermarkAdvanced: () => {},
+    };
+    return this.hostCache;
+  }
+
+  private onProduceCompleted(token: number, result: ProduceResult): void {
+    if (token < 0) {
+      this.applyGroupEffects(this.coordinator.appendCompleted(-token, result.error, this.now));
+      return;
+    }
+    this.reply(token, { api: "produce", error: result.error, baseOffset: result.baseOffset });
+  }
+
+  private armIsrCheck(): void {
+    this.out.push({
+      type: "timer",
+      at: this.now + Math.max(1, Math.floor(this.config.replicaLagTimeMaxMs / 2)),
+      key: "isrCheck",
+    });
+  }
+
+  /** The metadata this broker has from the controller (for observation). */
+  metadataView(): MetadataCache {
+    return this.metadata;
+  }
+}
+
+function splitReplicaKey(key: string): [string, number] {
+  const rest = key.slice("replica:".length);
+  const i = rest.lastIndexOf(":");
+  return [rest.slice(0, i), Number(rest.slice(i + 1))];
+}

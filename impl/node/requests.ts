@@ -1,0 +1,79 @@
+/**
+ * What clients ask a broker and what it answers, one partition per request where Kafka batches many
+ * (the TCP broker splits a Kafka request into these and joins the answers). Errors are Kafka's names.
+ */
+import type { KafkaErrorName } from "../../spec/errors.ts";
+import type { BrokerId, TopicConfig } from "../../spec/operations.ts";
+import type {
+  HeartbeatRequest,
+  JoinGroupRequest,
+  LeaveGroupRequest,
+  OffsetCommitRequest,
+  OffsetFetchRequest,
+  SyncGroupRequest,
+} from "../group/api.ts";
+import type { LogEntry, LogRecord } from "../replication/replica-log.ts";
+
+type WithoutId<T> = Omit<T, "requestId">;
+
+export type ClientRequest =
+  | { api: "metadata"; topics: string[] | null }
+  | {
+      api: "produce";
+      topic: string;
+      partition: number;
+      acks: 0 | 1 | -1;
+      timeoutMs: number;
+      records: LogRecord[];
+    }
+  | { api: "fetch"; topic: string; partition: number; fetchOffset: number; maxRecords: number }
+  | { api: "listOffsets"; topic: string; partition: number; timestamp: -2 | -1 }
+  | {
+      api: "createTopics";
+      name: string;
+      numPartitions: number;
+      replicationFactor: number;
+      config: Partial<TopicConfig>;
+    }
+  | { api: "createPartitions"; name: string; count: number }
+  | { api: "findCoordinator"; key: string }
+  | { api: "joinGroup"; body: WithoutId<JoinGroupRequest> }
+  | { api: "syncGroup"; body: WithoutId<SyncGroupRequest> }
+  | { api: "heartbeat"; body: WithoutId<HeartbeatRequest> }
+  | { api: "leaveGroup"; body: WithoutId<LeaveGroupRequest> }
+  | { api: "offsetCommit"; body: WithoutId<OffsetCommitRequest> }
+  | { api: "offsetFetch"; body: OffsetFetchRequest };
+
+export interface MetadataPartition {
+  partition: number;
+  error: KafkaErrorName | null;
+  leader: BrokerId;
+  leaderEpoch: number;
+  replicas: BrokerId[];
+  isr: BrokerId[];
+}
+
+export interface MetadataResponse {
+  api: "metadata";
+  brokers: BrokerId[];
+  controllerId: BrokerId | null;
+  topics: Array<{ name: string; error: KafkaErrorName | null; partitions: MetadataPartition[] }>;
+}
+
+export type ClientResponse =
+  | MetadataResponse
+  | { api: "produce"; error: KafkaErrorName | null; baseOffset: number }
+  | {
+      api: "fetch";
+      error: KafkaErrorName | null;
+      highWatermark: number;
+      logStartOffset: number;
+      records: LogEntry[];
+    }
+  | { api: "listOffsets"; error: KafkaErrorName | null; offset: number }
+  | { api: "createTopics"; error: KafkaErrorName | null }
+  | { api: "createPartitions"; error: KafkaErrorName | null }
+  | { api: "findCoordinator"; error: KafkaErrorName | null; nodeId: BrokerId }
+  | { api: "group"; response: import("../group/api.ts").GroupResponse }
+  | { api: "offsetFetch"; body: import("../group/api.ts").OffsetFetchResponse }
+  | { api: "error"; error: KafkaErrorName };

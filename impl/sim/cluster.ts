@@ -1,0 +1,502 @@
+/**
+ * The deterministic simulator: a whole cluster of BrokerNodes, the embedded znode tree, a network and a
+ * disk per broker, driven from one seed by one event queue and a virtual clock. Same seed and same
+ * inputs, same run: every choice (message delays, replica placement) comes from the seeded PRNG and
+ * ties in time are broken by scheduling order.
+ */
+import type { BrokerState } from "../../spec/adapter.ts";
+import type { BrokerId } from "../../spec/operations.ts";
+import type { ZkRequest, ZkResult } from "../controller/zk-effects.ts";
+import { SeededFaults } from "../faults/catalog.ts";
+import { ZnodeTree } from "../metadata/tree.ts";
+import { StoreError, type WatchEvent } from "../metadata/store.ts";
+import { BrokerNode, type BrokerNodeConfig, type NodeEffect } from "../node/broker-node.ts";
+import type { ClientRequest, ClientResponse } from "../node/requests.ts";
+import { SimDisk } from "./disk.ts";
+import { EventQueue } from "./event-queue.ts";
+import { DEFAULT_NETWORK, Network, type NetworkOptions } from "./network.ts";
+import { Prng } from "./prng.ts";
+
+export type Settings = Record<string, string | number | boolean>;
+
+export interface SimClusterOptions {
+  seed: number;
+  brokers: number;
+  /** Kafka properties by their own names. */
+  config?: Settings;
+  seededFaults?: readonly string[];
+  network?: Partial<NetworkOptions>;
+  /** Record a line per delivered event (for determinism tests and debugging). */
+  trace?: boolean;
+  /** Bound on events one settle or run may process: a livelock fails loudly. */
+  maxEventsPerRun?: number;
+}
+
+interface SimBroker {
+  id: BrokerId;
+  node: BrokerNode | null;
+  incarnation: number;
+  lifecycle: "offline" | "up" | "crashed";
+  paused: boolean;
+  deferred: Array<() => void>;
+  sessionId: string | null;
+  sessionExpiredPending: boolean;
+  disk: SimDisk;
+}
+
+interface PendingClient {
+  broker: BrokerId;
+  onReply: (response: ClientResponse | null) => void;
+}
+
+export class SimCluster {
+  readonly prng: Prng;
+  readonly queue = new EventQueue();
+  readonly network: Network;
+  readonly tree = new ZnodeTree();
+  readonly faults: SeededFaults;
+  readonly settings: Settings;
+  readonly brokers = new Map<BrokerId, SimBroker>();
+  readonly trace: string[] | null;
+  now = 0;
+  private messagesInFlight = 0;
+  private nextClientRequestId = 1;
+  private readonly pendingClients = new Map<number, PendingClient>();
+  private readonly maxEventsPerRun: number;
+  private readonly placementPrng: Prng;
+  /** A session of the harness itself, for reading the tree in observations (never a broker's). */
+  readonly observerSession: string;
+
+  constructor(readonly options: SimClusterOptions) {
+    this.prng = new Prng(options.seed);
+    this.placementPrng = this.prng.fork();
+    this.network = new Network({ ...DEFAULT_NETWORK, ...options.network }, this.prng.fork());
+    this.faults = new SeededFaults(options.seededFaults ?? []);
+    this.settings = options.config ?? {};
+    this.trace = options.trace ? [] : null;
+    this.maxEventsPerRun = options.maxEventsPerRun ?? 2_000_000;
+    this.observerSession = this.tree.openSession(Number.MAX_SAFE_INTEGER, 0);
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* Settings                                                                                        */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  setting(name: string, fallback: number): number;
+  setting(name: string, fallback: boolean): boolean;
+  setting(name: string, fallback: number | boolean): number | boolean {
+    const v = this.settings[name];
+    if (v === undefined) return fallback;
+    if (typeof fallback === "boolean") return v === true || v === "true";
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new Error(`setting ${name}: not a number: ${String(v)}`);
+    return n;
+  }
+
+  private nodeConfig(id: BrokerId): BrokerNodeConfig {
+    const flushMessages = this.setting("log.flush.interval.messages", 1);
+    return {
+      brokerId: id,
+      faults: this.faults,
+      replicaLagTimeMaxMs: this.setting("replica.lag.time.max.ms", 10_000),
+      replicaFetchWaitMaxMs: this.setting("replica.fetch.wait.max.ms", 500),
+      replicaRetryMs: this.setting("replica.fetch.backoff.ms", 1_000),
+      replicaFetchMaxRecords: 500,
+      flushEveryAppend: flushMessages <= 1 && !this.faults.has("kip-966-last-replica-standing"),
+      topicDefaults: {
+        minInsyncReplicas: this.setting("min.insync.replicas", 1),
+        uncleanLeaderElection: this.setting("unclean.leader.election.enable", false),
+      },
+      offsetsTopicPartitions: this.setting("offsets.topic.num.partitions", 3),
+      groupInitialRebalanceDelayMs: this.setting("group.initial.rebalance.delay.ms", 0),
+      groupMinSessionTimeoutMs: this.setting("group.min.session.timeout.ms", 6_000),
+      groupMaxSessionTimeoutMs: this.setting("group.max.session.timeout.ms", 1_800_000),
+      randomInt: (n) => this.placementPrng.int(0, n - 1),
+    };
+  }
+
+  get sessionTimeoutMs(): number {
+    return this.setting("zookeeper.session.timeout.ms", 18_000);
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* Broker lifecycle                                                                                */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  /** Starts broker `id` (a new one, or a crashed one again from what its disk kept). */
+  startBroker(id: BrokerId): void {
+    let b = this.brokers.get(id);
+    if (b === undefined) {
+      b = {
+        id,
+        node: null,
+        incarnation: 0,
+        lifecycle: "offline",
+        paused: false,
+        deferred: [],
+        sessionId: null,
+        sessionExpiredPending: false,
+        disk: new SimDisk(),
+      };
+      this.brokers.set(id, b);
+    }
+    if (b.lifecycle === "up") return;
+    const restarted = b.lifecycle === "crashed";
+    b.incarnation += 1;
+    b.lifecycle = "up";
+    b.paused = false;
+    b.deferred = [];
+    b.sessionExpiredPending = false;
+    b.sessionId = this.tree.openSession(this.sessionTimeoutMs, this.now);
+    if (!this.network.reachesStore(id)) this.tree.disconnect(b.sessionId, this.now);
+    b.node = new BrokerNode(this.nodeConfig(id), b.disk, restarted);
+    this.log(`start ${id}`);
+    this.apply(b, b.node.start(this.now));
+  }
+
+  crashBroker(id: BrokerId): boolean {
+    const b = this.brokers.get(id);
+    if (b === undefined || b.lifecycle !== "up") return false;
+    this.log(`crash ${id}`);
+    b.lifecycle = "crashed";
+    b.node = null;
+    b.paused = false;
+    b.deferred = [];
+    b.incarnation += 1;
+    b.disk.crash();
+    // kill -9 closes nothing: the session lingers until it times out.
+    if (b.sessionId !== null) this.tree.disconnect(b.sessionId, this.now);
+    this.drainTree();
+    // Connections to the dead process close: its clients learn at once.
+    for (const [rid, p] of [...this.pendingClients]) {
+      if (p.broker !== id) continue;
+      this.pendingClients.delete(rid);
+      this.scheduleMessage(this.network.delay(), () => p.onReply(null));
+    }
+    return true;
+  }
+
+  pauseBroker(id: BrokerId): boolean {
+    const b = this.brokers.get(id);
+    if (b === undefined || b.lifecycle !== "up" || b.paused) return false;
+    this.log(`pause ${id}`);
+    b.paused = true;
+    if (b.sessionId !== null) this.tree.disconnect(b.sessionId, this.now);
+    return true;
+  }
+
+  resumeBroker(id: BrokerId): boolean {
+    const b = this.brokers.get(id);
+    if (b === undefined || b.lifecycle !== "up" || !b.paused) return false;
+    this.log(`resume ${id}`);
+    b.paused = false;
+    this.reconnectSession(b);
+    const deferred = b.deferred;
+    b.deferred = [];
+    for (const fn of deferred) {
+      if (b.paused || b.lifecycle !== "up") break;
+      fn();
+    }
+    return true;
+  }
+
+  isolate(a: readonly BrokerId[], b: readonly BrokerId[]): void {
+    this.log(`isolate [${a.join(",")}] | [${b.join(",")}]`);
+    this.network.isolate(a, b);
+    for (const br of this.brokers.values()) {
+      if (br.sessionId !== null && !this.network.reachesStore(br.id))
+        this.tree.disconnect(br.sessionId, this.now);
+    }
+    this.drainTree();
+  }
+
+  heal(): void {
+    this.log("heal");
+    this.network.heal();
+    for (const b of this.brokers.values()) if (b.lifecycle === "up" && !b.paused) this.reconnectSession(b);
+  }
+
+  expireSession(id: BrokerId): boolean {
+    const b = this.brokers.get(id);
+    if (b === undefined || b.sessionId === null) return false;
+    this.log(`expireSession ${id}`);
+    const ok = this.tree.expire(b.sessionId);
+    this.drainTree();
+    return ok;
+  }
+
+  brokerState(id: BrokerId): BrokerState {
+    const b = this.brokers.get(id);
+    if (b === undefined) return "offline";
+    if (b.lifecycle === "crashed") return "crashed";
+    if (b.lifecycle === "offline" || b.node === null) return "offline";
+    return b.node.state;
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* Metadata-store sessions                                                                         */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  private reconnectSession(b: SimBroker): void {
+    if (b.sessionId === null || !this.network.reachesStore(b.id)) return;
+    const status = this.tree.reconnect(b.sessionId, this.now);
+    this.drainTree();
+    if (status === "expired" || b.sessionExpiredPending) this.renewSession(b);
+  }
+
+  /** The broker's session is gone: its client library opens a new one and tells the broker. */
+  private renewSession(b: SimBroker): void {
+    if (b.lifecycle !== "up" || b.node === null) return;
+    if (b.paused || !this.network.reachesStore(b.id)) {
+      b.sessionExpiredPending = true;
+      return;
+    }
+    b.sessionExpiredPending = false;
+    b.sessionId = this.tree.openSession(this.sessionTimeoutMs, this.now);
+    const inc = b.incarnation;
+    this.scheduleMessage(this.network.delay(), () =>
+      this.deliver(b, inc, () => this.apply(b, b.node!.onSessionExpired(this.now))),
+    );
+  }
+
+  private drainTree(): void {
+    for (const n of this.tree.takeNotifications()) {
+      if (n.kind === "watch") n.watcher(n.event);
+      else {
+        const b = [...this.brokers.values()].find((x) => x.sessionId === n.sessionId);
+        if (b !== undefined) {
+          this.log(`session expired ${b.id}`);
+          this.renewSession(b);
+        }
+      }
+    }
+  }
+
+  private zkCall(b: SimBroker, id: number, request: ZkRequest): void {
+    const inc = b.incarnation;
+    const sessionId = b.sessionId;
+    const respond = (result: ZkResult) =>
+      this.scheduleMessage(this.network.delay(), () =>
+        this.deliver(b, inc, () => this.apply(b, b.node!.onZkResult(id, result, this.now))),
+      );
+    if (!this.network.reachesStore(b.id) || sessionId === null) {
+      respond({ ok: false, code: "CONNECTION_LOSS" });
+      return;
+    }
+    this.scheduleMessage(this.network.delay(), () => {
+      if (b.incarnation !== inc) return;
+      if (b.sessionId !== sessionId || this.tree.sessionStatus(sessionId) !== "connected") {
+        respond({
+          ok: false,
+          code: this.tree.sessionStatus(sessionId) === "expired" ? "SESSION_EXPIRED" : "CONNECTION_LOSS",
+        });
+        return;
+      }
+      const result = this.runZk(b, sessionId, request);
+      this.drainTree();
+      respond(result);
+    });
+  }
+
+  private runZk(b: SimBroker, sid: string, r: ZkRequest): ZkResult {
+    const inc = b.incarnation;
+    const watcher = (event: WatchEvent) =>
+      this.scheduleMessage(this.network.delay(), () => {
+        if (b.sessionId !== sid) return; // a watch of a dead session
+        this.deliver(b, inc, () => this.apply(b, b.node!.onZkWatch(event, this.now)));
+      });
+    try {
+      switch (r.op) {
+        case "create":
+          return { ok: true, path: this.tree.create(sid, r.path, r.data, r.mode) };
+        case "get": {
+          const got = this.tree.get(sid, r.path, r.watch ? watcher : undefined);
+          return got === null ? { ok: true, stat: null } : { ok: true, data: got.data, stat: got.stat };
+        }
+        case "exists":
+          return { ok: true, stat: this.tree.exists(sid, r.path, r.watch ? watcher : undefined) };
+        case "children":
+          return { ok: true, children: this.tree.children(sid, r.path, r.watch ? watcher : undefined) };
+        case "set":
+          return { ok: true, stat: this.tree.set(sid, r.path, r.data, r.version) };
+        case "delete":
+          this.tree.delete(sid, r.path, r.version);
+          return { ok: true };
+        case "multi":
+          this.tree.multi(sid, r.ops);
+          return { ok: true };
+      }
+    } catch (e) {
+      if (e instanceof StoreError) return { ok: false, code: e.code };
+      throw e;
+    }
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* Effects                                                                                         */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  private apply(b: SimBroker, effects: NodeEffect[]): void {
+    for (const e of effects) {
+      switch (e.type) {
+        case "reply": {
+          const p = this.pendingClients.get(e.requestId);
+          if (p === undefined) break;
+          this.scheduleMessage(this.network.delay(), () => {
+            if (this.pendingClients.get(e.requestId) !== p) return;
+            this.pendingClients.delete(e.requestId);
+            p.onReply(e.response);
+          });
+          break;
+        }
+        case "send":
+          this.sendPeer(b, e.to, e.message);
+          break;
+        case "zk":
+          this.zkCall(b, e.id, e.request);
+          break;
+        case "timer": {
+          const inc = b.incarnation;
+          this.queue.schedule(Math.max(e.at, this.now), "timer", () =>
+            this.deliver(b, inc, () => this.apply(b, b.node!.onTimer(e.key, this.now))),
+          );
+          break;
+        }
+      }
+    }
+  }
+
+  private sendPeer(
+    from: SimBroker,
+    to: BrokerId,
+    message: import("../node/broker-node.ts").PeerMessage,
+  ): void {
+    const target = this.brokers.get(to);
+    if (target === undefined || this.network.drops(from.id, to)) return;
+    const inc = target.incarnation;
+    const copies = this.network.duplicates() ? 2 : 1;
+    for (let i = 0; i < copies; i++) {
+      this.scheduleMessage(this.network.delay(), () => {
+        if (!this.network.connected(from.id, to)) return;
+        if (this.trace !== null) this.log(`${from.id}->${to} ${message.type}`);
+        this.deliver(target, inc, () =>
+          this.apply(target, target.node!.handlePeer(from.id, message, this.now)),
+        );
+      });
+    }
+  }
+
+  /** Runs `fn` on the broker if it is the same process that was addressed; holds it while paused. */
+  private deliver(b: SimBroker, incarnation: number, fn: () => void): void {
+    if (b.incarnation !== incarnation || b.lifecycle !== "up" || b.node === null) return;
+    if (b.paused) b.deferred.push(fn);
+    else fn();
+  }
+
+  private scheduleMessage(delay: number, fn: () => void): void {
+    this.messagesInFlight += 1;
+    this.queue.schedule(this.now + delay, "message", () => {
+      this.messagesInFlight -= 1;
+      fn();
+    });
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* Clients                                                                                         */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  /**
+   * Sends a client request. Returns false when the broker's process is not there (connection refused);
+   * otherwise `onReply` is called with the response, or null when the connection closed first.
+   */
+  sendClient(
+    broker: BrokerId,
+    request: ClientRequest,
+    onReply: (response: ClientResponse | null) => void,
+  ): number | null {
+    const b = this.brokers.get(broker);
+    if (b === undefined || b.lifecycle !== "up") return null;
+    const requestId = this.nextClientRequestId++;
+    this.pendingClients.set(requestId, { broker, onReply });
+    const inc = b.incarnation;
+    this.scheduleMessage(this.network.delay(), () => {
+      if (this.trace !== null) this.log(`client->${broker} ${request.api}`);
+      this.deliver(b, inc, () => this.apply(b, b.node!.handleClient(requestId, request, this.now)));
+    });
+    return requestId;
+  }
+
+  /** The client gives up on a request (its timeout): a late response is ignored. */
+  abandon(requestId: number): void {
+    this.pendingClients.delete(requestId);
+  }
+
+  isPending(requestId: number): boolean {
+    return this.pendingClients.has(requestId);
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* Running                                                                                         */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  private step(): void {
+    const e = this.queue.pop()!;
+    if (e.at > this.now) {
+      this.now = e.at;
+      this.tree.tick(this.now);
+      this.drainTree();
+    }
+    e.run();
+  }
+
+  /** Whether anything can happen without time being advanced on purpose. */
+  private busy(): boolean {
+    if (this.messagesInFlight > 0) return this.queue.size > 0;
+    const next = this.queue.peek();
+    return next !== undefined && next.at <= this.now;
+  }
+
+  /** Runs until `done()` holds or nothing more can happen without time passing. */
+  runUntil(done: () => boolean): boolean {
+    let n = 0;
+    while (!done()) {
+      if (!this.busy()) return false;
+      if (++n > this.maxEventsPerRun)
+        throw new Error(
+          `simulation did not settle within ${this.maxEventsPerRun} events (seed ${this.options.seed})`,
+        );
+      this.step();
+    }
+    return true;
+  }
+
+  /** Runs every message in flight and every due timer: only timers beyond now remain. */
+  settle(): void {
+    this.runUntil(() => false);
+  }
+
+  /** Lets `ms` of virtual time pass: every timer due by then fires. */
+  advance(ms: number): void {
+    const target = this.now + ms;
+    let n = 0;
+    for (;;) {
+      const next = this.queue.peek();
+      if (next === undefined || next.at > target) break;
+      if (++n > this.maxEventsPerRun)
+        throw new Error(
+          `advanceTime did not finish within ${this.maxEventsPerRun} events (seed ${this.options.seed})`,
+        );
+      this.step();
+    }
+    if (target > this.now) {
+      this.now = target;
+      this.tree.tick(this.now);
+      this.drainTree();
+    }
+    this.settle();
+  }
+
+  private log(line: string): void {
+    if (this.trace !== null) this.trace.push(`${this.now} ${line}`);
+  }
+}
