@@ -1,0 +1,537 @@
+/**
+ * The model in checking mode: what it knows about a target from the outcomes it was told, and whether a
+ * new outcome is one the specification allows from there. It accepts every allowed outcome and rejects
+ * only what the specification forbids, so its knowledge is deliberately abstract (a black-box target's
+ * replica placement, exact timing and in-flight operations are unknown).
+ *
+ * Assumption, stated once: completions arrive in completion order; when the runner does not report
+ * invocations (`invoke`), each client is taken to have at most one operation in flight (Jepsen's process).
+ */
+import type { ClusterSetup, Observation, Verdict } from "../spec/adapter.ts";
+import type { KafkaErrorName } from "../spec/errors.ts";
+import type { BrokerId, ClientOp, Fault, Operation, Outcome, TopicPartition } from "../spec/operations.ts";
+import { isFault } from "../spec/operations.ts";
+import { type ModelSettings, readSettings } from "./settings.ts";
+import { tpKey } from "./group.machine.ts";
+import { allowedPartitions } from "./partitioners.ts";
+
+/** Errors after which a produce may still have been (or be) applied. */
+const MAYBE_APPLIED: ReadonlySet<KafkaErrorName> = new Set<KafkaErrorName>([
+  "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+  "REQUEST_TIMED_OUT",
+  "NETWORK_EXCEPTION",
+  "UNKNOWN_SERVER_ERROR",
+]);
+
+interface TopicKnowledge {
+  /** "maybe": a createTopic whose outcome was unknown. */
+  exists: "yes" | "maybe";
+  /** Every partition count the topic may have had (producers' metadata may lag). */
+  counts: number[];
+  replicationFactor: number;
+  minIsr: number;
+  unclean: boolean;
+  /** Produces that may have been applied (ok, unknown, or failed with a maybe-applied error). */
+  possibleWrites: number;
+}
+
+interface PartitionKnowledge {
+  /** Offsets acknowledged under acks=all with min.insync.replicas >= 2 and clean election: never change. */
+  committed: Map<number, string>;
+  replicas: BrokerId[] | null;
+  leader: BrokerId | null;
+  leaderEpoch: number;
+}
+
+interface MemberKnowledge {
+  memberId: string;
+  lastSeenMs: number;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  left: boolean;
+}
+
+interface GroupKnowledge {
+  /** The latest generation handed out, and the one before it (members of one round share the latest). */
+  roundGeneration: number;
+  previousGeneration: number;
+  members: Map<string, MemberKnowledge>;
+  leaderAssignments: Map<number, Record<string, TopicPartition[]>>;
+  /** Follower syncs seen before the leader's: checked when the leader's arrives. */
+  unverifiedSyncs: Map<number, Array<{ client: string; memberId: string; assignment: TopicPartition[] }>>;
+  /** Offsets that may have been committed, per partition. */
+  commits: Map<string, Set<number>>;
+}
+
+const reject = (reason: string): Verdict => ({ ok: false, reason });
+const OK: Verdict = { ok: true };
+
+const sameAssignment = (a: readonly TopicPartition[], b: readonly TopicPartition[]) => {
+  const key = (l: readonly TopicPartition[]) =>
+    l
+      .map((tp) => tpKey(tp.topic, tp.partition))
+      .sort()
+      .join("|");
+  return key(a) === key(b);
+};
+
+const fmtTps = (l: readonly TopicPartition[]) =>
+  `[${l.map((tp) => `${tp.topic}-${tp.partition}`).join(",")}]`;
+
+export class CheckerState {
+  private readonly settings: ModelSettings;
+  private time = 0;
+  private readonly brokers = new Map<BrokerId, { crashed: boolean; crashedAtMs: number }>();
+  private readonly topics = new Map<string, TopicKnowledge>();
+  private readonly partitions = new Map<string, PartitionKnowledge>();
+  private readonly groups = new Map<string, GroupKnowledge>();
+  private controllerEpoch = -1;
+  private readonly inFlight = new Map<string, number>();
+  private invocationsReported = false;
+  private readonly producers = new Set<string>();
+
+  constructor(setup: ClusterSetup) {
+    this.settings = readSettings(setup.config);
+    for (let b = 1; b <= setup.brokers; b++) this.brokers.set(b, { crashed: false, crashedAtMs: 0 });
+  }
+
+  invoke(op: Operation): void {
+    this.invocationsReported = true;
+    const k = JSON.stringify(op);
+    this.inFlight.set(k, (this.inFlight.get(k) ?? 0) + 1);
+  }
+
+  private completed(op: Operation) {
+    const k = JSON.stringify(op);
+    const n = this.inFlight.get(k);
+    if (n === undefined) return;
+    if (n <= 1) this.inFlight.delete(k);
+    else this.inFlight.set(k, n - 1);
+  }
+
+  /** Operations still in flight of one kind (reported through invoke). */
+  private inFlightOps(): ClientOp[] {
+    const out: ClientOp[] = [];
+    for (const [k, n] of this.inFlight) {
+      const op = JSON.parse(k) as Operation;
+      if (!isFault(op)) for (let i = 0; i < n; i++) out.push(op);
+    }
+    return out;
+  }
+
+  check(op: ClientOp | Fault, outcome: Outcome): Verdict {
+    this.completed(op);
+    if (isFault(op)) {
+      this.fault(op, outcome);
+      return OK;
+    }
+    switch (op.kind) {
+      case "createTopic":
+        return this.createTopic(op, outcome);
+      case "addPartitions":
+        return this.addPartitions(op, outcome);
+      case "produce":
+        return this.produce(op, outcome);
+      case "fetch":
+        return this.fetch(op, outcome);
+      case "listOffsets":
+        return this.listOffsets(op, outcome);
+      case "joinGroup":
+        return this.joinGroup(op, outcome);
+      case "syncGroup":
+        return this.syncGroup(op, outcome);
+      case "heartbeat":
+        return this.heartbeat(op, outcome);
+      case "leaveGroup":
+        return this.leaveGroup(op, outcome);
+      case "commitOffsets":
+        return this.commitOffsets(op, outcome);
+      case "fetchOffsets":
+        return this.fetchOffsets(op, outcome);
+    }
+  }
+
+  /* Faults ------------------------------------------------------------------------------------ */
+
+  private fault(f: Fault, outcome: Outcome) {
+    if (outcome.status !== "ok") return;
+    switch (f.kind) {
+      case "crash": {
+        const b = this.brokers.get(f.broker);
+        if (b !== undefined && !b.crashed)
+          this.brokers.set(f.broker, { crashed: true, crashedAtMs: this.time });
+        break;
+      }
+      case "restart":
+        if (this.brokers.has(f.broker)) this.brokers.set(f.broker, { crashed: false, crashedAtMs: 0 });
+        break;
+      case "addBroker":
+        this.brokers.set(f.broker, { crashed: false, crashedAtMs: 0 });
+        break;
+      case "advanceTime":
+        this.time += Math.max(0, f.ms);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private aliveBrokers(): BrokerId[] {
+    return [...this.brokers].filter(([, s]) => !s.crashed).map(([id]) => id);
+  }
+
+  /** Brokers that may still be registered: alive ones, and crashed ones whose session may linger. */
+  private maybeRegistered(): number {
+    let n = 0;
+    for (const s of this.brokers.values())
+      if (!s.crashed || this.time - s.crashedAtMs < this.settings["zookeeper.session.timeout.ms"]) n++;
+    return n;
+  }
+
+  /* Topics -------------------------------------------------------------------------------------- */
+
+  private createTopic(op: Extract<ClientOp, { kind: "createTopic" }>, outcome: Outcome): Verdict {
+    const known = this.topics.get(op.topic);
+    if (outcome.status === "ok") {
+      if (known?.exists === "yes")
+        return reject(
+          `createTopic ${op.topic} ok, but the topic already exists (expected TOPIC_ALREADY_EXISTS)`,
+        );
+      const registered = this.maybeRegistered();
+      if (op.replicationFactor > registered)
+        return reject(
+          `createTopic ${op.topic} ok with replication factor ${op.replicationFactor} > ${registered} registered brokers (expected INVALID_REPLICATION_FACTOR)`,
+        );
+    }
+    if (outcome.status === "failed" && outcome.error !== "TOPIC_ALREADY_EXISTS") return OK;
+    if (outcome.status === "failed") return OK;
+    if (known?.exists === "yes") return OK;
+    this.topics.set(op.topic, {
+      exists: outcome.status === "ok" ? "yes" : "maybe",
+      counts: [...(known?.counts ?? []), op.partitions],
+      replicationFactor: op.replicationFactor,
+      minIsr: op.config.minInsyncReplicas ?? this.settings["min.insync.replicas"],
+      unclean: op.config.uncleanLeaderElection ?? this.settings["unclean.leader.election.enable"],
+      possibleWrites: known?.possibleWrites ?? 0,
+    });
+    return OK;
+  }
+
+  private addPartitions(op: Extract<ClientOp, { kind: "addPartitions" }>, outcome: Outcome): Verdict {
+    const t = this.topics.get(op.topic);
+    if (outcome.status === "failed") return OK;
+    if (t === undefined) {
+      if (outcome.status === "ok")
+        return reject(`addPartitions ${op.topic} ok, but the topic was never created`);
+      return OK;
+    }
+    if (outcome.status === "ok" && t.exists === "yes" && op.totalCount <= Math.min(...t.counts))
+      return reject(
+        `addPartitions ${op.topic} ok to ${op.totalCount}, but it already has ${Math.min(...t.counts)} (expected INVALID_PARTITIONS)`,
+      );
+    if (!t.counts.includes(op.totalCount)) t.counts.push(op.totalCount);
+    return OK;
+  }
+
+  private topic(name: string): TopicKnowledge {
+    let t = this.topics.get(name);
+    if (t === undefined) {
+      // Auto-created by a produce (auto.create.topics.enable): broker defaults.
+      t = {
+        exists: "maybe",
+        counts: [this.settings["num.partitions"]],
+        replicationFactor: this.settings["default.replication.factor"],
+        minIsr: this.settings["min.insync.replicas"],
+        unclean: this.settings["unclean.leader.election.enable"],
+        possibleWrites: 0,
+      };
+      this.topics.set(name, t);
+    }
+    return t;
+  }
+
+  private partition(topic: string, p: number): PartitionKnowledge {
+    const k = tpKey(topic, p);
+    let pk = this.partitions.get(k);
+    if (pk === undefined) {
+      pk = { committed: new Map(), replicas: null, leader: null, leaderEpoch: -1 };
+      this.partitions.set(k, pk);
+    }
+    return pk;
+  }
+
+  /** How many records a partition of `topic` can hold at most right now. */
+  private writeBound(topic: string): number {
+    const t = this.topics.get(topic);
+    let inFlight = 0;
+    for (const op of this.inFlightOps()) if (op.kind === "produce" && op.topic === topic) inFlight++;
+    // Without reported invocations, each known producer (and one not yet seen) may have one in flight.
+    const unreported = this.invocationsReported ? 0 : this.producers.size + 1;
+    return (t?.possibleWrites ?? 0) + inFlight + unreported;
+  }
+
+  /* Produce and fetch ---------------------------------------------------------------------------- */
+
+  private produce(op: Extract<ClientOp, { kind: "produce" }>, outcome: Outcome): Verdict {
+    this.producers.add(op.producer);
+    const t = this.topic(op.topic);
+    if (outcome.status === "failed" && !MAYBE_APPLIED.has(outcome.error)) return OK;
+    t.possibleWrites++;
+    if (outcome.status !== "ok") return OK;
+    if (op.acks === 0) return reject("produce with acks=0 completed ok: nothing comes back for acks=0");
+    const { partition, offset } = outcome.value as { partition: number; offset: number };
+    const allowed = allowedPartitions(op.partitioner, op.key, t.counts);
+    if (!allowed.has(partition))
+      return reject(
+        `produce ${op.value} landed in partition ${partition}, but the ${op.partitioner.kind} partitioner allows only ${[...allowed].join(",")} (partition counts ${t.counts.join(",")})`,
+      );
+    const pk = this.partition(op.topic, partition);
+    if (op.acks === -1) {
+      const alive = this.aliveBrokers();
+      const replicasAlive =
+        pk.replicas !== null
+          ? pk.replicas.filter((b) => alive.includes(b)).length
+          : Math.min(t.replicationFactor, alive.length);
+      if (replicasAlive < t.minIsr)
+        return reject(
+          `produce ${op.value} acks=all ok, but only ${replicasAlive} replica(s) of ${op.topic}-${partition} are alive, fewer than min.insync.replicas=${t.minIsr} (expected NOT_ENOUGH_REPLICAS)`,
+        );
+    }
+    const existing = pk.committed.get(offset);
+    if (existing !== undefined && existing !== op.value)
+      return reject(
+        `produce ${op.value} acknowledged at ${op.topic}-${partition}@${offset}, where committed record ${existing} was acknowledged (inconsistent-offsets)`,
+      );
+    if (op.acks === -1 && t.minIsr >= 2 && !t.unclean) pk.committed.set(offset, op.value);
+    return OK;
+  }
+
+  private fetch(op: Extract<ClientOp, { kind: "fetch" }>, outcome: Outcome): Verdict {
+    if (outcome.status !== "ok") return OK;
+    const { records, highWatermark } = outcome.value as {
+      records: Array<{ offset: number; value: string }>;
+      highWatermark: number;
+    };
+    const where = `${op.topic}-${op.partition}`;
+    for (let i = 1; i < records.length; i++) {
+      if (records[i].offset <= records[i - 1].offset)
+        return reject(
+          `fetch ${where} returned offsets out of order: ${records[i - 1].offset} then ${records[i].offset}`,
+        );
+      if (records[i].offset !== records[i - 1].offset + 1)
+        return reject(
+          `fetch ${where} returned non-contiguous offsets: ${records[i - 1].offset} then ${records[i].offset}`,
+        );
+    }
+    const bound = this.writeBound(op.topic);
+    if (highWatermark > bound)
+      return reject(
+        `fetch ${where} reported high watermark ${highWatermark}, but at most ${bound} records can exist`,
+      );
+    const pk = this.partition(op.topic, op.partition);
+    for (const r of records) {
+      if (r.offset >= highWatermark)
+        return reject(
+          `fetch ${where} returned offset ${r.offset} at or above the high watermark ${highWatermark}`,
+        );
+      const committed = pk.committed.get(r.offset);
+      if (committed !== undefined && committed !== r.value)
+        return reject(
+          `fetch ${where} returned ${r.value} at offset ${r.offset}, where committed record ${committed} was acknowledged (lost-write)`,
+        );
+    }
+    return OK;
+  }
+
+  private listOffsets(op: Extract<ClientOp, { kind: "listOffsets" }>, outcome: Outcome): Verdict {
+    if (outcome.status !== "ok") return OK;
+    const { offset } = outcome.value as { offset: number };
+    const bound = this.writeBound(op.topic);
+    if (offset > bound)
+      return reject(
+        `listOffsets ${op.topic}-${op.partition} ${op.at} returned ${offset}, but at most ${bound} records can exist`,
+      );
+    return OK;
+  }
+
+  /* Groups ------------------------------------------------------------------------------------- */
+
+  private group(id: string): GroupKnowledge {
+    let g = this.groups.get(id);
+    if (g === undefined) {
+      g = {
+        roundGeneration: 0,
+        previousGeneration: 0,
+        members: new Map(),
+        leaderAssignments: new Map(),
+        unverifiedSyncs: new Map(),
+        commits: new Map(),
+      };
+      this.groups.set(id, g);
+    }
+    return g;
+  }
+
+  private joinGroup(op: Extract<ClientOp, { kind: "joinGroup" }>, outcome: Outcome): Verdict {
+    if (outcome.status !== "ok") return OK;
+    const v = outcome.value as { groupId: string; memberId: string; generation: number };
+    if (op.groupId !== null && v.groupId !== op.groupId)
+      return reject(`joinGroup ${op.member} asked for group ${op.groupId} but was answered for ${v.groupId}`);
+    const g = this.group(v.groupId);
+    if (v.generation <= g.previousGeneration)
+      return reject(
+        `joinGroup ${op.member} got generation ${v.generation}, not greater than the group's previous generation ${g.previousGeneration}`,
+      );
+    if (v.generation > g.roundGeneration) {
+      g.previousGeneration = g.roundGeneration;
+      g.roundGeneration = v.generation;
+    }
+    g.members.set(op.member, {
+      memberId: v.memberId,
+      lastSeenMs: this.time,
+      sessionTimeoutMs: op.sessionTimeoutMs,
+      rebalanceTimeoutMs: op.rebalanceTimeoutMs,
+      left: false,
+    });
+    return OK;
+  }
+
+  private syncGroup(op: Extract<ClientOp, { kind: "syncGroup" }>, outcome: Outcome): Verdict {
+    if (outcome.status !== "ok") return OK;
+    const g = this.group(op.groupId);
+    const m = g.members.get(op.member);
+    const assignment = (outcome.value as { assignment: TopicPartition[] }).assignment;
+    if (m === undefined) return OK;
+    m.lastSeenMs = this.time;
+    if (op.assignments !== undefined && !g.leaderAssignments.has(op.generation)) {
+      g.leaderAssignments.set(op.generation, op.assignments);
+      const waiting = g.unverifiedSyncs.get(op.generation) ?? [];
+      g.unverifiedSyncs.delete(op.generation);
+      for (const w of waiting) {
+        const expected = op.assignments[w.memberId] ?? [];
+        if (!sameAssignment(expected, w.assignment))
+          return reject(
+            `syncGroup gave ${w.client} ${fmtTps(w.assignment)} in generation ${op.generation}, but the leader assigned it ${fmtTps(expected)}`,
+          );
+      }
+    }
+    const sent = g.leaderAssignments.get(op.generation);
+    if (sent === undefined) {
+      const list = g.unverifiedSyncs.get(op.generation) ?? [];
+      list.push({ client: op.member, memberId: m.memberId, assignment });
+      g.unverifiedSyncs.set(op.generation, list);
+      return OK;
+    }
+    const expected = sent[m.memberId] ?? [];
+    if (!sameAssignment(expected, assignment))
+      return reject(
+        `syncGroup gave ${op.member} ${fmtTps(assignment)} in generation ${op.generation}, but the leader assigned it ${fmtTps(expected)}`,
+      );
+    return OK;
+  }
+
+  private heartbeat(op: Extract<ClientOp, { kind: "heartbeat" }>, outcome: Outcome): Verdict {
+    if (outcome.status !== "ok") return OK;
+    const g = this.group(op.groupId);
+    if (op.generation < g.roundGeneration)
+      return reject(
+        `heartbeat ${op.member} ok with generation ${op.generation}, older than generation ${g.roundGeneration} already handed out (expected ILLEGAL_GENERATION)`,
+      );
+    const m = g.members.get(op.member);
+    if (m !== undefined) m.lastSeenMs = this.time;
+    return OK;
+  }
+
+  private leaveGroup(op: Extract<ClientOp, { kind: "leaveGroup" }>, outcome: Outcome): Verdict {
+    if (outcome.status === "failed") return OK;
+    const m = this.group(op.groupId).members.get(op.member);
+    if (m !== undefined) m.left = true;
+    return OK;
+  }
+
+  /** A member that certainly still belongs to the group (joined, not left, not yet timed out). */
+  private certainMember(g: GroupKnowledge): string | undefined {
+    for (const [client, m] of g.members)
+      if (!m.left && this.time - m.lastSeenMs < Math.min(m.sessionTimeoutMs, m.rebalanceTimeoutMs))
+        return client;
+    return undefined;
+  }
+
+  private commitOffsets(op: Extract<ClientOp, { kind: "commitOffsets" }>, outcome: Outcome): Verdict {
+    const g = this.group(op.groupId);
+    if (outcome.status === "ok") {
+      const simple = op.generation === -1 && op.member === "";
+      if (simple) {
+        const present = this.certainMember(g);
+        if (present !== undefined)
+          return reject(
+            `commitOffsets without a generation ok while member ${present} is in group ${op.groupId} (only an Empty group takes such commits)`,
+          );
+      } else if (op.generation < g.roundGeneration)
+        return reject(
+          `commitOffsets ${op.member} ok with generation ${op.generation}, older than generation ${g.roundGeneration} already handed out (expected ILLEGAL_GENERATION)`,
+        );
+      const m = g.members.get(op.member);
+      if (m !== undefined) m.lastSeenMs = this.time;
+    }
+    if (outcome.status === "failed") return OK;
+    for (const o of op.offsets) {
+      const k = tpKey(o.topic, o.partition);
+      const set = g.commits.get(k) ?? new Set<number>();
+      set.add(o.offset);
+      g.commits.set(k, set);
+    }
+    return OK;
+  }
+
+  private fetchOffsets(op: Extract<ClientOp, { kind: "fetchOffsets" }>, outcome: Outcome): Verdict {
+    if (outcome.status !== "ok") return OK;
+    const g = this.group(op.groupId);
+    const inFlight = new Set<string>();
+    for (const f of this.inFlightOps())
+      if (f.kind === "commitOffsets" && f.groupId === op.groupId)
+        for (const o of f.offsets) inFlight.add(`${tpKey(o.topic, o.partition)}@${o.offset}`);
+    for (const o of (outcome.value as { offsets: Array<TopicPartition & { offset: number }> }).offsets) {
+      if (o.offset === -1) continue;
+      const k = tpKey(o.topic, o.partition);
+      if (g.commits.get(k)?.has(o.offset) || inFlight.has(`${k}@${o.offset}`)) continue;
+      // Without reported invocations a concurrent commit may be in flight: allow it only then.
+      if (!this.invocationsReported && g.members.size > 0) continue;
+      return reject(
+        `fetchOffsets ${op.groupId} returned offset ${o.offset} for ${o.topic}-${o.partition}, which was never committed`,
+      );
+    }
+    return OK;
+  }
+
+  /* White-box ------------------------------------------------------------------------------------ */
+
+  adopt(obs: Observation): Verdict {
+    if (obs.controller.epoch < this.controllerEpoch)
+      return reject(`controller epoch went back from ${this.controllerEpoch} to ${obs.controller.epoch}`);
+    this.controllerEpoch = obs.controller.epoch;
+    for (const p of obs.partitions) {
+      const where = `${p.topic}-${p.partition}`;
+      if (p.leader !== null && !p.isr.includes(p.leader) && !p.uncleanLeaderElection)
+        return reject(
+          `leader ${p.leader} of ${where} is not in its ISR [${p.isr.join(",")}] and unclean election is off`,
+        );
+      const pk = this.partition(p.topic, p.partition);
+      if (p.leaderEpoch < pk.leaderEpoch)
+        return reject(`leader epoch of ${where} went back from ${pk.leaderEpoch} to ${p.leaderEpoch}`);
+      if (pk.leaderEpoch >= 0 && p.leader !== pk.leader && p.leaderEpoch === pk.leaderEpoch)
+        return reject(
+          `leader of ${where} changed from ${pk.leader} to ${p.leader} without a new leader epoch`,
+        );
+      pk.leader = p.leader;
+      pk.leaderEpoch = p.leaderEpoch;
+      pk.replicas = [...p.replicas];
+      const t = this.topics.get(p.topic);
+      if (t !== undefined) {
+        t.minIsr = p.minInsyncReplicas;
+        t.unclean = p.uncleanLeaderElection;
+      }
+    }
+    return OK;
+  }
+}
