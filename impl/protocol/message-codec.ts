@@ -31,6 +31,8 @@ interface FieldPlan {
   readonly tag: number | undefined;
   /** Makes the field's default value (fresh arrays/structs each time). */
   readonly makeDefault: () => unknown;
+  /** One default instance, only for comparisons (never handed out, so never mutated). */
+  readonly defaultForCompare: unknown;
 }
 
 export interface StructPlan {
@@ -145,7 +147,16 @@ function compileField(field: FieldSpec, version: number, flexible: boolean): Fie
     const d = primitiveDefault(t, field.default);
     makeDefault = t === "bytes" && d !== null ? () => Buffer.alloc(0) : () => d;
   }
-  return { name: field.name, shape, elem, nullable, compact, tag: field.tag, makeDefault };
+  return {
+    name: field.name,
+    shape,
+    elem,
+    nullable,
+    compact,
+    tag: field.tag,
+    makeDefault,
+    defaultForCompare: makeDefault(),
+  };
 }
 
 function defaultStruct(plan: StructPlan): AnyStruct {
@@ -491,7 +502,7 @@ function writeTaggedFields(w: Writer, plan: StructPlan, o: AnyStruct): void {
 
 /** Whether a value equals the field's default, in which case a tagged field is left off the wire. */
 function isDefault(f: FieldPlan, v: unknown): boolean {
-  return deepEqual(v, f.makeDefault());
+  return deepEqual(v, f.defaultForCompare);
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {
