@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConnectString, ZooKeeperStore } from "../../impl/metadata/zookeeper.ts";
-import { type ZooKeeperServer, zookeeperForTests } from "../support/zookeeper.ts";
+import { startZooKeeper, type ZooKeeperServer, zookeeperForTests } from "../support/zookeeper.ts";
 import { kafkaZkContract } from "./kafka-zk-contract.ts";
 import { type StoreFixture, storeContract } from "./store-contract.ts";
 
@@ -57,6 +57,12 @@ describe("ZooKeeperStore specifics", () => {
     await expect(store.connect({ sessionTimeoutMs: 6_000 })).rejects.toMatchObject({
       code: "CONNECTION_LOSS",
     });
+  });
+
+  it("says clearly when ZooKeeper is not installed", async () => {
+    await expect(startZooKeeper({ serverScript: "/nonexistent/zkServer.sh" })).rejects.toThrow(
+      /ZooKeeper is not installed .*ZOOKEEPER_CONNECT/,
+    );
   });
 
   it("refuses to expire a session it did not open", async () => {

@@ -24,6 +24,8 @@ export interface StartOptions {
   /** ZooKeeper's tick: sessions may be 2 to 20 ticks long unless min/maxSessionTimeout say otherwise. */
   tickTimeMs?: number;
   startTimeoutMs?: number;
+  /** The server script; Debian's by default. */
+  serverScript?: string;
 }
 
 /** The server the tests should use: ZOOKEEPER_CONNECT if set, else a fresh local one. */
@@ -34,9 +36,10 @@ export async function zookeeperForTests(options: StartOptions = {}): Promise<Zoo
 }
 
 export async function startZooKeeper(options: StartOptions = {}): Promise<ZooKeeperServer> {
-  if (!existsSync(ZK_SERVER_SCRIPT)) {
+  const script = options.serverScript ?? ZK_SERVER_SCRIPT;
+  if (!existsSync(script)) {
     throw new Error(
-      `ZooKeeper is not installed (${ZK_SERVER_SCRIPT} is missing): install Debian's package ` +
+      `ZooKeeper is not installed (${script} is missing): install Debian's package ` +
         "(apt-get install zookeeper) or set ZOOKEEPER_CONNECT=host:port to use a running server",
     );
   }
@@ -62,7 +65,7 @@ export async function startZooKeeper(options: StartOptions = {}): Promise<ZooKee
   );
   const logPath = join(dir, "zookeeper.log");
   const log = openSync(logPath, "a");
-  const child = spawn(ZK_SERVER_SCRIPT, ["start-foreground", config], {
+  const child = spawn(script, ["start-foreground", config], {
     detached: true,
     stdio: ["ignore", log, log],
     // A small heap and a quick JIT: a test server holds a few hundred znodes and lives for seconds.
