@@ -90,6 +90,8 @@ export const brokerMachine = setup({
     },
     restarting: {
       on: {
+        // The old incarnation's session may outlive the crash; its registration blocks ours until it expires.
+        SESSION_EXPIRED: { target: "restarting", actions: "deregister" },
         REGISTERED: { target: "running", actions: "register" },
         CRASH: { target: "crashed", actions: "die" },
       },

@@ -9,7 +9,13 @@
  * Network: clients reach every live broker. `isolate` cuts brokers of one side from the other; the
  * metadata store stays with side 0, so side 1 loses its sessions after zookeeper.session.timeout.ms.
  */
-import { type AnyStateMachine, type EventFromLogic, initialTransition, type SnapshotFrom, transition } from "xstate";
+import {
+  type AnyStateMachine,
+  type EventFromLogic,
+  initialTransition,
+  type SnapshotFrom,
+  transition,
+} from "xstate";
 import type {
   BrokerState,
   Capabilities,

@@ -109,7 +109,14 @@ export type ReplicationEvent =
       headers?: Record<string, string>;
       acks: Acks;
     }
-  | { type: "REPLICA_FETCH"; follower: BrokerId; canWriteIsr: boolean }
+  | {
+      type: "REPLICA_FETCH";
+      follower: BrokerId;
+      canWriteIsr: boolean;
+      /** The leader handled the request but the follower never got the response (it crashed, or the
+       * connection broke): the leader's view advances, the follower's does not. */
+      responseLost?: boolean;
+    }
   | { type: "TICK"; now: number; canWriteIsr: boolean }
   | { type: "REPLICA_CRASH"; broker: BrokerId }
   | { type: "REPLICA_RESTART"; broker: BrokerId };
@@ -169,7 +176,7 @@ function truncate(r: ReplicaState, to: number): ReplicaState {
 function flushedAfter(ctx: ReplicationContext, r: ReplicaState, newEnd: number): number {
   const n = ctx.flushIntervalMessages;
   if (n <= 0) return newEnd;
-  return Math.max(newEnd - (newEnd % n) , r.flushed);
+  return Math.max(newEnd - (newEnd % n), r.flushed);
 }
 
 /** min LEO over the leader's ISR as the leader knows it; monotone. */
@@ -366,6 +373,16 @@ export const replicationMachine = setup({
       l = { ...l, hw: leaderHighWatermark({ ...context, isr }, states) };
       states[l.broker] = l;
       // 2. The response: records past the follower's end, and the leader's high watermark.
+      if (event.responseLost === true) {
+        const next = { ...context, isr };
+        return {
+          replicaStates: states,
+          isr,
+          isrChanged,
+          truncations,
+          ...settleWaiting(next, states, context.now),
+        };
+      }
       if (pos < leaderEnd) {
         let cache = f.epochCache;
         for (let o = pos; o < leaderEnd; o++) cache = assignEpoch(cache, l.log[o].epoch, o);
