@@ -93,6 +93,8 @@ export class LogSegment {
   /** Kafka's rollingBasedTimestamp: the first batch's maxTimestamp, for segment.ms. */
   firstBatchTimestamp = -1;
   private bytesSinceLastIndexEntry = 0;
+  /** Whether both index files were on disk when the segment was opened (a missing one is rebuilt). */
+  private readonly indexesExisted: boolean;
 
   private constructor(
     readonly fs: FileSystem,
@@ -103,6 +105,7 @@ export class LogSegment {
     readonly createdMs: number,
   ) {
     const stem = joinPath(dir, segmentFileStem(baseOffset));
+    this.indexesExisted = fs.exists(stem + INDEX_SUFFIX) && fs.exists(stem + TIME_INDEX_SUFFIX);
     this.log = fs.open(stem + LOG_SUFFIX, { create: true });
     this.offsetIndex = new OffsetIndex(
       fs.open(stem + INDEX_SUFFIX, { create: true }),
@@ -208,6 +211,7 @@ export class LogSegment {
   load(nextOffset: number): boolean {
     const size = this.log.size();
     this.nextOffset = nextOffset;
+    if (!this.indexesExisted) return false;
     if (!this.offsetIndex.load(size) || !this.timeIndex.load(nextOffset)) return false;
     if (this.timeIndex.entries > 0) {
       this.maxTimestamp = this.timeIndex.lastTimestamp;

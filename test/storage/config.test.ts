@@ -51,12 +51,13 @@ describe("log config", () => {
   });
 
   it("rejects values Kafka rejects", () => {
-    for (const bad of [
+    const bads: Record<string, string>[] = [
       { "segment.bytes": "10" },
       { "retention.ms": "-2" },
       { "flush.messages": "abc" },
       { "message.timestamp.type": "Now" },
-    ]) {
+    ];
+    for (const bad of bads) {
       expect(() => parseLogConfig(bad)).toThrow(InvalidConfigError);
     }
   });
