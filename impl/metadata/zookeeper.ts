@@ -262,6 +262,19 @@ export class ZooKeeperSession implements MetadataSession {
     };
   }
 
+  /**
+   * Cuts this client off from the ensemble (a network partition between it and ZooKeeper): drops the
+   * connection and keeps it from reconnecting until the returned function is called. Past the session
+   * timeout the server expires the session; the client learns it when it reconnects.
+   */
+  dropConnection(): () => void {
+    const release = this.holdReconnects();
+    (
+      this.client as unknown as { connectionManager: { socket?: { destroy(): void } } }
+    ).connectionManager.socket?.destroy();
+    return release;
+  }
+
   waitForExpiry(timeoutMs: number): Promise<void> {
     if (this.current === "expired") return Promise.resolve();
     return new Promise<void>((resolve, reject) => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConnectString, ZooKeeperStore } from "../../impl/metadata/zookeeper.ts";
 import { startZooKeeper, type ZooKeeperServer, zookeeperForTests } from "../support/zookeeper.ts";
 import { kafkaZkContract } from "./kafka-zk-contract.ts";
-import { type StoreFixture, storeContract } from "./store-contract.ts";
+import { EventLog, eventually, type StoreFixture, storeContract } from "./store-contract.ts";
 
 let server: ZooKeeperServer;
 let namespaces = 0;
@@ -57,6 +57,33 @@ describe("ZooKeeperStore specifics", () => {
     await expect(store.connect({ sessionTimeoutMs: 6_000 })).rejects.toMatchObject({
       code: "CONNECTION_LOSS",
     });
+  });
+
+  it("lets the server expire a session cut off for longer than its timeout", async () => {
+    const store = new ZooKeeperStore(`${server.connectString}/cutoff-${process.pid}-${Date.now()}`);
+    try {
+      const victim = await store.connect({ sessionTimeoutMs: 800 });
+      const observer = await store.connect({ sessionTimeoutMs: 6_000 });
+      await victim.create("/eph", Buffer.alloc(0), "ephemeral");
+      let expired = false;
+      victim.onExpired(() => {
+        expired = true;
+      });
+      const deleted = new EventLog();
+      await observer.exists("/eph", deleted.watcher);
+      const cutAt = Date.now();
+      const reconnect = victim.dropConnection();
+      await eventually(() => victim.state === "disconnected");
+      expect(await deleted.next(10_000)).toEqual({ type: "deleted", path: "/eph" });
+      // The server waits out the negotiated timeout (give or take a tick) before expiring.
+      expect(Date.now() - cutAt).toBeGreaterThanOrEqual(500);
+      expect(expired).toBe(false);
+      reconnect();
+      await eventually(() => expired);
+      expect(victim.state).toBe("expired");
+    } finally {
+      await store.close();
+    }
   });
 
   it("says clearly when ZooKeeper is not installed", async () => {
