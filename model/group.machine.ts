@@ -289,6 +289,11 @@ export const groupMachine = setup({
     replyRebalanceInProgress: assign(({ context, event }) =>
       "id" in event ? reply(context, event.id, failOutcome("REBALANCE_IN_PROGRESS")) : {},
     ),
+    // A heartbeat keeps the member's session alive even when the answer is an error about the rebalance.
+    touch: assign(({ context, event }) => {
+      const m = "client" in event ? memberOf(context, event.client) : undefined;
+      return m === undefined ? {} : { members: { ...context.members, [m.memberId]: { ...m, lastHeartbeatMs: context.now } } };
+    }),
     replyOk: assign(({ context, event }) => {
       if (!("id" in event)) return {};
       const m = "client" in event ? memberOf(context, event.client) : undefined;
@@ -317,7 +322,8 @@ export const groupMachine = setup({
     joinAndComplete: assign(({ context, event }) => {
       if (event.type !== "JOIN") return {};
       const joined = withJoin(context, event);
-      return completeJoin({ ...joined, ...toPreparing(joined, false) });
+      const preparing = { ...joined, ...toPreparing(joined, false) };
+      return { ...preparing, ...completeJoin(preparing) };
     }),
     joinAndWait: assign(({ context, event }) => {
       if (event.type !== "JOIN") return {};
@@ -327,9 +333,11 @@ export const groupMachine = setup({
     joinWhilePreparing: assign(({ context, event }) =>
       event.type === "JOIN" ? withJoin(context, event) : {},
     ),
-    joinCompleteWhilePreparing: assign(({ context, event }) =>
-      event.type === "JOIN" ? completeJoin(withJoin(context, event)) : {},
-    ),
+    joinCompleteWhilePreparing: assign(({ context, event }) => {
+      if (event.type !== "JOIN") return {};
+      const joined = withJoin(context, event);
+      return { ...joined, ...completeJoin(joined) };
+    }),
     leave: assign(({ context, event }) => {
       if (event.type !== "LEAVE") return {};
       const m = memberOf(context, event.client)!;
@@ -347,7 +355,8 @@ export const groupMachine = setup({
       if (event.type !== "LEAVE") return {};
       const m = memberOf(context, event.client)!;
       const next = withoutMember(context, m.memberId, "UNKNOWN_MEMBER_ID");
-      return completeJoin({ ...next, ...reply(next, event.id, okOutcome<"leaveGroup">({})) });
+      const answered = { ...next, ...reply(next, event.id, okOutcome<"leaveGroup">({})) };
+      return { ...answered, ...completeJoin(answered) };
     }),
     leaderSync: assign(({ context, event }) => {
       if (event.type !== "SYNC" || event.assignments === undefined) return {};
@@ -507,7 +516,7 @@ export const groupMachine = setup({
             target: "PreparingRebalance",
             actions: ["clearOutbox", "replyIllegalGeneration"],
           },
-          { target: "PreparingRebalance", actions: ["clearOutbox", "replyRebalanceInProgress"] },
+          { target: "PreparingRebalance", actions: ["clearOutbox", "touch", "replyRebalanceInProgress"] },
         ],
         LEAVE: [
           {
