@@ -1,0 +1,134 @@
+/**
+ * Helpers for interop tests: run real Kafka clients (kafka-python scripts from examples/, kafkajs, kcat)
+ * as separate processes against a running cluster and collect the JSON lines they print.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+export const EXAMPLES = join(ROOT, "examples");
+
+export interface Line {
+  event: string;
+  [field: string]: unknown;
+}
+
+export interface RunResult {
+  code: number | null;
+  lines: Line[];
+  stdout: string;
+  stderr: string;
+}
+
+/** A Python that has kafka-python: pyenv's (pip install kafka-python Faker) or Debian's python3-kafka. */
+export const PYTHON = process.env.KAFKASPEC_PYTHON ?? "python3";
+
+export function run(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { timeoutMs?: number; cwd?: string; input?: string } = {},
+): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const lines = stdout
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as Line);
+      resolvePromise({ code, lines, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+export function python(script: string, env: Record<string, string>, timeoutMs?: number): Promise<RunResult> {
+  return run(PYTHON, [join(EXAMPLES, "python", script)], env, { timeoutMs, cwd: join(EXAMPLES, "python") });
+}
+
+export function kafkajs(script: string, env: Record<string, string>, timeoutMs?: number): Promise<RunResult> {
+  return run(process.execPath, [join(EXAMPLES, "kafkajs", script)], env, { timeoutMs });
+}
+
+export function waitForPort(port: number, host = "127.0.0.1", timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolvePromise, reject) => {
+    const attempt = () => {
+      const socket = createConnection({ port, host });
+      socket.once("connect", () => {
+        socket.destroy();
+        resolvePromise();
+      });
+      socket.once("error", () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listens on ${host}:${port}`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+/** Starts `kafkaspec cluster` as a child process and waits until every broker's port answers. */
+export async function startCluster(options: {
+  brokers: number;
+  port: number;
+  dataDir?: string;
+  extra?: string[];
+}): Promise<{ process: ChildProcess; bootstrap: string; dataDir: string; stop: () => Promise<void> }> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "kafkaspec-interop-"));
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, "bin/kafkaspec.mjs"),
+      "cluster",
+      "--brokers",
+      String(options.brokers),
+      "--port",
+      String(options.port),
+      "--data-dir",
+      dataDir,
+      ...(options.extra ?? []),
+    ],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let log = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    log += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    log += d.toString();
+  });
+  try {
+    for (let i = 0; i < options.brokers; i++) await waitForPort(options.port + i);
+  } catch (e) {
+    child.kill("SIGKILL");
+    throw new Error(`cluster did not start: ${(e as Error).message}\n${log}`);
+  }
+  const stop = () =>
+    new Promise<void>((resolvePromise) => {
+      if (child.exitCode !== null) return resolvePromise();
+      child.once("exit", () => resolvePromise());
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
+    });
+  return { process: child, bootstrap: `127.0.0.1:${options.port}`, dataDir, stop };
+}
