@@ -1,6 +1,13 @@
 /** The advertised ranges: what real clients need from them (REFERENCES.md), derived from the schemas. */
 import { describe, expect, it } from "vitest";
-import { type ApiKey, ApiKeys, advertisedRanges, apis, definedRange, isSupported } from "../../impl/protocol/index.ts";
+import {
+  type ApiKey,
+  ApiKeys,
+  advertisedRanges,
+  apis,
+  definedRange,
+  isSupported,
+} from "../../impl/protocol/index.ts";
 
 const ranges = advertisedRanges();
 const range = (key: number) => ranges.find((r) => r.apiKey === key);
@@ -40,8 +47,7 @@ describe("advertised versions", () => {
       [ApiKeys.CreateTopics, 3],
       [ApiKeys.ListGroups, 0],
     ];
-    for (const [key, v] of used)
-      expect(isSupported(key, v), `${apis[key].name} v${v}`).toBe(true);
+    for (const [key, v] of used) expect(isSupported(key, v), `${apis[key].name} v${v}`).toBe(true);
   });
 
   it("reach kafkajs 2.2.4's highest versions, so min(its, ours) is its own", () => {
