@@ -67,6 +67,7 @@ export class Controller {
   /** The controller this broker last saw (itself when active). */
   knownController: BrokerId | null = null;
   liveBrokers = new Set<BrokerId>();
+  private brokerEpochs = new Map<BrokerId, number>();
   private topics = new Map<string, TopicInfo>();
   private states = new Map<string, CachedState>();
   private queue: Array<(done: () => void) => void> = [];
@@ -158,12 +159,13 @@ export class Controller {
     this.topics.clear();
     this.states.clear();
     this.liveBrokers.clear();
+    this.brokerEpochs.clear();
   }
 
   private load(term: number): void {
-    this.host.zk.call({ op: "children", path: ZkPaths.brokerIds, watch: true }, (b) => {
-      if (term !== this.term) return;
-      this.liveBrokers = new Set(((b.ok && b.children) || []).map(Number));
+    this.readBrokers(term, (epochs) => {
+      this.brokerEpochs = epochs;
+      this.liveBrokers = new Set(epochs.keys());
       this.host.zk.call({ op: "children", path: ZkPaths.topics, watch: false }, (t) => {
         if (term !== this.term) return;
         const names = ((t.ok && t.children) || []).slice().sort();
@@ -179,6 +181,27 @@ export class Controller {
           });
         }
       });
+    });
+  }
+
+  /**
+   * The registered brokers with their broker epochs (the czxid of /brokers/ids/N, KIP-380), and a watch
+   * on the set. A broker whose epoch changed between two reads was bounced: it died and came back.
+   */
+  private readBrokers(term: number, then: (epochs: Map<BrokerId, number>) => void): void {
+    this.host.zk.call({ op: "children", path: ZkPaths.brokerIds, watch: true }, (b) => {
+      if (term !== this.term) return;
+      const ids = ((b.ok && b.children) || []).map(Number).sort((x, y) => x - y);
+      const epochs = new Map<BrokerId, number>();
+      let pending = ids.length;
+      if (pending === 0) return then(epochs);
+      for (const id of ids) {
+        this.host.zk.call({ op: "exists", path: ZkPaths.brokerId(id), watch: false }, (e) => {
+          if (term !== this.term) return;
+          if (e.ok && e.stat) epochs.set(id, e.stat.czxid);
+          if (--pending === 0) then(new Map([...epochs].sort((x, y) => x[0] - y[0])));
+        });
+      }
     });
   }
 
@@ -257,13 +280,19 @@ export class Controller {
     if (this.status !== "active" && this.status !== "loading") return;
     this.enqueue((done) => {
       const term = this.term;
-      this.host.zk.call({ op: "children", path: ZkPaths.brokerIds, watch: true }, (r) => {
-        if (term !== this.term) return;
-        const now = new Set(((r.ok && r.children) || []).map(Number));
-        const dead = [...this.liveBrokers].filter((b) => !now.has(b));
-        const added = [...now].filter((b) => !this.liveBrokers.has(b));
-        this.liveBrokers = now;
-        this.handleLivenessChange(dead, added, done);
+      this.readBrokers(term, (epochs) => {
+        const bounced = [...epochs.keys()].filter(
+          (b) => this.brokerEpochs.has(b) && this.brokerEpochs.get(b) !== epochs.get(b),
+        );
+        const dead = [...this.liveBrokers].filter((b) => !epochs.has(b) || bounced.includes(b));
+        const added = [...epochs.keys()].filter((b) => !this.liveBrokers.has(b) || bounced.includes(b));
+        this.brokerEpochs = epochs;
+        // A bounced broker is handled as a failure and then a startup, as Kafka's controller does.
+        this.liveBrokers = new Set([...epochs.keys()].filter((b) => !bounced.includes(b)));
+        this.handleLivenessChange(dead, [], () => {
+          this.liveBrokers = new Set(epochs.keys());
+          this.handleLivenessChange([], added, done);
+        });
       });
     });
   }

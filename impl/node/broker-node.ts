@@ -53,6 +53,7 @@ export interface BrokerNodeConfig {
   replicaFetchWaitMaxMs: number;
   replicaRetryMs: number;
   replicaFetchMaxRecords: number;
+  hwCheckpointIntervalMs: number;
   flushEveryAppend: boolean;
   /** Topic defaults from the broker's properties. */
   topicDefaults: TopicConfig;
@@ -138,7 +139,11 @@ export class BrokerNode {
   start(now: number): NodeEffect[] {
     return this.step(now, () => {
       this.state = this.restarted ? "restarting" : "starting";
-      for (const { topic, partition } of this.logs.existing()) this.replicaFor(topic, partition);
+      for (const { topic, partition } of this.logs.existing()) {
+        const r = this.replicaFor(topic, partition);
+        if (this.config.faults.has("truncate-to-hw")) r.truncateToCheckpointedHighWatermark();
+      }
+      this.armHwCheckpoint();
       this.makePaths([...PERSISTENT_ZK_PATHS, ZkPaths.configTopics], () => this.register());
       this.armIsrCheck();
     });
@@ -187,6 +192,9 @@ export class BrokerNode {
       if (key === "isrCheck") {
         for (const r of this.replicas.values()) r.maybeShrinkIsr(now);
         this.armIsrCheck();
+      } else if (key === "hwCheckpoint") {
+        for (const r of this.replicas.values()) r.log.checkpointHighWatermark(r.highWatermark);
+        this.armHwCheckpoint();
       } else if (key === "group") {
         this.groupTimerAt = null;
         this.applyGroupEffects(this.coordinator.tick(now));
@@ -635,6 +643,11 @@ export class BrokerNode {
       return;
     }
     this.reply(token, { api: "produce", error: result.error, baseOffset: result.baseOffset });
+  }
+
+  /** replica.high.watermark.checkpoint.interval.ms: HWs reach disk only this often. */
+  private armHwCheckpoint(): void {
+    this.out.push({ type: "timer", at: this.now + this.config.hwCheckpointIntervalMs, key: "hwCheckpoint" });
   }
 
   private armIsrCheck(): void {

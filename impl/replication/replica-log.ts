@@ -41,6 +41,9 @@ export interface ReplicaLog {
   /** Drops every entry at or after `offset` (and the epoch cache above it). */
   truncateTo(offset: number): void;
   flush(): void;
+  /** The high watermark as last written to the replication-offset-checkpoint file (durable). */
+  readonly checkpointedHighWatermark: number;
+  checkpointHighWatermark(highWatermark: number): void;
   /** The epoch cache: [epoch, startOffset] pairs, ascending. */
   epochEntries(): Array<[number, number]>;
   latestEpoch(): number;
@@ -83,6 +86,7 @@ export class MemoryReplicaLog implements ReplicaLog {
   private epochs: Array<[number, number]> = [];
   private flushedEntries = 0;
   private flushedEpochs: Array<[number, number]> = [];
+  private hwCheckpoint = 0;
 
   get logStartOffset(): number {
     return 0;
@@ -123,6 +127,15 @@ export class MemoryReplicaLog implements ReplicaLog {
   flush(): void {
     this.flushedEntries = this.entries.length;
     this.flushedEpochs = this.epochs.map((e) => [e[0], e[1]]);
+  }
+
+  get checkpointedHighWatermark(): number {
+    return this.hwCheckpoint;
+  }
+
+  /** Written and fsynced in one go, like Kafka's checkpoint files (write, fsync, rename). */
+  checkpointHighWatermark(highWatermark: number): void {
+    this.hwCheckpoint = highWatermark;
   }
 
   /** What a kill -9 leaves: the flushed prefix and the flushed epoch checkpoint. */

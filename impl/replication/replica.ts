@@ -125,7 +125,16 @@ export class PartitionReplica {
     public config: ReplicaConfig,
     private readonly host: ReplicaHost,
   ) {
-    this.highWatermark = Math.min(this.highWatermark, log.logEndOffset);
+    // A restarted replica starts from its checkpointed HW (possibly stale), never above its log end.
+    this.highWatermark = Math.min(log.checkpointedHighWatermark, log.logEndOffset);
+  }
+
+  /**
+   * Pre-KIP-101 startup: drop everything above the checkpointed high watermark before knowing the
+   * leader's log. Only under the seeded fault "truncate-to-hw".
+   */
+  truncateToCheckpointedHighWatermark(): void {
+    this.log.truncateTo(this.highWatermark);
   }
 
   get logEndOffset(): number {
@@ -284,7 +293,9 @@ export class PartitionReplica {
     this.maybeExpandIsr(request.replicaId, f);
     this.maybeAdvanceHighWatermark();
     const entries = this.log.read(request.fetchOffset, request.maxRecords);
-    if (entries.length === 0 && f.sentHighWatermark >= this.highWatermark) {
+    // Like Kafka's DelayedFetch, only new data completes a held follower fetch: a follower learns a
+    // higher HW with its next fetch, so followers' HWs lag the leader's.
+    if (entries.length === 0) {
       const deadline = now + this.config.replicaFetchWaitMaxMs;
       this.parked.push({ from, request, deadline });
       this.host.setTimer(deadline, this.timerKey());

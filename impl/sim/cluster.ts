@@ -98,10 +98,11 @@ export class SimCluster {
     return {
       brokerId: id,
       faults: this.faults,
-      replicaLagTimeMaxMs: this.setting("replica.lag.time.max.ms", 10_000),
+      replicaLagTimeMaxMs: this.setting("replica.lag.time.max.ms", 30_000),
       replicaFetchWaitMaxMs: this.setting("replica.fetch.wait.max.ms", 500),
       replicaRetryMs: this.setting("replica.fetch.backoff.ms", 1_000),
       replicaFetchMaxRecords: 500,
+      hwCheckpointIntervalMs: this.setting("replica.high.watermark.checkpoint.interval.ms", 5_000),
       flushEveryAppend: flushMessages <= 1 && !this.faults.has("kip-966-last-replica-standing"),
       topicDefaults: {
         minInsyncReplicas: this.setting("min.insync.replicas", 1),
