@@ -122,6 +122,27 @@ describe("exclusive-assignment", () => {
     expect(exclusiveAssignment.check(s.history)).toEqual([]);
   });
 
+  it("keeps a group id's generation apart from the same number after the group was removed", () => {
+    const s = new Script();
+    s.topic("t");
+    s.joined("c2", "g", 1, { leader: "c2", members: [["c2", ["t"]]] });
+    s.synced("c2", "g", 1, ["t-0"]);
+    s.fault({ kind: "advanceTime", ms: 700_000 });
+    s.joined("c1", "g", 1, { leader: "c1", members: [["c1", ["t"]]] });
+    s.synced("c1", "g", 1, ["t-0"]);
+    expect(exclusiveAssignment.check(s.history)).toEqual([]);
+  });
+
+  it("still catches a double assignment within one incarnation", () => {
+    const { s } = twoMembers(2);
+    const a = s.synced("c1", "g", 1, ["t-0", "t-1"]);
+    const b = s.synced("c2", "g", 1, ["t-0", "t-1"]);
+    expect(exclusiveAssignment.check(s.history).map((v) => v.events)).toEqual([
+      [a.complete, b.complete],
+      [a.complete, b.complete],
+    ]);
+  });
+
   it("does not demand partitions added after the leader joined", () => {
     const { s } = twoMembers(2);
     s.done("admin", { kind: "addPartitions", topic: "t", totalCount: 4 }, { partitions: 4 });

@@ -8,14 +8,7 @@
  * operations that completed before the leader's joinGroup was invoked, and only those partitions, are
  * required; a topic the history never created (auto-created) is not.
  */
-import {
-  cite,
-  getOrInsert,
-  type HistoryIndex,
-  indexHistory,
-  type OkRecord,
-  type OpRecord,
-} from "../../history-index.ts";
+import { cite, type HistoryIndex, indexHistory, type OkRecord, type OpRecord } from "../../history-index.ts";
 import type { OkValues, TopicPartition } from "../../operations.ts";
 import type { HistoryInvariant, Violation } from "../types.ts";
 import { violationOf } from "../violation.ts";
@@ -38,25 +31,67 @@ interface Generation {
 const joinValue = (r: OkRecord<"joinGroup">) => (r.complete.outcome as { value: JoinValue }).value;
 const syncValue = (r: OkRecord<"syncGroup">) => (r.complete.outcome as { value: SyncValue }).value;
 
-function generations(idx: HistoryIndex): Map<string, Generation> {
-  const gens = new Map<string, Generation>();
-  const get = (group: string, generation: number) => {
-    const k = `${group}\u0000${generation}`;
-    return getOrInsert(gens, k, () => ({
-      group,
-      generation,
+/**
+ * The generations of every group, in history order. One (group, generation) pair can name two
+ * generations: Kafka removes an Empty group without offsets (offsets.retention.check.interval.ms) and a
+ * new group of that id starts again at generation 1. JoinGroup responses of one generation are all sent
+ * before any of its SyncGroups can be, so a join invoked after a sync of that generation completed opens
+ * a new incarnation of it.
+ */
+function generations(idx: HistoryIndex): Generation[] {
+  type Item = { join: OkRecord<"joinGroup"> } | { sync: OkRecord<"syncGroup"> };
+  const items: Array<{ key: string; group: string; generation: number; at: number; item: Item }> = [];
+  for (const j of idx.okOf("joinGroup")) {
+    const v = joinValue(j);
+    items.push({
+      key: `${v.groupId}\u0000${v.generation}`,
+      group: v.groupId,
+      generation: v.generation,
+      at: j.invoke.index,
+      item: { join: j },
+    });
+  }
+  for (const s of idx.okOf("syncGroup")) {
+    const key = `${s.op.groupId}\u0000${s.op.generation}`;
+    items.push({
+      key,
+      group: s.op.groupId,
+      generation: s.op.generation,
+      at: s.invoke.index,
+      item: { sync: s },
+    });
+  }
+  items.sort((a, b) => a.at - b.at);
+  const gens: Generation[] = [];
+  const current = new Map<string, Generation>();
+  for (const it of items) {
+    let g = current.get(it.key);
+    const fresh = (): Generation => ({
+      group: it.group,
+      generation: it.generation,
       leaderJoin: undefined,
       joins: new Map(),
       syncs: [],
-    }));
-  };
-  for (const j of idx.okOf("joinGroup")) {
-    const v = joinValue(j);
-    const g = get(v.groupId, v.generation);
-    g.joins.set(j.op.member, j);
-    if (v.memberId === v.leader && v.members.length > 0) g.leaderJoin = j;
+    });
+    if ("join" in it.item) {
+      const j = it.item.join;
+      if (!g || g.syncs.some((s) => s.complete.index < j.invoke.index)) {
+        g = fresh();
+        current.set(it.key, g);
+        gens.push(g);
+      }
+      const v = joinValue(j);
+      g.joins.set(j.op.member, j);
+      if (v.memberId === v.leader && v.members.length > 0) g.leaderJoin = j;
+    } else {
+      if (!g) {
+        g = fresh();
+        current.set(it.key, g);
+        gens.push(g);
+      }
+      g.syncs.push(it.item.sync);
+    }
   }
-  for (const s of idx.okOf("syncGroup")) get(s.op.groupId, s.op.generation).syncs.push(s);
   return gens;
 }
 
@@ -147,7 +182,7 @@ export const exclusiveAssignment: HistoryInvariant = {
   check(history) {
     const idx = indexHistory(history);
     const out: Violation[] = [];
-    for (const g of generations(idx).values()) out.push(...checkGeneration(idx, g));
+    for (const g of generations(idx)) out.push(...checkGeneration(idx, g));
     return out;
   },
 };
