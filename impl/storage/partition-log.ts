@@ -463,6 +463,11 @@ export class PartitionLog {
       this.segments.pop()!.delete();
     }
     this.activeSegment.truncateTo(offset);
+    if (this.logEndOffset < this.logStart) {
+      // The batch holding `offset` began below the log start: what is left is all deleted records.
+      this.truncateFullyAndStartAt(this.logStart, nowMs);
+      return;
+    }
     this.activeSegment.flush();
     this.epochCache.truncateFromEnd(this.logEndOffset);
   }

@@ -213,6 +213,7 @@ export class LogSegment {
     this.nextOffset = nextOffset;
     if (!this.indexesExisted) return false;
     if (!this.offsetIndex.load(size) || !this.timeIndex.load(nextOffset)) return false;
+    if (!this.endsAt(nextOffset)) return false;
     if (this.timeIndex.entries > 0) {
       this.maxTimestamp = this.timeIndex.lastTimestamp;
       this.offsetOfMaxTimestamp = this.timeIndex.lastOffset;
@@ -229,6 +230,24 @@ export class LogSegment {
     const first = size > 0 ? new FileBatchReader(this.log, size).location(0) : null;
     this.firstBatchTimestamp = first ? first.maxTimestamp : -1;
     return true;
+  }
+
+  /**
+   * Whether the batches from the last index entry on run whole to the end of the file and the last one
+   * ends just before `nextOffset`: a rolled segment that lost its tail fails this and is recovered.
+   */
+  private endsAt(nextOffset: number): boolean {
+    const size = this.log.size();
+    if (size === 0) return false;
+    let end = this.offsetIndex.lookup(nextOffset).position;
+    let last = -1;
+    this.scanHeaders((b) => {
+      if (b.size < BATCH_HEADER_BYTES || b.position + b.size > size) return false;
+      end = b.position + b.size;
+      last = b.lastOffset;
+      return true;
+    }, end);
+    return end === size && last + 1 === nextOffset;
   }
 
   /**
