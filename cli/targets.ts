@@ -23,8 +23,8 @@ export const TARGETS: Readonly<Record<string, TargetEntry>> = {
   model: {
     description: "the reference model itself (ClusterModel): checks the suite, and is the fastest target",
     load: async () => {
-      const { ModelTarget } = await import("../model/index.ts");
-      return () => new ModelTarget();
+      const { ClusterModel } = await import("../model/index.ts");
+      return () => new ClusterModel();
     },
   },
 };

@@ -32,15 +32,11 @@ export const modelCommand: CliCommand = {
     if (!(FORMATS as readonly string[]).includes(format))
       throw new UsageError(`unknown format "${format}" (known: ${FORMATS.join(", ")})`);
     const diagram = await import("../../model/diagram.ts");
-    const names: string[] = Array.isArray(diagram.MACHINES)
-      ? [...diagram.MACHINES]
-      : Object.keys(diagram.MACHINES);
+    const names = Object.keys(diagram.MACHINES);
     if (values.machine !== undefined && !names.includes(values.machine))
       throw new UsageError(`unknown machine "${values.machine}" (known: ${names.join(", ")})`);
     const chosen = values.machine !== undefined ? [values.machine] : names;
-    const parts = chosen.map(
-      (name) => `%% ${name}\n${diagram.machineDiagram(name as never, format as "mermaid")}`,
-    );
+    const parts = chosen.map((name) => `%% ${name}\n${diagram.machineDiagram(name, format as "mermaid")}`);
     io.out(parts.join("\n\n"));
     return EXIT_OK;
   },

@@ -19,6 +19,7 @@ export function formatStats(s: CheckStats): string[] {
     `operations:  ${s.operations} (${counts(s.operationsByKind)})`,
     `faults:      ${s.faults} (${counts(s.faultsByKind)})`,
     `outcomes:    ok ${s.outcomes.ok}, failed ${s.outcomes.failed}, unknown ${s.outcomes.unknown}, pending at end ${s.outcomes.pending}`,
+    `errors:      ${counts(s.errors)}`,
     `skipped:     ${s.skippedSteps} generated steps that did not apply when their turn came`,
     `invariants:  ${Object.keys(s.invariantChecks).length} checked: ${counts(s.invariantChecks)}`,
     `elapsed:     ${formatSeconds(s.elapsedMs)}, ${s.opsPerSecond} ops/s`,

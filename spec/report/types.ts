@@ -24,6 +24,8 @@ export interface CheckStats {
   /** Steps whose intent did not apply (no topic yet, client busy, not in a group). */
   skippedSteps: number;
   outcomes: { ok: number; failed: number; unknown: number; pending: number };
+  /** Kafka error name -> how many failed or unknown outcomes carried it. */
+  errors: Record<string, number>;
   /** Invariant name -> how many times it was checked. */
   invariantChecks: Record<string, number>;
   elapsedMs: number;
@@ -73,6 +75,7 @@ export function emptyStats(): CheckStats {
     faultsByKind: {},
     skippedSteps: 0,
     outcomes: { ok: 0, failed: 0, unknown: 0, pending: 0 },
+    errors: {},
     invariantChecks: {},
     elapsedMs: 0,
     opsPerSecond: 0,
@@ -91,6 +94,7 @@ export function mergeStats(into: CheckStats, run: CheckStats): void {
   for (const [k, v] of Object.entries(run.operationsByKind)) bump(into.operationsByKind, k, v);
   for (const [k, v] of Object.entries(run.faultsByKind)) bump(into.faultsByKind, k, v);
   for (const [k, v] of Object.entries(run.invariantChecks)) bump(into.invariantChecks, k, v);
+  for (const [k, v] of Object.entries(run.errors)) bump(into.errors, k, v);
   into.outcomes.ok += run.outcomes.ok;
   into.outcomes.failed += run.outcomes.failed;
   into.outcomes.unknown += run.outcomes.unknown;

@@ -165,6 +165,7 @@ export class RunExecution {
     const ev = this.history.complete(inv, outcome, this.now());
     this.state.busy.delete(inv.process);
     this.stats.outcomes[outcome.status]++;
+    if (outcome.status !== "ok" && outcome.error !== undefined) bump(this.stats.errors, outcome.error);
     bump(this.stats.invariantChecks, MODEL_OUTCOME);
     const verdict = this.guardVerdict(MODEL_OUTCOME, () =>
       this.o.checker.check(op as ClientOp | Fault, outcome),

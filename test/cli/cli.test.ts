@@ -108,6 +108,7 @@ describe("check", () => {
     expect(Object.keys(j.stats).sort()).toEqual(
       [
         "elapsedMs",
+        "errors",
         "faults",
         "faultsByKind",
         "invariantChecks",
@@ -208,5 +209,56 @@ describe("as a real process", () => {
     ]);
     expect(p.status).toBe(1);
     expect(JSON.parse(p.stdout).ok).toBe(false);
+  });
+});
+
+describe("model diagram", () => {
+  it("prints a mermaid diagram of one machine, or of all", async () => {
+    const one = bufferIo();
+    expect(await main(["model", "diagram", "--machine", "broker", "--format", "mermaid"], one)).toBe(0);
+    expect(one.stdout.join("\n")).toMatch(/stateDiagram-v2[\s\S]*-->/);
+    const all = bufferIo();
+    expect(await main(["model", "diagram"], all)).toBe(0);
+    expect(all.stdout.join("\n").match(/stateDiagram-v2/g)!.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("rejects an unknown machine, format or subcommand with exit 2", async () => {
+    for (const argv of [
+      ["model", "diagram", "--machine", "nope"],
+      ["model", "diagram", "--format", "dot"],
+      ["model", "draw"],
+      ["model"],
+    ]) {
+      const io = bufferIo();
+      expect(await main(argv, io), argv.join(" ")).toBe(2);
+      expect(io.stderr.join("\n")).toMatch(/usage: kafkaspec model diagram/);
+    }
+  });
+});
+
+describe("the model target as a real process", () => {
+  it("passes a short check and prints one JSON object", () => {
+    const p = spawnSync(
+      process.execPath,
+      [
+        "bin/kafkaspec.mjs",
+        "check",
+        "--target",
+        "model",
+        "--runs",
+        "5",
+        "--ops",
+        "20",
+        "--seed",
+        "1",
+        "--json",
+      ],
+      { cwd: process.cwd(), encoding: "utf8", timeout: 120_000 },
+    );
+    expect(p.status, p.stderr).toBe(0);
+    const j = JSON.parse(p.stdout);
+    expect(j).toMatchObject({ ok: true, target: "model", seed: 1, brokers: 3 });
+    expect(j.stats.runs).toBe(5);
+    expect(j.stats.invariantChecks["leader-in-isr"]).toBeGreaterThan(0);
   });
 });
