@@ -290,14 +290,17 @@ export function encodeResponse<K extends ApiKey>(
 
 /**
  * The answer to an ApiVersions request at a version we do not serve: the v0 layout with
- * UNSUPPORTED_VERSION and our range for key 18, which is what Kafka sends and what librdkafka and the Java
- * client read to retry at a version we do serve (KIP-511).
+ * UNSUPPORTED_VERSION and our range for key 18, which is what Kafka sends and what clients read to retry at a version we do serve (KIP-511;
+ * librdkafka 2.0 instead retries at v0). A broker that advertises a narrower
+ * ApiVersions range than we define passes it as `range`.
  */
-export function encodeApiVersionsFallback(correlationId: number): Buffer[] {
-  const { min, max } = definedRange(18);
+export function encodeApiVersionsFallback(
+  correlationId: number,
+  range: { min: number; max: number } = definedRange(18),
+): Buffer[] {
   return encodeResponse(18, 0, correlationId, {
     errorCode: 35,
-    apiKeys: [{ apiKey: 18, minVersion: min, maxVersion: max }],
+    apiKeys: [{ apiKey: 18, minVersion: range.min, maxVersion: range.max }],
   });
 }
 
