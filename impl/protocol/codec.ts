@@ -290,9 +290,9 @@ export function encodeResponse<K extends ApiKey>(
 
 /**
  * The answer to an ApiVersions request at a version we do not serve: the v0 layout with
- * UNSUPPORTED_VERSION and our range for key 18, which is what Kafka sends and what clients read to retry at a version we do serve (KIP-511;
- * librdkafka 2.0 instead retries at v0). A broker that advertises a narrower
- * ApiVersions range than we define passes it as `range`.
+ * UNSUPPORTED_VERSION and our range for key 18. That is what Kafka sends, and what clients read to retry
+ * at a version we serve (KIP-511; librdkafka 2.0 instead retries at v0). A broker that advertises a
+ * narrower ApiVersions range than we define passes it as `range`.
  */
 export function encodeApiVersionsFallback(
   correlationId: number,
