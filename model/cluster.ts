@@ -104,6 +104,11 @@ export class ClusterModel implements Target, OutcomeChecker {
   private storeCut = new Set<BrokerId>();
   /** Controller epoch a broker held when it was paused: on resume it tries to act on it (and is fenced). */
   private pausedControllerEpoch = new Map<BrokerId, number>();
+  /** Partition states a broker led when it was paused (its cached view of them). */
+  private pausedLeadership = new Map<
+    BrokerId,
+    Array<{ topic: string; partition: number; state: PartitionState }>
+  >();
   private pending = new Map<number, PendingRequest>();
   private nextRequestId = 1;
   private partitionerState: PartitionerState = newPartitionerState();
@@ -211,12 +216,14 @@ export class ClusterModel implements Target, OutcomeChecker {
         if (!this.brokers.has(fault.broker)) return { status: "failed", error: "BROKER_NOT_AVAILABLE" };
         if (this.controllerCtx().controller === fault.broker)
           this.pausedControllerEpoch.set(fault.broker, this.controllerCtx().epoch);
+        this.pausedLeadership.set(fault.broker, this.leadershipOf(fault.broker));
         this.stepBroker(fault.broker, { type: "PAUSE" });
         break;
       case "resume":
         if (!this.brokers.has(fault.broker)) return { status: "failed", error: "BROKER_NOT_AVAILABLE" };
         this.stepBroker(fault.broker, { type: "RESUME" });
         this.staleControllerAttempt(fault.broker);
+        this.staleLeaderAttempt(fault.broker);
         break;
       case "isolate":
         for (const a of fault.sides[0])
@@ -242,17 +249,27 @@ export class ClusterModel implements Target, OutcomeChecker {
     return { status: "ok", value: {} };
   }
 
-  /** Kafka's controlled shutdown (not a fault: the harness asks for it): leadership moves, then the
-   * process stops and its session closes. */
+  /**
+   * Kafka's controlled shutdown (not a fault: the harness asks for it). The broker leaves the metadata
+   * store first, so the controller moves its leaderships while it still runs; the process exits at the
+   * next passing of time (a crash in between finds it shuttingDown).
+   */
   shutdown(broker: BrokerId) {
     const s = this.brokers.get(broker);
     if (s === undefined || s.value !== "running") return;
     this.stepBroker(broker, { type: "SHUTDOWN" });
     if (this.sessions.has(broker)) this.expireSession(broker);
-    for (const [key, snap] of this.partitions)
-      if (snap.context.replicas.includes(broker)) this.stepPartition(key, { type: "REPLICA_CRASH", broker });
-    this.stepBroker(broker, { type: "SHUTDOWN_COMPLETE" });
     this.reconcile();
+  }
+
+  private finishShutdowns() {
+    for (const [id, s] of this.brokers) {
+      if (s.value !== "shuttingDown") continue;
+      for (const [key, snap] of this.partitions)
+        if (snap.context.replicaStates[id] !== undefined)
+          this.stepPartition(key, { type: "REPLICA_CRASH", broker: id, clean: true });
+      this.stepBroker(id, { type: "SHUTDOWN_COMPLETE" });
+    }
   }
 
   /** Start a broker that is offline (after a controlled shutdown). */
@@ -323,7 +340,9 @@ export class ClusterModel implements Target, OutcomeChecker {
   }
 
   private advance(ms: number) {
+    const before = this.now;
     this.now += Math.max(0, ms);
+    this.finishShutdowns();
     // Followers that can fetch keep up while time passes; only then do lag and timeouts count.
     for (const key of this.partitions.keys())
       this.stepPartition(key, { type: "TICK", now: this.now, canWriteIsr: false });
@@ -342,6 +361,37 @@ export class ClusterModel implements Target, OutcomeChecker {
       });
     }
     for (const id of [...this.groups.keys()]) this.stepGroup(id, { type: "TICK", now: this.now });
+    const interval = this.settings["leader.imbalance.check.interval.seconds"] * 1000;
+    if (
+      this.settings["auto.leader.rebalance.enable"] &&
+      interval > 0 &&
+      Math.floor(before / interval) < Math.floor(this.now / interval)
+    )
+      this.preferredLeaderElection();
+  }
+
+  /**
+   * auto.leader.rebalance.enable: the controller moves leadership back to each partition's preferred
+   * replica (the first in its assignment) when that replica is live and in the ISR. (Kafka applies a
+   * per-broker imbalance threshold first; the model rebalances every imbalanced partition.)
+   */
+  private preferredLeaderElection() {
+    const ctx = this.controllerCtx();
+    if (ctx.controller === null) return;
+    for (const [topic, ts] of Object.entries(ctx.topics))
+      ts.partitions.forEach((ps, partition) => {
+        const preferred = ps.replicas[0];
+        if (ps.leader === preferred || ctx.live[preferred] === undefined || !ps.isr.includes(preferred))
+          return;
+        this.stepController({
+          type: "CONTROLLER_WRITE",
+          epoch: ctx.epoch,
+          topic,
+          partition,
+          leader: preferred,
+          isr: ps.isr,
+        });
+      });
   }
 
   /** Bring sessions, registrations, the controller and replication to rest (no time passes). */
@@ -360,7 +410,7 @@ export class ClusterModel implements Target, OutcomeChecker {
           !s.context.paused &&
           (s.value === "starting" || s.value === "restarting" || s.value === "running");
         if (canRegister) {
-          const restarted = s.value === "restarting";
+          const restarted = s.value === "restarting" || s.value === "starting";
           const brokerEpoch = ++this.zxid;
           this.sessions.set(id, { lastContactMs: this.now });
           this.stepBroker(id, { type: "REGISTERED", brokerEpoch });
@@ -466,6 +516,39 @@ export class ClusterModel implements Target, OutcomeChecker {
       this.fenced.push(`controller ${broker} epoch ${oldEpoch}: ${reply.error}`);
   }
 
+  private leadershipOf(broker: BrokerId) {
+    const out: Array<{ topic: string; partition: number; state: PartitionState }> = [];
+    for (const [topic, ts] of Object.entries(this.controllerCtx().topics))
+      ts.partitions.forEach((state, partition) => {
+        if (state.leader === broker) out.push({ topic, partition, state });
+      });
+    return out;
+  }
+
+  /**
+   * A leader resumed after a long pause sees every follower lagging and shrinks its ISR with the
+   * partition-state version it cached; if the partition moved on meanwhile the store refuses it
+   * (Kafka logs "Cached zkVersion ... not equal to that in zookeeper, skip updating ISR").
+   */
+  private staleLeaderAttempt(broker: BrokerId) {
+    const led = this.pausedLeadership.get(broker) ?? [];
+    this.pausedLeadership.delete(broker);
+    for (const { topic, partition, state } of led) {
+      const now = this.partitionState(topic, partition);
+      if (now === undefined || now.version === state.version) continue;
+      const reply = this.stepController({
+        type: "ISR_UPDATE",
+        topic,
+        partition,
+        leaderEpoch: state.leaderEpoch,
+        version: state.version,
+        isr: [broker],
+      });
+      if (reply !== null && !reply.ok)
+        this.fenced.push(`leader ${broker} of ${topic}-${partition}: ${reply.error}`);
+    }
+  }
+
   /* ------------------------------------------------------------------------------------------ */
   /* Replication                                                                                 */
   /* ------------------------------------------------------------------------------------------ */
@@ -507,9 +590,9 @@ export class ClusterModel implements Target, OutcomeChecker {
               follower: f,
               canWriteIsr: this.reachesStore(leader),
             });
-        if (this.partitions.get(key)!.context.replicaStates === before.context.replicaStates) break;
+        if (this.partitions.get(key)!.context === before.context) break;
       }
-      if (this.partitions.get(key) !== start) any = true;
+      if (this.partitions.get(key)!.context !== start.context) any = true;
     }
     return any;
   }
@@ -634,7 +717,8 @@ export class ClusterModel implements Target, OutcomeChecker {
     if (partition < 0 || partition >= count)
       return Promise.resolve({ status: "failed", error: "UNKNOWN_TOPIC_OR_PARTITION" });
     const route = this.route(op.topic, partition);
-    if ("outcome" in route) {
+    const leaderless = this.partitionState(op.topic, partition)?.leader === null;
+    if ("outcome" in route && !leaderless) {
       const o = route.outcome;
       return Promise.resolve(o.status === "unknown" ? { ...o, partition } : o);
     }

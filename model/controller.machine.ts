@@ -225,8 +225,18 @@ export const controllerMachine = setup({
     becomeController: assign(({ context, event }) => {
       if (event.type !== "CONTROLLER_ELECTED") return {};
       // Failover: the new controller reads the whole state and repairs what changed while nobody watched.
+      // It then sends LeaderAndIsr for every partition; brokers ignore the ones whose epoch they already have.
       const r = reconcile(context, context.live, event.choice);
-      return { controller: event.broker, epoch: context.epoch + 1, ...r, reply: { ok: true } as const };
+      const changed = Object.entries(r.topics).flatMap(([topic, ts]) =>
+        ts.partitions.map((_, partition) => ({ topic, partition })),
+      );
+      return {
+        controller: event.broker,
+        epoch: context.epoch + 1,
+        ...r,
+        changed,
+        reply: { ok: true } as const,
+      };
     }),
     loseController: assign({ controller: null }),
     recordRegistration: assign(({ context, event }) =>
@@ -242,7 +252,19 @@ export const controllerMachine = setup({
     }),
     reconcileLiveness: assign(({ context, event }) => {
       const choice = "choice" in event ? event.choice : 0;
-      return reconcile(context, context.live, choice);
+      const r = reconcile(context, context.live, choice);
+      if (event.type !== "BROKER_REGISTERED") return r;
+      // A (re)started broker is told the state of every partition it holds a replica of.
+      const changed = [...r.changed];
+      for (const [topic, ts] of Object.entries(r.topics))
+        ts.partitions.forEach((ps, partition) => {
+          if (
+            ps.replicas.includes(event.broker) &&
+            !changed.some((c) => c.topic === topic && c.partition === partition)
+          )
+            changed.push({ topic, partition });
+        });
+      return { ...r, changed };
     }),
     createTopic: assign(({ context, event }) => {
       if (event.type !== "CREATE_TOPIC") return {};

@@ -292,7 +292,9 @@ export const groupMachine = setup({
     // A heartbeat keeps the member's session alive even when the answer is an error about the rebalance.
     touch: assign(({ context, event }) => {
       const m = "client" in event ? memberOf(context, event.client) : undefined;
-      return m === undefined ? {} : { members: { ...context.members, [m.memberId]: { ...m, lastHeartbeatMs: context.now } } };
+      return m === undefined
+        ? {}
+        : { members: { ...context.members, [m.memberId]: { ...m, lastHeartbeatMs: context.now } } };
     }),
     replyOk: assign(({ context, event }) => {
       if (!("id" in event)) return {};

@@ -118,7 +118,8 @@ export type ReplicationEvent =
       responseLost?: boolean;
     }
   | { type: "TICK"; now: number; canWriteIsr: boolean }
-  | { type: "REPLICA_CRASH"; broker: BrokerId }
+  /** The replica's process stops: a crash keeps only what was flushed; a clean stop (`clean`) flushes first. */
+  | { type: "REPLICA_CRASH"; broker: BrokerId; clean?: boolean }
   | { type: "REPLICA_RESTART"; broker: BrokerId };
 
 export function logEndOffset(r: ReplicaState): number {
@@ -234,14 +235,25 @@ export const replicationMachine = setup({
       event.type === "LEADER_AND_ISR" &&
       (event.controllerEpoch < context.controllerEpoch || event.leaderEpoch <= context.leaderEpoch),
     noLeader: ({ event }) => event.type === "LEADER_AND_ISR" && event.leader === null,
-    leaderDown: ({ context }) => context.leader === null || !context.replicaStates[context.leader]?.online,
+    hasLeader: ({ event }) => event.type === "LEADER_AND_ISR" && event.leader !== null,
     notEnoughReplicas: ({ context, event }) =>
       event.type === "APPEND" && event.acks === -1 && context.isr.length < context.minIsr,
     canFetch: ({ context, event }) => {
       if (event.type !== "REPLICA_FETCH" || context.leader === null || event.follower === context.leader)
         return false;
       const f = context.replicaStates[event.follower];
-      return f?.online && context.replicaStates[context.leader]?.online === true;
+      const l = context.replicaStates[context.leader];
+      if (f === undefined || l === undefined || !f.online || !l.online) return false;
+      // A fetch that would change nothing is not taken, so a quiet partition is a fixed point.
+      const fEnd = logEndOffset(f);
+      return (
+        f.needsTruncation ||
+        fEnd !== logEndOffset(l) ||
+        f.hw < l.hw ||
+        f.leoSeenByLeader !== fEnd ||
+        f.lastCaughtUpMs < context.now ||
+        (!context.isr.includes(f.broker) && event.canWriteIsr)
+      );
     },
   },
   actions: {
@@ -295,17 +307,6 @@ export const replicationMachine = setup({
               {
                 id: event.id,
                 result: { ok: false, error: "LEADER_NOT_AVAILABLE", maybeApplied: false } as AppendResult,
-              },
-            ]
-          : [],
-    })),
-    replyNotLeader: assign(({ event }) => ({
-      outbox:
-        event.type === "APPEND"
-          ? [
-              {
-                id: event.id,
-                result: { ok: false, error: "NOT_LEADER_OR_FOLLOWER", maybeApplied: false } as AppendResult,
               },
             ]
           : [],
@@ -432,7 +433,7 @@ export const replicationMachine = setup({
       if (event.type !== "REPLICA_CRASH") return {};
       const r = context.replicaStates[event.broker];
       if (r === undefined) return {};
-      const kept = truncate(r, r.flushed);
+      const kept = event.clean === true ? r : truncate(r, r.flushed);
       const states = {
         ...context.replicaStates,
         [event.broker]: { ...kept, online: false, needsTruncation: true },
@@ -491,10 +492,10 @@ export const replicationMachine = setup({
   states: {
     offline: {
       on: {
+        // A leaderless update while already leaderless is not acted on: the next election carries a newer epoch.
         LEADER_AND_ISR: [
           { guard: "fenced", target: "offline", actions: "clearOutputs" },
-          { guard: "noLeader", target: "offline", actions: ["clearOutputs", "becomeLeaderAndIsr"] },
-          { target: "online", actions: ["clearOutputs", "becomeLeaderAndIsr"] },
+          { guard: "hasLeader", target: "online", actions: ["clearOutputs", "becomeLeaderAndIsr"] },
         ],
         APPEND: { target: "offline", actions: ["clearOutputs", "replyLeaderNotAvailable"] },
         TICK: { target: "offline", actions: ["clearOutputs", "tick"] },
@@ -510,7 +511,6 @@ export const replicationMachine = setup({
           { target: "online", actions: ["clearOutputs", "becomeLeaderAndIsr"] },
         ],
         APPEND: [
-          { guard: "leaderDown", target: "online", actions: ["clearOutputs", "replyNotLeader"] },
           {
             guard: "notEnoughReplicas",
             target: "online",

@@ -14,6 +14,8 @@ export const MODEL_DEFAULTS = {
   "auto.create.topics.enable": true,
   "num.partitions": 1,
   "default.replication.factor": 1,
+  "auto.leader.rebalance.enable": true,
+  "leader.imbalance.check.interval.seconds": 300,
 } as const;
 
 export type ModelSettings = {

@@ -17,7 +17,8 @@ const join = (client: string, topics = ["t"]): GroupEvent => ({
   sessionTimeoutMs: 10000,
   rebalanceTimeoutMs: 30000,
 });
-const answer = (s: Snap, id: number): Outcome | undefined => s.context.outbox.find((o) => o.id === id)?.outcome;
+const answer = (s: Snap, id: number): Outcome | undefined =>
+  s.context.outbox.find((o) => o.id === id)?.outcome;
 const lastId = () => nextId - 1;
 const tp = (partition: number) => ({ topic: "t", partition });
 
@@ -27,7 +28,13 @@ describe("group coordinator", () => {
     expect(s.value).toBe("CompletingRebalance");
     const g1 = answer(s, lastId());
     expect(g1).toMatchObject({ status: "ok", value: { generation: 1, leader: "c1-1", memberId: "c1-1" } });
-    s = send(s, { type: "SYNC", id: nextId++, client: "c1", generation: 1, assignments: { "c1-1": [tp(0), tp(1), tp(2)] } });
+    s = send(s, {
+      type: "SYNC",
+      id: nextId++,
+      client: "c1",
+      generation: 1,
+      assignments: { "c1-1": [tp(0), tp(1), tp(2)] },
+    });
     expect(s.value).toBe("Stable");
 
     // c2 joins: a rebalance starts; c1 learns it from its heartbeat and rejoins.
@@ -41,7 +48,9 @@ describe("group coordinator", () => {
     s = send(s, join("c1"));
     const c1join = lastId();
     expect(s.value).toBe("CompletingRebalance");
-    const gens = [c1join, c2join, c3join].map((id) => (answer(s, id) as { value: { generation: number } }).value.generation);
+    const gens = [c1join, c2join, c3join].map(
+      (id) => (answer(s, id) as { value: { generation: number } }).value.generation,
+    );
     expect(gens).toEqual([2, 2, 2]);
     const leaderJoin = answer(s, c1join) as { value: { leader: string; members: unknown[] } };
     expect(leaderJoin.value.leader).toBe("c1-1"); // the old leader rejoined, so it leads again
@@ -70,27 +79,57 @@ describe("group coordinator", () => {
 
   it("fences commits and heartbeats from an old generation, and unknown members", () => {
     let s = send(fresh(), join("c1"));
-    s = send(s, { type: "SYNC", id: nextId++, client: "c1", generation: 1, assignments: { "c1-1": [tp(0)] } });
+    s = send(s, {
+      type: "SYNC",
+      id: nextId++,
+      client: "c1",
+      generation: 1,
+      assignments: { "c1-1": [tp(0)] },
+    });
     s = send(s, join("c2"), join("c1"));
     s = send(s, { type: "SYNC", id: nextId++, client: "c1", generation: 2, assignments: {} });
     expect(s.value).toBe("Stable");
-    s = send(s, { type: "COMMIT", id: nextId++, client: "c1", generation: 1, offsets: [{ ...tp(0), offset: 5 }] });
+    s = send(s, {
+      type: "COMMIT",
+      id: nextId++,
+      client: "c1",
+      generation: 1,
+      offsets: [{ ...tp(0), offset: 5 }],
+    });
     expect(answer(s, lastId())).toEqual({ status: "failed", error: "ILLEGAL_GENERATION" });
     expect(s.context.offsets).toEqual({});
     s = send(s, { type: "HEARTBEAT", id: nextId++, client: "c2", generation: 1 });
     expect(answer(s, lastId())).toEqual({ status: "failed", error: "ILLEGAL_GENERATION" });
     s = send(s, { type: "COMMIT", id: nextId++, client: "zz", generation: 2, offsets: [] });
     expect(answer(s, lastId())).toEqual({ status: "failed", error: "UNKNOWN_MEMBER_ID" });
-    s = send(s, { type: "COMMIT", id: nextId++, client: "c1", generation: 2, offsets: [{ ...tp(0), offset: 5 }] });
+    s = send(s, {
+      type: "COMMIT",
+      id: nextId++,
+      client: "c1",
+      generation: 2,
+      offsets: [{ ...tp(0), offset: 5 }],
+    });
     expect(answer(s, lastId())).toEqual({ status: "ok", value: {} });
     expect(Object.values(s.context.offsets)).toEqual([5]);
   });
 
   it("takes a commit without generation only while the group is Empty", () => {
-    let s = send(fresh(), { type: "COMMIT", id: nextId++, client: "", generation: -1, offsets: [{ ...tp(0), offset: 3 }] });
+    let s = send(fresh(), {
+      type: "COMMIT",
+      id: nextId++,
+      client: "",
+      generation: -1,
+      offsets: [{ ...tp(0), offset: 3 }],
+    });
     expect(answer(s, lastId())).toEqual({ status: "ok", value: {} });
     s = send(s, join("c1"));
-    s = send(s, { type: "COMMIT", id: nextId++, client: "", generation: -1, offsets: [{ ...tp(0), offset: 4 }] });
+    s = send(s, {
+      type: "COMMIT",
+      id: nextId++,
+      client: "",
+      generation: -1,
+      offsets: [{ ...tp(0), offset: 4 }],
+    });
     expect(answer(s, lastId())?.status).toBe("failed");
     expect(Object.values(s.context.offsets)).toEqual([3]);
   });
