@@ -71,14 +71,19 @@ export function precedes(a: OpRecord, b: OpRecord): boolean {
 const LOSSY_FAULTS: ReadonlySet<string> = new Set(["crash", "pause", "isolate", "expireSession"]);
 
 /**
- * Errors that Kafka reports as failures although the record may still be in the log: after
- * NOT_ENOUGH_REPLICAS_AFTER_APPEND the leader has appended it; after a timeout or a network error
- * nobody knows. A send that failed with one of these is indefinite, not definitely failed.
+ * Errors that Kafka reports for a produce although the record may still be in the log: after
+ * NOT_ENOUGH_REPLICAS_AFTER_APPEND the leader has appended it; an acks=all produce waiting in the
+ * leader's purgatory is answered NOT_LEADER_OR_FOLLOWER when leadership moves, though a follower that
+ * already copied the record may be the new leader; after a timeout, a network or a storage error nobody
+ * knows. The outcome contract asks targets to report these as `unknown`; a target that reports them as
+ * `failed` is not taken at its word.
  */
 export const INDEFINITE_SEND_ERRORS: ReadonlySet<string> = new Set([
   "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+  "NOT_LEADER_OR_FOLLOWER",
   "REQUEST_TIMED_OUT",
   "NETWORK_EXCEPTION",
+  "KAFKA_STORAGE_ERROR",
   "UNKNOWN_SERVER_ERROR",
 ]);
 

@@ -194,7 +194,8 @@ describe("aborted-read", () => {
     s.topic("t");
     s.start("p1", s.produceOp("p1", "t", 0, "a")).fail("NOT_ENOUGH_REPLICAS_AFTER_APPEND");
     s.start("p1", s.produceOp("p1", "t", 0, "b")).unknown();
-    s.polled("c1", "t", 0, 0, "0=a 1=b");
+    s.start("p1", s.produceOp("p1", "t", 0, "c")).fail("NOT_LEADER_OR_FOLLOWER");
+    s.polled("c1", "t", 0, 0, "0=a 1=b 2=c");
     expect(abortedRead.check(s.history)).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * aborted-read (Jepsen G1a): a fetch returned a value whose send definitely failed. Failures that
- * Kafka reports although the record may be in the log (NOT_ENOUGH_REPLICAS_AFTER_APPEND: appended on
- * the leader; timeouts, network errors) are indefinite and do not count.
+ * Kafka can report although the record may be in the log (INDEFINITE_SEND_ERRORS: appended but too few
+ * replicas, leadership moved while an acks=all produce waited, timeouts, network and storage errors)
+ * are indefinite and do not count.
  */
 import { cite, INDEFINITE_SEND_ERRORS, indexHistory, type OpRecord } from "../../history-index.ts";
 import type { Produce } from "../../operations.ts";
