@@ -47,13 +47,11 @@ export function observeCluster(sim: SimCluster): Observation {
           logEndOffset: r.log.logEndOffset,
           highWatermark: r.highWatermark,
           epochCache: r.log.epochEntries(),
-          log: r.log
-            .read(r.log.logStartOffset, Number.MAX_SAFE_INTEGER)
-            .map((e) => ({
-              offset: e.offset,
-              epoch: e.epoch,
-              value: e.value === null ? "" : e.value.toString("utf8"),
-            })),
+          log: r.log.read(r.log.logStartOffset, Number.MAX_SAFE_INTEGER).map((e) => ({
+            offset: e.offset,
+            epoch: e.epoch,
+            value: e.value === null ? "" : e.value.toString("utf8"),
+          })),
         });
       }
       partitions.push({

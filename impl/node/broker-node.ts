@@ -19,7 +19,12 @@ import type { SeededFaults } from "../faults/catalog.ts";
 import type { GroupEffect } from "../group/api.ts";
 import { GroupCoordinator } from "../group/coordinator.ts";
 import { OFFSETS_TOPIC } from "../group/offsets-topic.ts";
-import { encodeBrokerRegistration, PERSISTENT_ZK_PATHS, ZkPaths } from "../metadata/layout.ts";
+import {
+  type BrokerEndpoint,
+  encodeBrokerRegistration,
+  PERSISTENT_ZK_PATHS,
+  ZkPaths,
+} from "../metadata/layout.ts";
 import type { WatchEvent } from "../metadata/store.ts";
 import type { ReplicationMessage } from "../replication/messages.ts";
 import {
@@ -63,6 +68,8 @@ export interface BrokerNodeConfig {
   groupMaxSessionTimeoutMs: number;
   /** A uniform integer in [0, n): the controller's replica placement start. */
   randomInt: (n: number) => number;
+  /** The listeners to register in /brokers/ids/N (the TCP broker's advertised ones); a placeholder if absent. */
+  endpoints?: BrokerEndpoint[];
 }
 
 interface MetadataCache {
@@ -237,7 +244,7 @@ export class BrokerNode {
   private register(): void {
     const data = encodeBrokerRegistration({
       id: this.brokerId,
-      endpoints: [
+      endpoints: this.config.endpoints ?? [
         { listener: "PLAINTEXT", host: `broker-${this.brokerId}`, port: 9092, securityProtocol: "PLAINTEXT" },
       ],
       rack: null,

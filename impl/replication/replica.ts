@@ -175,8 +175,15 @@ export class PartitionReplica {
         sentHighWatermark: -1,
       });
     }
-    if (this.config.flushEveryAppend) this.log.flush();
+    // A promoted follower flushes what it replicated; under KIP-966's seeded fault it does not.
+    if (this.durable("kip-966-last-replica-standing") && this.durable("offset-reuse-after-crash"))
+      this.log.flush();
     this.maybeAdvanceHighWatermark();
+  }
+
+  /** Whether this replica flushes (log.flush.interval.messages=1) unless the named seeded fault is on. */
+  private durable(unlessFault: "kip-966-last-replica-standing" | "offset-reuse-after-crash"): boolean {
+    return this.config.flushEveryAppend && !this.host.faults.has(unlessFault);
   }
 
   becomeFollower(state: PartitionState, now: number): void {
@@ -256,7 +263,7 @@ export class PartitionReplica {
       return { error: "NOT_ENOUGH_REPLICAS", baseOffset: -1 };
     }
     const { baseOffset, lastOffset } = this.log.appendAsLeader(records, this.leaderEpoch, now);
-    if (this.config.flushEveryAppend && !this.host.faults.has("offset-reuse-after-crash")) this.log.flush();
+    if (this.durable("offset-reuse-after-crash")) this.log.flush();
     this.maybeAdvanceHighWatermark();
     this.wakeParkedFetches(now);
     if (acks === -1 && !this.host.faults.has("ack-before-isr")) {

@@ -103,7 +103,7 @@ export class SimCluster {
       replicaRetryMs: this.setting("replica.fetch.backoff.ms", 1_000),
       replicaFetchMaxRecords: 500,
       hwCheckpointIntervalMs: this.setting("replica.high.watermark.checkpoint.interval.ms", 5_000),
-      flushEveryAppend: flushMessages <= 1 && !this.faults.has("kip-966-last-replica-standing"),
+      flushEveryAppend: flushMessages <= 1,
       topicDefaults: {
         minInsyncReplicas: this.setting("min.insync.replicas", 1),
         uncleanLeaderElection: this.setting("unclean.leader.election.enable", false),
