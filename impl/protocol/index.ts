@@ -1,6 +1,5 @@
 /** The Kafka protocol codec: schemas as data, one codec, framing, and the versions we advertise. */
 export * from "./codec.ts";
-export * from "./consumer-protocol.ts";
 export * from "./framing.ts";
 export * from "./messages/index.ts";
 export * from "./types.ts";

@@ -67,8 +67,7 @@ export interface FieldSpec {
   readonly flexibleVersions?: Versions;
 }
 
-/** `data` marks a schema carried inside other messages (the consumer protocol); its apiKey is -1. */
-export type MessageKind = "request" | "response" | "data";
+export type MessageKind = "request" | "response";
 
 export interface MessageSpec {
   readonly apiKey: number;
