@@ -124,6 +124,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     ...DEFAULT_SHAPE,
     brokers: options.brokers,
     faults: faultKinds,
+    ticks: probe.capabilities.virtualTime && probe.capabilities.faults.includes("advanceTime"),
     customPartitioners: options.customPartitioners ?? [],
   });
   const replay = options.replay === undefined ? undefined : parseReplay(options.replay);

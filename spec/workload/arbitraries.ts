@@ -12,6 +12,11 @@ export interface WorkloadShape {
   brokers: number;
   /** Fault kinds the nemesis may inject. Empty: no faults. */
   faults: readonly FaultKind[];
+  /**
+   * Small clock ticks (virtual-time targets): without time passing no group finishes a rebalance, so
+   * ticks belong to every workload; the "time" fault family adds the large jumps that expire sessions.
+   */
+  ticks: boolean;
   /** Names from model/partitioners' registry; empty: no custom partitioner. */
   customPartitioners: readonly string[];
   producers: number;
@@ -22,9 +27,9 @@ export interface WorkloadShape {
   keyPool: number;
 }
 
-export const DEFAULT_SHAPE: Omit<WorkloadShape, "brokers" | "faults" | "customPartitioners"> = {
+export const DEFAULT_SHAPE: Omit<WorkloadShape, "brokers" | "faults" | "customPartitioners" | "ticks"> = {
   producers: 3,
-  consumers: 4,
+  consumers: 3,
   topicPool: 3,
   groupPool: 2,
   keyPool: 8,
@@ -95,7 +100,7 @@ export function intentArbitraries(shape: WorkloadShape): Array<fc.WeightedArbitr
     sessionTimeoutMs: fc.constantFrom(6000, 10000, 30000),
     rebalanceTimeoutMs: fc.constantFrom(10000, 30000),
   });
-  const byConsumer = <K extends "sync" | "heartbeat" | "leave">(kind: K) =>
+  const byConsumer = <K extends "poll" | "sync" | "heartbeat" | "leave">(kind: K) =>
     consumer.map((c) => ({ kind, consumer: c }) as Extract<Intent, { kind: K }>);
   const commit = fc.record({
     kind: fc.constant("commit" as const),
@@ -111,18 +116,24 @@ export function intentArbitraries(shape: WorkloadShape): Array<fc.WeightedArbitr
   });
 
   const arbs: Array<fc.WeightedArbitrary<Intent>> = [
-    { arbitrary: createTopic, weight: 3 },
+    { arbitrary: createTopic, weight: 2 },
     { arbitrary: produce, weight: 12 },
     { arbitrary: fetch, weight: 8 },
     { arbitrary: listOffsets, weight: 2 },
     { arbitrary: join, weight: 4 },
-    { arbitrary: byConsumer("sync"), weight: 4 },
+    { arbitrary: byConsumer("poll"), weight: 10 },
+    { arbitrary: byConsumer("sync"), weight: 2 },
     { arbitrary: byConsumer("heartbeat"), weight: 2 },
     { arbitrary: byConsumer("leave"), weight: 1 },
     { arbitrary: commit, weight: 3 },
     { arbitrary: fetchCommitted, weight: 1 },
     { arbitrary: addPartitions, weight: 1 },
   ];
+  if (shape.ticks)
+    arbs.push({
+      arbitrary: fc.constantFrom(100, 500, 1000, 3000).map((ms) => ({ kind: "advanceTime", ms }) as const),
+      weight: 2,
+    });
   for (const kind of new Set(shape.faults)) arbs.push({ arbitrary: faultArbitrary(kind, broker), weight: 1 });
   return arbs;
 }

@@ -110,7 +110,9 @@ export function buildOp(intent: Intent, state: WorkloadState, ctx: BuildContext)
       );
       if (topics.length === 0) return null;
       const current = state.members.get(intent.consumer);
-      // A member rejoins its own group; a consumer belongs to one group at a time.
+      // A member joins again only when its coordinator asked it to, as Kafka's consumers do; it rejoins
+      // its own group (a consumer belongs to one group at a time).
+      if (current !== undefined && !current.rejoin) return null;
       const groupId =
         current !== undefined ? current.groupId : intent.group === null ? null : `g${intent.group}`;
       return {
@@ -118,14 +120,22 @@ export function buildOp(intent: Intent, state: WorkloadState, ctx: BuildContext)
         groupId,
         member: intent.consumer,
         topics: current !== undefined ? current.topics : topics,
-        assignor: intent.assignor,
+        assignor: ((groupId !== null ? state.groupProtocols.get(groupId) : undefined) ??
+          intent.assignor) as Assignor,
         sessionTimeoutMs: intent.sessionTimeoutMs,
         rebalanceTimeoutMs: intent.rebalanceTimeoutMs,
       };
     }
+    case "poll": {
+      const m = state.members.get(intent.consumer);
+      if (m === undefined) return null;
+      if (m.rejoin) return { ...m.joined, groupId: m.groupId };
+      if (!m.synced) return buildOp({ kind: "sync", consumer: intent.consumer }, state, ctx);
+      return buildOp({ kind: "heartbeat", consumer: intent.consumer }, state, ctx);
+    }
     case "sync": {
       const m = state.members.get(intent.consumer);
-      if (m === undefined || m.synced) return null;
+      if (m === undefined || m.synced || m.rejoin) return null;
       const op: Operation = {
         kind: "syncGroup",
         groupId: m.groupId,

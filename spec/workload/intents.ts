@@ -48,6 +48,11 @@ export type Intent =
       sessionTimeoutMs: number;
       rebalanceTimeoutMs: number;
     }
+  /**
+   * What a Kafka consumer's poll() does for its group: join again when the coordinator asked, sync
+   * after a join, heartbeat when stable. Drives the group protocol forward without luck.
+   */
+  | { kind: "poll"; consumer: ClientName }
   | { kind: "sync"; consumer: ClientName }
   | { kind: "heartbeat"; consumer: ClientName }
   | { kind: "leave"; consumer: ClientName }
@@ -78,6 +83,7 @@ export function intentProcess(intent: Intent): string {
       return intent.producer;
     case "fetch":
     case "join":
+    case "poll":
     case "sync":
     case "heartbeat":
     case "leave":

@@ -4,7 +4,7 @@
  * (its last JoinGroup answer and its assignment), which brokers the nemesis took down. Intents become
  * operations from this state (build.ts); outcomes update it (`applyOutcome`). No I/O here.
  */
-import type { Fault, Operation, Outcome, TopicPartition } from "../operations.ts";
+import type { Fault, JoinGroup, Operation, Outcome, TopicPartition } from "../operations.ts";
 
 export interface TopicState {
   name: string;
@@ -20,9 +20,13 @@ export interface Membership {
   /** Filled for the leader: every member and its subscription, as JoinGroup returned them. */
   members: Array<{ memberId: string; topics: string[] }>;
   topics: string[];
+  /** The JoinGroup that made it a member, to join again with the same settings. */
+  joined: JoinGroup;
   /** From the last successful SyncGroup; empty until then and after a rebalance is signalled. */
   assignment: TopicPartition[];
   synced: boolean;
+  /** The coordinator signalled a rebalance (REBALANCE_IN_PROGRESS): the member must join again. */
+  rejoin: boolean;
 }
 
 export interface WorkloadState {
@@ -35,6 +39,8 @@ export interface WorkloadState {
   /** consumer -> "topic/partition" -> next offset to fetch. Positions only move forward. */
   positions: Map<string, Map<string, number>>;
   members: Map<string, Membership>;
+  /** group id -> the assignor its members agreed on: later joiners use it (else INCONSISTENT_GROUP_PROTOCOL). */
+  groupProtocols: Map<string, string>;
   /** Processes with an operation in flight (at most one each). */
   busy: Set<string>;
   /** The number of the next produced value ("v1", "v2", ...): values are unique within a run. */
@@ -52,6 +58,7 @@ export function initialState(brokers: number): WorkloadState {
     topics: [],
     positions: new Map(),
     members: new Map(),
+    groupProtocols: new Map(),
     busy: new Set(),
     nextValue: 1,
     virtualTimeMs: 0,
@@ -96,6 +103,7 @@ function onGroupError(state: WorkloadState, consumer: string, error: string) {
     // The partitions are revoked until the member joins the new generation.
     m.assignment = [];
     m.synced = false;
+    m.rejoin = true;
   }
 }
 
@@ -137,6 +145,7 @@ export function applyOutcome(state: WorkloadState, op: Operation, outcome: Outco
           protocol: string;
           members: Array<{ memberId: string; topics: string[] }>;
         };
+        state.groupProtocols.set(v.groupId, v.protocol);
         state.members.set(op.member, {
           groupId: v.groupId,
           memberId: v.memberId,
@@ -145,8 +154,10 @@ export function applyOutcome(state: WorkloadState, op: Operation, outcome: Outco
           protocol: v.protocol,
           members: v.members,
           topics: op.topics,
+          joined: op,
           assignment: [],
           synced: false,
+          rejoin: false,
         });
       } else state.members.delete(op.member);
       return;

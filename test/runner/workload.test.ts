@@ -176,6 +176,7 @@ describe("intentArbitrary", () => {
       ...DEFAULT_SHAPE,
       brokers: 2,
       faults: ["crash", "restart"],
+      ticks: false,
       customPartitioners: ["lastPartition"],
     });
     const kinds = new Set<string>();
