@@ -362,7 +362,39 @@ function writeLength(w: Writer, compact: boolean, classic: "int16" | "int32", n:
   else w.int32(n);
 }
 
+/** JavaScript type each primitive must arrive as: Node's Buffer writers would coerce anything else silently. */
+const JS_TYPE: Record<PrimitiveType, "number" | "bigint" | "boolean" | "string" | "buffer"> = {
+  bool: "boolean",
+  int8: "number",
+  int16: "number",
+  uint16: "number",
+  int32: "number",
+  int64: "bigint",
+  varint: "number",
+  varlong: "bigint",
+  float64: "number",
+  uuid: "string",
+  string: "string",
+  bytes: "buffer",
+  records: "buffer",
+};
+
+function checkType(prim: PrimitiveType, v: unknown): void {
+  const want = JS_TYPE[prim];
+  if (v === null) {
+    // Strings and byte runs check nullability where the null is written; nothing else can be null.
+    if (want === "buffer" || prim === "string") return;
+    throw new EncodeError(`null given for ${prim}`);
+  }
+  const ok = want === "buffer" ? Buffer.isBuffer(v) : typeof v === want;
+  if (!ok)
+    throw new EncodeError(
+      `expected ${want === "buffer" ? "a Buffer" : `a ${want}`} for ${prim}, got ${typeof v}`,
+    );
+}
+
 function writePrimitive(w: Writer, f: FieldPlan, prim: PrimitiveType, v: unknown): void {
+  checkType(prim, v);
   switch (prim) {
     case "bool":
       w.bool(v as boolean);

@@ -7,6 +7,7 @@ import {
   concatFrame,
   decodeRequest,
   decodeResponse,
+  EncodeError,
   encodeApiVersionsFallback,
   encodeRequest,
   encodeResponse,
@@ -212,5 +213,37 @@ describe("responses", () => {
     expect(concatFrame(encodeResponse(1, 12, 8, body))).toEqual(bytes);
     const d = decodeResponse(1, 12, bytes.subarray(4));
     expect(d.ok && d.value.body).toEqual(body);
+  });
+});
+
+describe("encoding a value the schema cannot hold", () => {
+  it("throws EncodeError naming the field path", () => {
+    const bad = () =>
+      encodeRequest(
+        { apiKey: 0, apiVersion: 3, correlationId: 1, clientId: null },
+        // An int32 where the schema says int32, but out of range.
+        { acks: 1, timeoutMs: 2 ** 31, topicData: [] },
+      );
+    expect(bad).toThrow(EncodeError);
+    expect(bad).toThrow(/^timeoutMs: /);
+    const nested = () =>
+      encodeRequest(
+        { apiKey: 0, apiVersion: 3, correlationId: 1, clientId: null },
+        {
+          acks: 1,
+          timeoutMs: 1,
+          topicData: [{ name: "t", partitionData: [{ index: 0, records: "x" as never }] }],
+        },
+      );
+    expect(nested).toThrow(/^topicData\[0\]\.partitionData\[0\]\.records: /);
+    const nonNullable = () => encodeResponse(12, 0, 1, { throttleTimeMs: 0, errorCode: null as never });
+    expect(nonNullable).toThrow(EncodeError);
+  });
+
+  it("a string too long for an int16 length in a classic version", () => {
+    const name = "x".repeat(40_000);
+    expect(() =>
+      encodeRequest({ apiKey: 3, apiVersion: 1, correlationId: 1, clientId: null }, { topics: [{ name }] }),
+    ).toThrow(/topics\[0\]\.name: string of 40000 bytes/);
   });
 });

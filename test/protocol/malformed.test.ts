@@ -191,6 +191,37 @@ describe("unsupported keys and versions", () => {
 });
 
 describe("random bytes", () => {
+  it("valid frames with random bytes overwritten decode to a result, never an exception", () => {
+    const pairs = keys.flatMap((k) => versionsOf(apis[k].request).map((v) => [k, v] as const));
+    fc.assert(
+      fc.property(
+        fc
+          .constantFrom(...pairs)
+          .chain(([key, version]) =>
+            fc.tuple(
+              fc.constant(key),
+              fc.constant(version),
+              messageArbitrary(apis[key].request, version),
+              messageArbitrary(apis[key].response, version),
+              fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+            ),
+          ),
+        ([key, version, reqBody, resBody, flips]) => {
+          const header = { apiKey: key, apiVersion: version, correlationId: 1, clientId: "c" };
+          const req = Buffer.from(concatFrame(encodeRequest(header, reqBody as never)).subarray(4));
+          const res = Buffer.from(concatFrame(encodeResponse(key, version, 1, resBody as never)).subarray(4));
+          for (const [at, byte] of flips) {
+            req[at % req.length] = byte;
+            res[at % res.length] = byte;
+          }
+          expect(typeof decodeRequest(req).ok).toBe("boolean");
+          expect(typeof decodeResponse(key, version, res).ok).toBe("boolean");
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
   it("decodeRequest returns a result for any bytes", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
