@@ -68,6 +68,8 @@ export interface BrokerNodeConfig {
   groupMaxSessionTimeoutMs: number;
   /** A uniform integer in [0, n): the controller's replica placement start. */
   randomInt: (n: number) => number;
+  /** The random part of generated member ids (Kafka uses a UUID; the simulator draws from its seed). */
+  memberIdSuffix: () => string;
   /** The listeners to register in /brokers/ids/N (the TCP broker's advertised ones); a placeholder if absent. */
   endpoints?: BrokerEndpoint[];
 }
@@ -131,6 +133,7 @@ export class BrokerNode {
       minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
       maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
       seededFaults: config.faults.names,
+      memberIdSuffix: config.memberIdSuffix,
     });
   }
 

@@ -113,6 +113,7 @@ export class SimCluster {
       groupMinSessionTimeoutMs: this.setting("group.min.session.timeout.ms", 6_000),
       groupMaxSessionTimeoutMs: this.setting("group.max.session.timeout.ms", 1_800_000),
       randomInt: (n) => this.placementPrng.int(0, n - 1),
+      memberIdSuffix: () => uuidFrom(this.placementPrng),
     };
   }
 
@@ -500,4 +501,10 @@ export class SimCluster {
   private log(line: string): void {
     if (this.trace !== null) this.trace.push(`${this.now} ${line}`);
   }
+}
+
+/** A UUID-shaped id drawn from the seeded PRNG, so generated member ids replay with the seed. */
+function uuidFrom(prng: Prng): string {
+  const hex = [0, 1, 2, 3].map(() => prng.nextU32().toString(16).padStart(8, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

@@ -19,8 +19,11 @@ export interface ScenarioResult {
   last: Observation;
 }
 
-/** A step is an operation, or a function that picks one from what the cluster looks like now. */
-export type Step = Operation | ((o: Observation) => Operation | null);
+/**
+ * A step is an operation, a function that picks one from what the cluster looks like now, or an
+ * operation started in the background (a JoinGroup that waits for the rest of the group).
+ */
+export type Step = Operation | ((o: Observation) => Operation | null) | { background: ClientOp };
 
 export async function runScenario(setup: Partial<ClusterSetup>, steps: Step[]): Promise<ScenarioResult> {
   const full: ClusterSetup = { brokers: 3, seed: 1, config: {}, ...setup };
@@ -32,17 +35,34 @@ export async function runScenario(setup: Partial<ClusterSetup>, steps: Step[]): 
   const complaints: string[] = [];
   const outcomes: Outcome[] = [];
   let prev = await target.observe();
+  const finished: Array<{ op: Operation; outcome: Outcome; inv: ReturnType<History["invoke"]> }> = [];
+  const record = (op: Operation, outcome: Outcome, inv: ReturnType<History["invoke"]>) => {
+    history.complete(inv, outcome, target.sim.now);
+    outcomes.push(outcome);
+    const verdict = checker.check(op as ClientOp | Fault, outcome);
+    if (!verdict.ok) complaints.push(`model: ${verdict.reason}`);
+  };
+  const drain = async () => {
+    await new Promise((r) => setImmediate(r));
+    for (const f of finished.splice(0)) record(f.op, f.outcome, f.inv);
+  };
   for (const step of steps) {
+    if (typeof step === "object" && "background" in step) {
+      const op = step.background;
+      const inv = history.invoke(op.kind, op, target.sim.now);
+      void target.execute(op).then((outcome) => finished.push({ op, outcome, inv }));
+      await drain();
+      continue;
+    }
     const op = typeof step === "function" ? step(prev) : step;
     if (op === null) continue;
     const process = isFault(op) ? "nemesis" : "client";
     const inv = history.invoke(process, op, target.sim.now);
     const outcome = isFault(op) ? await target.inject(op as Fault) : await target.execute(op as ClientOp);
-    history.complete(inv, outcome, target.sim.now);
-    outcomes.push(outcome);
-    const verdict = checker.check(op as ClientOp | Fault, outcome);
-    if (!verdict.ok) complaints.push(`model: ${verdict.reason}`);
+    await drain();
+    record(op, outcome, inv);
     await target.settle();
+    await drain();
     const now = await target.observe();
     for (const v of checkState(now, prev)) complaints.push(`${v.invariant}: ${v.message}`);
     const adopted = checker.adopt(now);

@@ -146,3 +146,123 @@ describe("seeded faults are caught by the suite, and only when on", () => {
     expect(on.complaints.length).toBeGreaterThan(0);
   });
 });
+
+const join = (member: string) => ({
+  kind: "joinGroup" as const,
+  groupId: "g",
+  member,
+  topics: ["t"],
+  assignor: "range" as const,
+  sessionTimeoutMs: 10_000,
+  rebalanceTimeoutMs: 10_000,
+});
+const createT2: Operation = {
+  kind: "createTopic",
+  topic: "t",
+  partitions: 2,
+  replicationFactor: 1,
+  config: {},
+};
+
+/** The member ids the coordinator handed out, read from the group observation. */
+function memberIdOf(o: Observation, client: string): string {
+  const g = o.groups.find((x) => x.groupId === "g");
+  return g?.members.find((m) => m.client === client)?.memberId ?? "";
+}
+
+describe("seeded group faults are caught through the embedded target", () => {
+  it("commit-old-generation: a commit from generation 1 is accepted after generation 2 began", async () => {
+    const steps = (): Step[] => [
+      createT2,
+      join("c1"),
+      (o) => ({
+        kind: "syncGroup",
+        groupId: "g",
+        member: "c1",
+        generation: 1,
+        assignments: {
+          [memberIdOf(o, "c1")]: [
+            { topic: "t", partition: 0 },
+            { topic: "t", partition: 1 },
+          ],
+        },
+      }),
+      { background: join("c2") },
+      join("c1"),
+      {
+        kind: "commitOffsets",
+        groupId: "g",
+        member: "c1",
+        generation: 1,
+        offsets: [{ topic: "t", partition: 0, offset: 0 }],
+      },
+    ];
+    const { off, on } = await both(steps, "commit-old-generation");
+    expect(off.complaints).toEqual([]);
+    expect(on.complaints.length).toBeGreaterThan(0);
+  });
+
+  it("double-assignment: one partition is handed to two members of a stable generation", async () => {
+    const steps = (): Step[] => [
+      createT2,
+      join("c1"),
+      { background: join("c2") },
+      join("c1"),
+      leaderSync,
+      otherSync(0),
+    ];
+    const { off, on } = await both(steps, "double-assignment");
+    expect(off.complaints).toEqual([]);
+    expect(on.complaints.length).toBeGreaterThan(0);
+  });
+
+  it("stale-syncgroup: a member syncing with an old generation gets that generation's assignment", async () => {
+    const steps = (): Step[] => [
+      createT2,
+      join("c1"),
+      (o) => ({
+        kind: "syncGroup",
+        groupId: "g",
+        member: "c1",
+        generation: 1,
+        assignments: {
+          [memberIdOf(o, "c1")]: [
+            { topic: "t", partition: 0 },
+            { topic: "t", partition: 1 },
+          ],
+        },
+      }),
+      { background: join("c2") },
+      join("c1"),
+      leaderSync,
+      otherSync(0),
+      { kind: "syncGroup", groupId: "g", member: "c1", generation: 1 },
+    ];
+    const { off, on } = await both(steps, "stale-syncgroup");
+    expect(off.complaints).toEqual([]);
+    expect(on.complaints.length).toBeGreaterThan(0);
+  });
+});
+
+/** The leader of the current generation sends a range-like assignment: p0 and p1 to the two members. */
+function leaderSync(o: Observation): Operation {
+  const g = o.groups.find((x) => x.groupId === "g")!;
+  const leaderClient = g.members.find((m) => m.memberId === g.leader)!.client;
+  const ids = g.members.map((m) => m.memberId).sort();
+  return {
+    kind: "syncGroup",
+    groupId: "g",
+    member: leaderClient,
+    generation: g.generation,
+    assignments: { [ids[0]]: [{ topic: "t", partition: 0 }], [ids[1]]: [{ topic: "t", partition: 1 }] },
+  };
+}
+
+/** The non-leader member syncs, `back` generations behind the current one. */
+function otherSync(back: number) {
+  return (o: Observation): Operation => {
+    const g = o.groups.find((x) => x.groupId === "g")!;
+    const other = g.members.find((m) => m.memberId !== g.leader)!.client;
+    return { kind: "syncGroup", groupId: "g", member: other, generation: g.generation - back };
+  };
+}
