@@ -225,8 +225,9 @@ export interface GroupCoordinatorConfig {
   /** Seeded-fault names switched on for this run (see seeded.ts); others are ignored. */
   seededFaults: readonly string[];
   /**
-   * Suffix of generated member ids (`${clientId}-${suffix}`). Kafka uses a random UUID; the default
-   * here is a counter so a simulated run is reproducible. Must not repeat within a coordinator.
+   * Suffix of generated member ids (`${clientId}-${suffix}`). Default: a random UUID, as Kafka. The
+   * simulator passes one drawn from its seeded PRNG so a run is reproducible. Suffixes must not
+   * repeat across coordinators either: after a failover a reused id could let a zombie pass fencing.
    */
   memberIdSuffix?: () => string;
 }

@@ -15,6 +15,7 @@
  * Kafka returns at the same points. Static membership (KIP-345) is not implemented: a
  * groupInstanceId is carried but every member is treated as dynamic.
  */
+import { randomUUID } from "node:crypto";
 import type { GroupObservation } from "../../spec/adapter.ts";
 import type { KafkaErrorName } from "../../spec/errors.ts";
 import {
@@ -86,14 +87,15 @@ type PendingAppend =
   | {
       kind: "commit";
       requestId: RequestId;
-      groupId: string;
+      /** The group object itself: a group unloaded and loaded again is another incarnation. */
+      group: Group;
       request: OffsetCommitRequest;
       /** Per topic NUL partition: an error decided before the append (e.g. metadata too large). */
       rejected: Map<string, GroupError>;
       values: Map<string, { topic: string; partition: number; value: CommittedOffset }>;
     }
-  | { kind: "storeGroup"; groupId: string; generationId: number; assignment: Map<string, Buffer> }
-  | { kind: "storeEmptyGroup"; groupId: string };
+  | { kind: "storeGroup"; group: Group; generationId: number; assignment: Map<string, Buffer> }
+  | { kind: "storeEmptyGroup"; group: Group };
 
 /** A bound on timer firings per call, so a logic error cannot spin forever. */
 const MAX_FIRINGS_PER_CALL = 1_000_000;
@@ -164,7 +166,6 @@ export class GroupCoordinator {
   private readonly loading = new Set<number>();
   private readonly pendingAppends = new Map<number, PendingAppend>();
   private nextToken = 1;
-  private memberCounter = 0;
   /** The latest time seen; time never runs backwards inside the coordinator. */
   private clock = Number.NEGATIVE_INFINITY;
   /** Effects of the call in progress (calls are not re-entrant). */
@@ -760,7 +761,7 @@ export class GroupCoordinator {
     if (group.members.size === 0) {
       group.protocolName = null;
       group.transitionTo("Empty", now);
-      this.appendGroupMetadata(group, new Map(), { kind: "storeEmptyGroup", groupId: group.groupId }, now);
+      this.appendGroupMetadata(group, new Map(), { kind: "storeEmptyGroup", group }, now);
       return;
     }
     group.protocolName = group.selectProtocol();
@@ -806,7 +807,7 @@ export class GroupCoordinator {
     this.appendGroupMetadata(
       group,
       assignment,
-      { kind: "storeGroup", groupId: group.groupId, generationId: group.generationId, assignment },
+      { kind: "storeGroup", group, generationId: group.generationId, assignment },
       now,
     );
   }
@@ -816,9 +817,11 @@ export class GroupCoordinator {
     error: GroupError | null,
     now: number,
   ): void {
-    const group = this.groups.get(pending.groupId);
-    // Another rebalance may have started while the record was being replicated: then nothing to do.
-    if (!group?.is("CompletingRebalance") || group.generationId !== pending.generationId) return;
+    const group = pending.group;
+    // Another rebalance may have started while the record was being replicated, or the group may have
+    // been unloaded (a reloaded group is a new object whose generations can repeat): then nothing to do.
+    if (this.groups.get(group.groupId) !== group) return;
+    if (!group.is("CompletingRebalance") || group.generationId !== pending.generationId) return;
     if (error !== null) {
       this.resetAndPropagateAssignmentError(group, storeGroupError(error as KafkaErrorName), now);
       this.maybePrepareRebalance(group, now);
@@ -947,7 +950,7 @@ export class GroupCoordinator {
 
   private newMemberId(group: Group, clientId: string): string {
     for (;;) {
-      const suffix = this.config.memberIdSuffix ? this.config.memberIdSuffix() : String(++this.memberCounter);
+      const suffix = this.config.memberIdSuffix ? this.config.memberIdSuffix() : randomUUID();
       const id = `${clientId}-${suffix}`;
       if (!group.members.has(id) && !group.pendingMembers.has(id)) return id;
     }
@@ -1003,7 +1006,7 @@ export class GroupCoordinator {
     const pending: PendingAppend = {
       kind: "commit",
       requestId: req.requestId,
-      groupId: group.groupId,
+      group,
       request: req,
       rejected,
       values,
@@ -1021,8 +1024,10 @@ export class GroupCoordinator {
     const appendError = error === null ? "NONE" : storeOffsetsError(error as KafkaErrorName);
     if (appendError === "NONE") {
       // The commit is durable; the cache only matters while we still coordinate the group.
-      const group = this.groups.get(pending.groupId);
-      if (group && !group.is("Dead")) for (const [k, v] of pending.values) group.offsets.set(k, v);
+      const group = pending.group;
+      if (this.groups.get(group.groupId) === group && !group.is("Dead")) {
+        for (const [k, v] of pending.values) group.offsets.set(k, v);
+      }
     }
     const body: OffsetCommitResponse = {
       topics: pending.request.topics.map((t) => ({

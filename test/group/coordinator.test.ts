@@ -424,7 +424,7 @@ describe("offsets in __consumer_offsets", () => {
     expect(d1.coord.describeGroups({ groups: [G] }).groups[0].error).toBe("NOT_COORDINATOR");
 
     // Another broker becomes leader of the partition and replays it.
-    const d2 = new Driver({}, { log: d1.log, load: false, startAt: d1.now });
+    const d2 = new Driver({}, { log: d1.log, load: false, startAt: d1.now, name: "e" });
     d2.coord.beginLoad(p);
     expect(d2.answered(d2.heartbeat(G, members[0], generation), "Heartbeat").error).toBe("NONE");
     expect(d2.coord.offsetFetch({ groupId: G, topics: null }).error).toBe("COORDINATOR_LOAD_IN_PROGRESS");

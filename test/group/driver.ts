@@ -48,12 +48,21 @@ export class Driver {
   autoAppend = true;
   readonly held: HeldAppend[] = [];
   private nextRequest = 1;
+  /** Called as each response is recorded, with the coordinator in the state that produced it. */
+  onResponse: ((requestId: RequestId, response: GroupResponse) => void) | null = null;
 
   constructor(
     config: Partial<GroupCoordinatorConfig> = {},
-    opts: { log?: Map<number, OffsetsRecord[]>; load?: boolean; startAt?: number } = {},
+    opts: { log?: Map<number, OffsetsRecord[]>; load?: boolean; startAt?: number; name?: string } = {},
   ) {
-    this.coord = new GroupCoordinator({ initialRebalanceDelayMs: 3000, ...config });
+    // Member ids from a per-driver counter: deterministic; `name` keeps two coordinators' ids apart.
+    let issuedIds = 0;
+    const name = opts.name ?? "d";
+    this.coord = new GroupCoordinator({
+      initialRebalanceDelayMs: 3000,
+      memberIdSuffix: () => `${name}${++issuedIds}`,
+      ...config,
+    });
     this.log = opts.log ?? new Map();
     this.now = opts.startAt ?? 0;
     if (opts.load ?? true) {
@@ -75,7 +84,9 @@ export class Driver {
         if (!this.issued.has(e.requestId))
           throw new Error(`response to unknown request ${String(e.requestId)}`);
         if (this.responses.has(e.requestId)) throw new Error(`request ${String(e.requestId)} answered twice`);
-        this.responses.set(e.requestId, { api: e.api, body: e.body } as GroupResponse);
+        const response = { api: e.api, body: e.body } as GroupResponse;
+        this.responses.set(e.requestId, response);
+        this.onResponse?.(e.requestId, response);
       } else if (this.autoAppend) {
         this.appendToLog(e.partition, e.records);
         this.apply(this.coord.appendCompleted(e.token, "NONE", this.now));
