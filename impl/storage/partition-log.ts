@@ -418,9 +418,8 @@ export class PartitionLog {
     }
     if (maxOffset !== undefined && fromOffset >= maxOffset) return Buffer.alloc(0);
     for (let i = this.segmentIndexFor(fromOffset); i < this.segments.length; i++) {
-      const seg = this.segments[i];
-      const loc = seg.translateOffset(fromOffset);
-      if (loc) return seg.read(loc.position, maxBytes, maxOffset);
+      const batches = this.segments[i].readFrom(fromOffset, maxBytes, maxOffset);
+      if (batches) return batches;
     }
     return Buffer.alloc(0);
   }

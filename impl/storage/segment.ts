@@ -43,6 +43,7 @@ export class FileBatchReader {
   constructor(
     private readonly file: FileHandle,
     private readonly end: number,
+    private readonly chunkBytes = READ_CHUNK_BYTES,
   ) {}
   /** Bytes [position, position + length) clipped to the end; a view into the window when possible. */
   bytes(position: number, length: number): Buffer {
@@ -50,7 +51,7 @@ export class FileBatchReader {
     if (want <= 0) return Buffer.alloc(0);
     const off = position - this.windowStart;
     if (off < 0 || off + want > this.window.length) {
-      this.window = this.file.read(position, Math.min(Math.max(want, READ_CHUNK_BYTES), this.end - position));
+      this.window = this.file.read(position, Math.min(Math.max(want, this.chunkBytes), this.end - position));
       this.windowStart = position;
       return this.window.subarray(0, want);
     }
@@ -307,21 +308,39 @@ export class LogSegment {
   }
 
   /**
-   * Whole batches from `position`: always the first (even if larger than maxBytes, so a consumer can
-   * make progress, as KIP-74), then more while they fit in maxBytes and end below `maxOffset`.
+   * Whole batches from the first one holding an offset at or after `offset`: always that batch (even if
+   * larger than maxBytes, so a consumer can make progress, as KIP-74), then more while they fit in
+   * maxBytes and end below `maxOffset`. Null if no batch here reaches `offset`. One buffered reader
+   * serves the index-guided scan and the read, so a fetch costs one or two file reads.
    */
-  read(position: number, maxBytes: number, maxOffset = Number.POSITIVE_INFINITY): Buffer {
+  readFrom(offset: number, maxBytes: number, maxOffset = Number.POSITIVE_INFINITY): Buffer | null {
     const size = this.log.size();
-    const reader = new FileBatchReader(this.log, size);
-    let end = position;
+    const chunk = Math.min(
+      Math.max(maxBytes + this.config.indexIntervalBytes + BATCH_HEADER_BYTES, 4096),
+      8 << 20,
+    );
+    const reader = new FileBatchReader(this.log, size, chunk);
+    let start = this.offsetIndex.lookup(offset).position;
+    let found = false;
+    while (start < size) {
+      const loc = reader.location(start);
+      if (!loc || loc.size < BATCH_HEADER_BYTES || start + loc.size > size) return null;
+      if (loc.lastOffset >= offset) {
+        found = true;
+        break;
+      }
+      start += loc.size;
+    }
+    if (!found) return null;
+    let end = start;
     while (end < size) {
       const loc = reader.location(end);
       if (!loc || loc.size < BATCH_HEADER_BYTES || end + loc.size > size) break;
       if (loc.lastOffset >= maxOffset) break;
-      if (end > position && end + loc.size - position > maxBytes) break;
+      if (end > start && end + loc.size - start > maxBytes) break;
       end += loc.size;
     }
-    return end > position ? this.log.read(position, end - position) : Buffer.alloc(0);
+    return end > start ? reader.bytes(start, end - start) : Buffer.alloc(0);
   }
 
   /**
