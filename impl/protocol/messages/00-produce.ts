@@ -7,6 +7,13 @@
  * v7: zstd-compressed batches allowed (KIP-110). v8: the response adds recordErrors and errorMessage (KIP-467).
  * v9: first flexible version. (v10-11 only add error codes and leader hints; not defined here.)
  * acks=0 has no response at all: the broker must not answer.
+ *
+ * Errors:
+ * UNKNOWN_TOPIC_OR_PARTITION: no such partition here. NOT_LEADER_OR_FOLLOWER: this broker does not lead it.
+ * NOT_ENOUGH_REPLICAS: acks=-1 and the ISR is below min.insync.replicas before the append;
+ * NOT_ENOUGH_REPLICAS_AFTER_APPEND: it shrank after. REQUEST_TIMED_OUT: the ISR did not catch up in time.
+ * MESSAGE_TOO_LARGE: a batch over max.message.bytes. CORRUPT_MESSAGE: a batch CRC fails. INVALID_REQUIRED_ACKS.
+ * OUT_OF_ORDER_SEQUENCE_NUMBER / DUPLICATE_SEQUENCE_NUMBER / INVALID_PRODUCER_EPOCH: idempotence checks.
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 

@@ -8,6 +8,11 @@
  * v10: zstd batches. v11: rackId and preferredReadReplica (KIP-392).
  * v12: first flexible version; lastFetchedEpoch and the tagged divergingEpoch, currentLeader and
  * snapshotId (KIP-595). Topic ids replace names only in v13, which is not defined here.
+ *
+ * Errors:
+ * OFFSET_OUT_OF_RANGE: the offset is below the log start or beyond the log end. NOT_LEADER_OR_FOLLOWER,
+ * UNKNOWN_TOPIC_OR_PARTITION. FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH: the caller's currentLeaderEpoch
+ * is older / newer than ours. FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH: fetch sessions.
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 

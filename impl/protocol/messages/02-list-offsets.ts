@@ -5,6 +5,10 @@
  * v1: a single offset and its timestamp. v2: isolationLevel. v3: unchanged. v4: currentLeaderEpoch
  * (fencing) and the leader epoch of the answer. v5: unchanged. v6: first flexible version.
  * v7: timestamp -3 asks for the offset of the record with the largest timestamp (KIP-734).
+ *
+ * Errors:
+ * UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH (v4+).
+ * OFFSET_NOT_AVAILABLE: a latest offset asked of a new leader whose high watermark is not known yet.
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 

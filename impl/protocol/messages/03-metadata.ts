@@ -7,6 +7,11 @@
  * v8: authorized operations on request. v9: first flexible version. v10: topic ids (uuid) in the
  * response; the request's topic id is defined but was unused until v12. v11: cluster authorized
  * operations leave (moved to DescribeCluster). v12: topics may be asked for by id (name null).
+ *
+ * Errors:
+ * Per topic: UNKNOWN_TOPIC_OR_PARTITION (absent and not auto-created), LEADER_NOT_AVAILABLE (just being
+ * created or without a leader), INVALID_TOPIC_EXCEPTION. Per partition: LEADER_NOT_AVAILABLE,
+ * REPLICA_NOT_AVAILABLE (a replica is offline; the partition is still listed).
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 

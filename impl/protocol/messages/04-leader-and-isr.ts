@@ -5,6 +5,10 @@
  * v1: isNew. v2: brokerEpoch, partitions grouped by topic. v3: addingReplicas and removingReplicas.
  * v4: first flexible version. v5: topic ids and the request type (KIP-516); the response groups
  * errors by topic id. v6: leaderRecoveryState (KIP-704). v7: isKRaftController (KIP-866).
+ *
+ * Errors:
+ * STALE_CONTROLLER_EPOCH: the sender's controller epoch is older than one seen. STALE_BROKER_EPOCH:
+ * addressed to an earlier incarnation of this broker. Per partition: FENCED_LEADER_EPOCH for a stale epoch.
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec, StructSpec } from "../types.ts";
 

@@ -4,6 +4,9 @@
  * Inter-broker (ZooKeeper mode). v0: flat partitions. v1: brokerEpoch, partitions grouped by topic.
  * v2: first flexible version. v3: per-partition leaderEpoch and deletePartition (KIP-570), in topicStates.
  * v4: isKRaftController (KIP-866).
+ *
+ * Errors:
+ * STALE_CONTROLLER_EPOCH, STALE_BROKER_EPOCH as for LeaderAndIsr; per partition KAFKA_STORAGE_ERROR.
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 

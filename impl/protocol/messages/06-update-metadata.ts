@@ -4,6 +4,9 @@
  * Inter-broker (ZooKeeper mode). v0: one host and port per broker. v1: a list of endpoints.
  * v2: rack. v3: listener names. v4: offlineReplicas. v5: brokerEpoch, partitions grouped by topic.
  * v6: first flexible version. v7: topic ids. v8: isKRaftController and a request type (KIP-866).
+ *
+ * Errors:
+ * STALE_CONTROLLER_EPOCH, STALE_BROKER_EPOCH as for LeaderAndIsr.
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec, StructSpec } from "../types.ts";
 

@@ -5,6 +5,11 @@
  * per-partition commit timestamp. v2: retentionTimeMs replaces the timestamp. v3: throttle time.
  * v4: unchanged. v5: retention time removed (broker config only). v6: committedLeaderEpoch.
  * v7: groupInstanceId (static membership, KIP-345). v8: first flexible version.
+ *
+ * Errors:
+ * ILLEGAL_GENERATION: the generation is not the group's. UNKNOWN_MEMBER_ID: no such member.
+ * REBALANCE_IN_PROGRESS: the group is rebalancing. NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE /
+ * COORDINATOR_LOAD_IN_PROGRESS: ask FindCoordinator again or retry. OFFSET_METADATA_TOO_LARGE.
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 

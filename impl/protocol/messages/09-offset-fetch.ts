@@ -5,6 +5,10 @@
  * every partition, and the response gains a top-level error. v3: throttle time. v4-v5: unchanged
  * (v5 adds committedLeaderEpoch to the response). v6: first flexible version. v7: requireStable (KIP-447).
  * v8 restructures the request per group (batched groups) and is not defined here.
+ *
+ * Errors:
+ * NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS (top level from v2, per
+ * partition before). An offset of -1 means none committed, which is not an error.
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 

@@ -4,6 +4,9 @@
  * v0: a group id only (GroupCoordinator). v1: keyType (group or transaction), throttle time and an error
  * message. v2: unchanged. v3: first flexible version. v4: batched keys (coordinatorKeys in, a
  * coordinators list out; KIP-699), and the single-key fields are gone.
+ *
+ * Errors:
+ * COORDINATOR_NOT_AVAILABLE: the coordinator's partition of __consumer_offsets has no leader yet.
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 

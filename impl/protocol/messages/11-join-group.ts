@@ -5,6 +5,11 @@
  * v4: a new member first gets MEMBER_ID_REQUIRED with its id and must join again (KIP-394).
  * v5: groupInstanceId (static membership, KIP-345). v6: first flexible version.
  * v7: protocolType in the response, and a nullable protocolName (KIP-559).
+ *
+ * Errors:
+ * MEMBER_ID_REQUIRED (v4+): join again with the id given. UNKNOWN_MEMBER_ID, INCONSISTENT_GROUP_PROTOCOL:
+ * no protocol in common with the group. INVALID_SESSION_TIMEOUT: outside the broker's bounds.
+ * NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, REBALANCE_IN_PROGRESS for a member still joining elsewhere.
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 

@@ -3,6 +3,10 @@
  *
  * v0: group, generation and member. v1: throttle time. v2: unchanged. v3: groupInstanceId.
  * v4: first flexible version.
+ *
+ * Errors:
+ * REBALANCE_IN_PROGRESS: rejoin. ILLEGAL_GENERATION: the member's generation is over; UNKNOWN_MEMBER_ID:
+ * it was removed (session timeout). NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE.
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 

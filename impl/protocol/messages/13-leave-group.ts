@@ -3,6 +3,9 @@
  *
  * v0: one member id. v1: throttle time. v2: unchanged. v3: a batch of members, each with its
  * groupInstanceId and its own result (KIP-345). v4: first flexible version.
+ *
+ * Errors:
+ * UNKNOWN_MEMBER_ID (per member from v3), NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE.
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 

@@ -4,6 +4,10 @@
  * v0: assignments from the leader, empty from the others. v1: throttle time. v2: unchanged.
  * v3: groupInstanceId. v4: first flexible version. v5: protocolType and protocolName in both
  * directions, checked by the coordinator (KIP-559).
+ *
+ * Errors:
+ * REBALANCE_IN_PROGRESS: a new rebalance began; rejoin. ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID,
+ * INCONSISTENT_GROUP_PROTOCOL (v5: type or name mismatch), NOT_COORDINATOR.
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 

@@ -3,6 +3,9 @@
  *
  * v0: the groups. v1: throttle time. v2: unchanged. v3: authorized operations on request.
  * v4: each member's groupInstanceId. v5: first flexible version.
+ *
+ * Errors:
+ * Per group: NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE; an unknown group is described as Dead.
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 

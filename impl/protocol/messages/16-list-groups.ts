@@ -3,6 +3,9 @@
  *
  * v0: the groups and their protocol types. v1: throttle time. v2: unchanged. v3: first flexible
  * version. v4: statesFilter in and groupState out (KIP-518).
+ *
+ * Errors:
+ * NOT_COORDINATOR is not used; COORDINATOR_LOAD_IN_PROGRESS while offsets are being loaded.
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 

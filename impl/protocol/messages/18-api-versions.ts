@@ -6,6 +6,9 @@
  * feature fields (KIP-584). The response header is always v0 (no tagged fields) so a client can read it
  * before it knows what the broker supports; an unsupported request version is answered in the v0
  * layout with UNSUPPORTED_VERSION and key 18's range, so the client can retry at a version we serve.
+ *
+ * Errors:
+ * UNSUPPORTED_VERSION: the request version is above ours (answered in the v0 layout).
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 

@@ -5,6 +5,10 @@
  * v2: throttle time. v3: unchanged. v4: partition count and replication factor may be -1 for the broker
  * defaults (KIP-464). v5: first flexible version; the response returns the topic's configs, partition
  * count and replication factor (KIP-525). v6: quota error possible. v7: the response adds topic ids.
+ *
+ * Errors:
+ * TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR (more than the live brokers),
+ * INVALID_REPLICA_ASSIGNMENT, INVALID_CONFIG, INVALID_TOPIC_EXCEPTION, NOT_CONTROLLER, REQUEST_TIMED_OUT.
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 

@@ -3,6 +3,9 @@
  *
  * v0: topic names and a timeout. v1: throttle time. v2-v3: unchanged. v4: first flexible version.
  * v5: error messages in the response. v6: topics given as name or id (KIP-516).
+ *
+ * Errors:
+ * UNKNOWN_TOPIC_OR_PARTITION, TOPIC_DELETION_DISABLED, NOT_CONTROLLER, REQUEST_TIMED_OUT.
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 

@@ -4,6 +4,10 @@
  * v0: transactional id (null for idempotence only) and transaction timeout. v1: unchanged.
  * v2: first flexible version. v3: the producer's current id and epoch, to resume after an epoch error.
  * v4: PRODUCER_FENCED may be returned. The Java client enables idempotence by default (KIP-679).
+ *
+ * Errors:
+ * COORDINATOR_NOT_AVAILABLE / NOT_COORDINATOR for transactional ids; INVALID_PRODUCER_EPOCH when resuming
+ * with a stale epoch; PRODUCER_FENCED (v4+) for a newer producer of the same transactional id.
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 

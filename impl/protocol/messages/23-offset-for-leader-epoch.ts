@@ -4,6 +4,11 @@
  * v0: the end offset of an epoch. v1: the response adds the epoch actually found (KIP-279).
  * v2: currentLeaderEpoch for fencing and throttle time. v3: replicaId (-2 for a debug consumer, -1
  * for a consumer). v4: first flexible version.
+ *
+ * Errors:
+ * NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH (v2+)
+ * for the caller's currentLeaderEpoch. The answer is the largest epoch at or below the one asked for and
+ * its end: the start of the next epoch, or the log end for the latest (KIP-101, KIP-279).
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 

@@ -4,6 +4,9 @@
  * v0: values with isDefault. v1: includeSynonyms; configSource and synonyms replace isDefault.
  * v2: unchanged. v3: includeDocumentation, and each config's type and documentation.
  * v4: first flexible version.
+ *
+ * Errors:
+ * Per resource: UNKNOWN_TOPIC_OR_PARTITION for a topic that does not exist, INVALID_REQUEST for a bad name.
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 

@@ -3,6 +3,9 @@
  *
  * v0: new total counts and optional placement. v1: unchanged. v2: first flexible version.
  * v3: a quota error may be returned (KIP-599).
+ *
+ * Errors:
+ * INVALID_PARTITIONS: a count not above the current one. UNKNOWN_TOPIC_OR_PARTITION, INVALID_REPLICA_ASSIGNMENT.
  */
 import type { ApiSpec, Message, MessageInput, MessageSpec } from "../types.ts";
 
