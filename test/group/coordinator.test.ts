@@ -450,6 +450,31 @@ describe("offsets in __consumer_offsets", () => {
       [-1, ""],
     ]);
   });
+  it("an append that completes after the group was unloaded and recreated does not touch the new group", () => {
+    // Found by the property test: generations restart when a group is rebuilt from a log that lacks
+    // them, so a late completion must be matched to the group object, not to (group id, generation).
+    const d = new Driver({ initialRebalanceDelayMs: 0 });
+    const j1 = d.join(G, "", { clientId: "old" });
+    d.advance(0);
+    const old = d.answered(j1, "JoinGroup");
+    d.autoAppend = false;
+    const s1 = d.sync(G, old.memberId, old.generationId, roundRobin(old.members, "t", 2));
+    const p = d.coord.partitionFor(G);
+    d.apply(d.coord.unloadPartition(p, d.now));
+    expect(d.answered(s1, "SyncGroup").error).toBe("NOT_COORDINATOR");
+    d.apply(d.coord.loadPartition(p, d.log.get(p) ?? [], d.now));
+    expect(d.coord.inspect(G)).toBeNull();
+    const j2 = d.join(G, "", { clientId: "new" });
+    d.advance(0);
+    const fresh = d.answered(j2, "JoinGroup");
+    expect(fresh.generationId).toBe(old.generationId);
+    d.completeAppends();
+    expect(d.coord.inspect(G)?.state).toBe("CompletingRebalance");
+    const s2 = d.sync(G, fresh.memberId, fresh.generationId, roundRobin(fresh.members, "t", 2));
+    d.completeAppends();
+    const mine = assignedTopicPartitions(decodeAssignment(d.answered(s2, "SyncGroup").assignment));
+    expect(mine.map((tp) => tp.partition)).toEqual([0, 1]);
+  });
 });
 
 describe("describe and list", () => {
