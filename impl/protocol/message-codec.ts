@@ -45,8 +45,6 @@ export interface StructPlan {
   /** Tagged fields, ascending by tag. */
   readonly tagged: readonly FieldPlan[];
   readonly byTag: ReadonlyMap<number, FieldPlan>;
-  /** Whether each field of `all` is absent from the wire at this version (decoded as its default). */
-  readonly absent: readonly boolean[];
 }
 
 const ZERO_UUID = "00000000-0000-0000-0000-000000000000";
@@ -97,7 +95,6 @@ export function compileStruct(
   const all: FieldPlan[] = [];
   const inline: FieldPlan[] = [];
   const tagged: FieldPlan[] = [];
-  const absent: boolean[] = [];
   for (const field of spec.fields) {
     const plan = compileField(field, version, flexible);
     all.push(plan);
@@ -105,7 +102,6 @@ export function compileStruct(
     const onWire = inVersions(field.versions, version);
     if (onWire && isTagged) tagged.push(plan);
     else if (onWire && field.tag === undefined) inline.push(plan);
-    absent.push(!onWire || (field.tag !== undefined && !isTagged));
   }
   tagged.sort((a, b) => (a.tag as number) - (b.tag as number));
   const plan: StructPlan = {
@@ -115,7 +111,6 @@ export function compileStruct(
     inline,
     tagged,
     byTag: new Map(tagged.map((f) => [f.tag as number, f])),
-    absent,
   };
   byVersion.set(key, plan);
   return plan;
@@ -292,7 +287,8 @@ export function decodeStruct(r: Reader, plan: StructPlan): AnyStruct {
   const inline = plan.inline;
   for (let i = 0; i < all.length; i++) {
     const f = all[i];
-    if (plan.absent[i] || f !== inline[next]) {
+    // Fields not in line (absent in this version, or tagged) start at their default.
+    if (f !== inline[next]) {
       o[f.name] = f.makeDefault();
       continue;
     }
@@ -310,12 +306,10 @@ export function decodeStruct(r: Reader, plan: StructPlan): AnyStruct {
 
 function readTaggedFields(r: Reader, plan: StructPlan, o: AnyStruct): void {
   const count = withPath("<tagged fields>", () => r.uvarint());
-  let last = -1;
+  // Writers put tags in ascending order; like Kafka's readers, we accept any order.
   for (let i = 0; i < count; i++) {
     const at = r.pos;
     const tag = r.uvarint();
-    if (tag <= last) throw new WireError(`tagged field ${tag} after ${last}: tags must ascend`, at);
-    last = tag;
     const size = r.uvarint();
     const f = plan.byTag.get(tag);
     if (!f) {
@@ -323,8 +317,8 @@ function readTaggedFields(r: Reader, plan: StructPlan, o: AnyStruct): void {
       r.skip(size);
       continue;
     }
-    const sub = new Reader(r.buf, r.pos, r.pos + size);
     if (size > r.remaining) throw new WireError(`tagged field ${tag} of ${size} bytes overruns`, at);
+    const sub = new Reader(r.buf, r.pos, r.pos + size);
     o[f.name] = withPath(f.name, () => readField(sub, f));
     if (sub.remaining !== 0) {
       throw new WireError(`tagged field ${f.name} left ${sub.remaining} of ${size} bytes unread`, sub.pos);
