@@ -140,6 +140,14 @@ describe("bad lengths and values", () => {
     expectError(decodeResponse(12, 4, Buffer.from(hex, "hex")), "malformed");
   });
 
+  it("tagged fields in descending order are read, as Kafka's readers allow", () => {
+    // ApiVersions v3 response: finalizedFeaturesEpoch (tag 1) = 9 written before zkMigrationReady (tag 3)
+    // would be the usual order; here tag 3 comes first.
+    const hex = "00000001 0000 01 00000000 02 03 01 01 01 08 0000000000000009".replaceAll(" ", "");
+    const d = decodeResponse(18, 3, Buffer.from(hex, "hex"));
+    expect(d.ok && d.value.body).toMatchObject({ zkMigrationReady: true, finalizedFeaturesEpoch: 9n });
+  });
+
   it("unknown tagged fields are skipped, as newer peers may send them", () => {
     const hex = "00000001 00 00000000 0000 01 07 02 abcd".replaceAll(" ", "");
     const d = decodeResponse(12, 4, Buffer.from(hex, "hex"));
