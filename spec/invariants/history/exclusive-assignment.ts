@@ -96,9 +96,9 @@ function generations(idx: HistoryIndex): Generation[] {
 }
 
 /** Partition counts established by operations that completed before `before` (an event index). */
-function partitionCountsBefore(idx: HistoryIndex, before: number): Map<string, number> {
+function partitionCountsBefore(topicOps: readonly OpRecord[], before: number): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const r of idx.ops) {
+  for (const r of topicOps) {
     if (!r.complete || r.complete.index >= before || r.complete.outcome.status !== "ok") continue;
     if (r.op.kind === "createTopic" && !counts.has(r.op.topic)) counts.set(r.op.topic, r.op.partitions);
     if (r.op.kind === "addPartitions" && counts.has(r.op.topic)) {
@@ -110,7 +110,7 @@ function partitionCountsBefore(idx: HistoryIndex, before: number): Map<string, n
 
 const tpStr = (tp: TopicPartition) => `${tp.topic}-${tp.partition}`;
 
-function checkGeneration(idx: HistoryIndex, g: Generation): Violation[] {
+function checkGeneration(topicOps: readonly OpRecord[], g: Generation): Violation[] {
   const out: Violation[] = [];
   const where = `group ${g.group} generation ${g.generation}`;
   const memberIdOf = (s: OkRecord<"syncGroup">) => {
@@ -154,7 +154,7 @@ function checkGeneration(idx: HistoryIndex, g: Generation): Violation[] {
   // Every partition owned, once every member has synced.
   if (!g.leaderJoin || !members) return out;
   if (!members.every((m) => synced.has(m.memberId))) return out;
-  const counts = partitionCountsBefore(idx, g.leaderJoin.invoke.index);
+  const counts = partitionCountsBefore(topicOps, g.leaderJoin.invoke.index);
   const topics = new Set(members.flatMap((m) => m.topics));
   const orphans: string[] = [];
   for (const t of [...topics].sort()) {
@@ -182,7 +182,8 @@ export const exclusiveAssignment: HistoryInvariant = {
   check(history) {
     const idx = indexHistory(history);
     const out: Violation[] = [];
-    for (const g of generations(idx)) out.push(...checkGeneration(idx, g));
+    const topicOps = idx.ops.filter((r) => r.op.kind === "createTopic" || r.op.kind === "addPartitions");
+    for (const g of generations(idx)) out.push(...checkGeneration(topicOps, g));
     return out;
   },
 };
