@@ -4,13 +4,17 @@ import type { FileHandle } from "./fs.ts";
  * The sparse offset index of one segment: 8-byte entries (offset relative to the segment's base as
  * int32, byte position in the .log as int32), in increasing order. An entry (o, p) means the batch
  * holding offset o starts at p, so a lookup for any target >= o may start scanning at p.
- * Kept in memory and appended to its file as entries are added.
+ * Kept in memory; new entries reach the file in one write at sync() (flush, roll, close), since the
+ * active segment's index is rebuilt by recovery anyway and a write per entry would double the syscalls
+ * of the append path.
  */
 export const OFFSET_INDEX_ENTRY_BYTES = 8;
 
 export class OffsetIndex {
   private offsets: number[] = [];
   private positions: number[] = [];
+  /** Entries already in the file; the rest are pending. */
+  private written = 0;
 
   constructor(
     readonly file: FileHandle,
@@ -29,12 +33,21 @@ export class OffsetIndex {
   }
 
   append(offset: number, position: number): void {
-    const buf = Buffer.allocUnsafe(OFFSET_INDEX_ENTRY_BYTES);
-    buf.writeInt32BE(offset - this.baseOffset, 0);
-    buf.writeInt32BE(position, 4);
-    this.file.append(buf);
     this.offsets.push(offset);
     this.positions.push(position);
+  }
+
+  /** Writes pending entries to the file (not fsynced). */
+  sync(): void {
+    const n = this.offsets.length - this.written;
+    if (n <= 0) return;
+    const buf = Buffer.allocUnsafe(n * OFFSET_INDEX_ENTRY_BYTES);
+    for (let i = 0; i < n; i++) {
+      buf.writeInt32BE(this.offsets[this.written + i] - this.baseOffset, i * OFFSET_INDEX_ENTRY_BYTES);
+      buf.writeInt32BE(this.positions[this.written + i], i * OFFSET_INDEX_ENTRY_BYTES + 4);
+    }
+    this.file.append(buf);
+    this.written = this.offsets.length;
   }
 
   /** The greatest entry at or below `target`, or (baseOffset, 0) when there is none. */
@@ -73,10 +86,12 @@ export class OffsetIndex {
   }
 
   private truncateEntries(n: number): void {
-    if (n === this.offsets.length && this.file.size() === n * OFFSET_INDEX_ENTRY_BYTES) return;
-    this.offsets.length = n;
-    this.positions.length = n;
-    this.file.truncate(n * OFFSET_INDEX_ENTRY_BYTES);
+    this.offsets.length = Math.min(n, this.offsets.length);
+    this.positions.length = this.offsets.length;
+    if (n < this.written || this.file.size() !== this.written * OFFSET_INDEX_ENTRY_BYTES) {
+      this.written = Math.min(this.written, n);
+      this.file.truncate(this.written * OFFSET_INDEX_ENTRY_BYTES);
+    }
   }
 
   /**
@@ -87,6 +102,7 @@ export class OffsetIndex {
     const size = this.file.size();
     this.offsets = [];
     this.positions = [];
+    this.written = 0;
     if (size % OFFSET_INDEX_ENTRY_BYTES !== 0) return false;
     const buf = this.file.read(0, size);
     let prevOffset = this.baseOffset - 1;
@@ -104,6 +120,7 @@ export class OffsetIndex {
       prevOffset = offset;
       prevPos = position;
     }
+    this.written = this.offsets.length;
     return true;
   }
 }

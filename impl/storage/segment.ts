@@ -394,12 +394,16 @@ export class LogSegment {
   }
 
   flush(): void {
+    this.offsetIndex.sync();
+    this.timeIndex.sync();
     this.log.fsync();
     this.offsetIndex.file.fsync();
     this.timeIndex.file.fsync();
   }
 
   close(): void {
+    this.offsetIndex.sync();
+    this.timeIndex.sync();
     this.log.close();
     this.offsetIndex.file.close();
     this.timeIndex.file.close();
@@ -407,7 +411,9 @@ export class LogSegment {
 
   /** Closes and removes the files: the .log first, so a crash midway leaves only index orphans. */
   delete(): void {
-    this.close();
+    this.log.close();
+    this.offsetIndex.file.close();
+    this.timeIndex.file.close();
     const stem = joinPath(this.dir, segmentFileStem(this.baseOffset));
     for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
       if (this.fs.exists(stem + suffix)) this.fs.remove(stem + suffix);

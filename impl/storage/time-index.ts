@@ -11,6 +11,8 @@ export const TIME_INDEX_ENTRY_BYTES = 12;
 export class TimeIndex {
   private timestamps: number[] = [];
   private offsets: number[] = [];
+  /** Entries already in the file; the rest are pending until sync() (see OffsetIndex). */
+  private written = 0;
 
   constructor(
     readonly file: FileHandle,
@@ -36,12 +38,21 @@ export class TimeIndex {
   maybeAppend(timestamp: number, offset: number): void {
     if (timestamp <= this.lastTimestamp) return;
     if (this.offsets.length && offset < this.lastOffset) return;
-    const buf = Buffer.allocUnsafe(TIME_INDEX_ENTRY_BYTES);
-    buf.writeBigInt64BE(BigInt(timestamp), 0);
-    buf.writeInt32BE(offset - this.baseOffset, 8);
-    this.file.append(buf);
     this.timestamps.push(timestamp);
     this.offsets.push(offset);
+  }
+
+  /** Writes pending entries to the file (not fsynced). */
+  sync(): void {
+    const n = this.offsets.length - this.written;
+    if (n <= 0) return;
+    const buf = Buffer.allocUnsafe(n * TIME_INDEX_ENTRY_BYTES);
+    for (let i = 0; i < n; i++) {
+      buf.writeBigInt64BE(BigInt(this.timestamps[this.written + i]), i * TIME_INDEX_ENTRY_BYTES);
+      buf.writeInt32BE(this.offsets[this.written + i] - this.baseOffset, i * TIME_INDEX_ENTRY_BYTES + 8);
+    }
+    this.file.append(buf);
+    this.written = this.offsets.length;
   }
 
   /** The offset of the greatest entry with timestamp <= `target`, or the segment's base offset. */
@@ -71,10 +82,12 @@ export class TimeIndex {
   }
 
   private truncateEntries(n: number): void {
-    if (n === this.offsets.length && this.file.size() === n * TIME_INDEX_ENTRY_BYTES) return;
-    this.timestamps.length = n;
-    this.offsets.length = n;
-    this.file.truncate(n * TIME_INDEX_ENTRY_BYTES);
+    this.offsets.length = Math.min(n, this.offsets.length);
+    this.timestamps.length = this.offsets.length;
+    if (n < this.written || this.file.size() !== this.written * TIME_INDEX_ENTRY_BYTES) {
+      this.written = Math.min(this.written, n);
+      this.file.truncate(this.written * TIME_INDEX_ENTRY_BYTES);
+    }
   }
 
   /** Loads and checks entries (whole, timestamps strictly and offsets weakly increasing, in range). */
@@ -82,6 +95,7 @@ export class TimeIndex {
     const size = this.file.size();
     this.timestamps = [];
     this.offsets = [];
+    this.written = 0;
     if (size % TIME_INDEX_ENTRY_BYTES !== 0) return false;
     const buf = this.file.read(0, size);
     let prevTs = -1;
@@ -99,6 +113,7 @@ export class TimeIndex {
       prevTs = ts;
       prevOffset = offset;
     }
+    this.written = this.offsets.length;
     return true;
   }
 }
