@@ -6,6 +6,8 @@ import type { CreateMode, MultiOp, Stat, StoreErrorCode, WatchEvent } from "../m
 
 export type ZkRequest =
   | { op: "create"; path: string; data: Buffer; mode: CreateMode }
+  /** Creates the path and any missing parents as persistent empty nodes; existing ones stay. */
+  | { op: "mkdirp"; path: string }
   | { op: "get"; path: string; watch: boolean }
   | { op: "exists"; path: string; watch: boolean }
   | { op: "children"; path: string; watch: boolean }

@@ -69,7 +69,7 @@ export interface BrokerNodeConfig {
   /** A uniform integer in [0, n): the controller's replica placement start. */
   randomInt: (n: number) => number;
   /** The random part of generated member ids (Kafka uses a UUID; the simulator draws from its seed). */
-  memberIdSuffix: () => string;
+  memberIdSuffix?: () => string;
   /** The listeners to register in /brokers/ids/N (the TCP broker's advertised ones); a placeholder if absent. */
   endpoints?: BrokerEndpoint[];
 }
@@ -133,7 +133,7 @@ export class BrokerNode {
       minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
       maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
       seededFaults: config.faults.names,
-      memberIdSuffix: config.memberIdSuffix,
+      ...(config.memberIdSuffix ? { memberIdSuffix: config.memberIdSuffix } : {}),
     });
   }
 
@@ -233,15 +233,7 @@ export class BrokerNode {
   private makePaths(paths: readonly string[], then: () => void): void {
     if (paths.length === 0) return then();
     const [first, ...rest] = paths;
-    const parts = first.split("/").filter(Boolean);
-    const prefixes = parts.map((_, i) => `/${parts.slice(0, i + 1).join("/")}`);
-    const next = (i: number): void => {
-      if (i === prefixes.length) return this.makePaths(rest, then);
-      this.zk.call({ op: "create", path: prefixes[i], data: Buffer.alloc(0), mode: "persistent" }, () =>
-        next(i + 1),
-      );
-    };
-    next(0);
+    this.zk.call({ op: "mkdirp", path: first }, () => this.makePaths(rest, then));
   }
 
   private register(): void {

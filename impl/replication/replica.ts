@@ -114,6 +114,10 @@ export class PartitionReplica {
   private parked: ParkedFetch[] = [];
   private pendingIsr: { isr: BrokerId[]; sentAt: number } | null = null;
   private leaderEpochStartOffset = 0;
+  /** The HW moved while handling a request: held follower fetches are answered once it is done. */
+  private hwNews = false;
+  /** The latest time an input carried, for work triggered by inputs that carry none. */
+  private clock = 0;
 
   private followState: "truncating" | "fetching" = "fetching";
   private inflight: { requestId: number; sentAt: number } | null = null;
@@ -241,6 +245,10 @@ export class PartitionReplica {
     }
     this.maybeAdvanceHighWatermark();
     this.completeDelayedProduces();
+    if (this.hwNews) {
+      this.hwNews = false;
+      this.wakeParkedFetches(this.clock);
+    }
   }
 
   /* ---------------------------------------------------------------------------------------------- */
@@ -265,6 +273,7 @@ export class PartitionReplica {
     const { baseOffset, lastOffset } = this.log.appendAsLeader(records, this.leaderEpoch, now);
     if (this.durable("offset-reuse-after-crash")) this.log.flush();
     this.maybeAdvanceHighWatermark();
+    this.hwNews = false;
     this.wakeParkedFetches(now);
     if (acks === -1 && !this.host.faults.has("ack-before-isr")) {
       const required = lastOffset + 1;
@@ -290,6 +299,7 @@ export class PartitionReplica {
   }
 
   handleFetch(from: BrokerId, request: ReplicaFetchRequest, now: number): ReplicaFetchResponse | null {
+    this.clock = Math.max(this.clock, now);
     const error = this.fenceLeaderRequest(request.currentLeaderEpoch);
     if (error !== null) return this.fetchResponse(request, error, []);
     const f = this.followers.get(request.replicaId);
@@ -299,13 +309,17 @@ export class PartitionReplica {
     this.updateFollower(f, request.fetchOffset, now);
     this.maybeExpandIsr(request.replicaId, f);
     this.maybeAdvanceHighWatermark();
+    if (this.hwNews) {
+      this.hwNews = false;
+      this.wakeParkedFetches(now, request.replicaId);
+    }
     const entries = this.log.read(request.fetchOffset, request.maxRecords);
-    // Like Kafka's DelayedFetch, only new data completes a held follower fetch: a follower learns a
-    // higher HW with its next fetch, so followers' HWs lag the leader's.
-    if (entries.length === 0) {
-      const deadline = now + this.config.replicaFetchWaitMaxMs;
-      this.parked.push({ from, request, deadline });
-      this.host.setTimer(deadline, this.timerKey());
+    // Like Kafka's DelayedFetch, a follower fetch with nothing new is held until there is (new records or a
+    // higher HW). Unlike Kafka it is not answered empty every replica.fetch.wait.max.ms: a follower held at
+    // the log end is caught up at every instant, which is what those empty answers would tell the leader.
+    if (entries.length === 0 && f.sentHighWatermark >= this.highWatermark) {
+      this.parked = this.parked.filter((p) => p.request.replicaId !== request.replicaId);
+      this.parked.push({ from, request, deadline: Number.POSITIVE_INFINITY });
       return null;
     }
     f.sentHighWatermark = this.highWatermark;
@@ -393,6 +407,10 @@ export class PartitionReplica {
       }
       return;
     }
+    for (const p of this.parked) {
+      const f = this.followers.get(p.request.replicaId);
+      if (f !== undefined && p.request.fetchOffset >= this.log.logEndOffset) f.lastCaughtUpMs = now;
+    }
     const lagging = this.isr.filter((r) => {
       if (r === this.host.brokerId) return false;
       const f = this.followers.get(r);
@@ -422,6 +440,7 @@ export class PartitionReplica {
       this.highWatermark = candidate;
       this.host.highWatermarkAdvanced(this.topic, this.partition, candidate);
       this.completeDelayedProduces();
+      this.hwNews = true;
     }
   }
 
@@ -445,10 +464,10 @@ export class PartitionReplica {
     for (const d of delayed) this.host.produceCompleted(d.token, { error, baseOffset: -1 });
   }
 
-  private wakeParkedFetches(now: number): void {
+  private wakeParkedFetches(now: number, except = -1): void {
     if (this.parked.length === 0) return;
-    const parked = this.parked;
-    this.parked = [];
+    const parked = this.parked.filter((p) => p.request.replicaId !== except);
+    this.parked = this.parked.filter((p) => p.request.replicaId === except);
     for (const p of parked) {
       const response = this.handleFetch(p.from, p.request, now);
       if (response !== null) this.host.send(p.from, response);
@@ -530,8 +549,8 @@ export class PartitionReplica {
       currentLeaderEpoch: this.leaderEpoch,
       maxRecords: this.config.replicaFetchMaxRecords,
     });
-    // The leader holds a fetch up to replica.fetch.wait.max.ms; give it that plus the retry interval.
-    this.host.setTimer(now + this.config.replicaFetchWaitMaxMs + this.config.replicaRetryMs, this.timerKey());
+    // A held fetch is answered when there is news; an unanswered one is sent again after the socket timeout.
+    this.host.setTimer(now + this.config.replicaRetryMs, this.timerKey());
   }
 
   onFetchResponse(response: ReplicaFetchResponse, now: number): void {
@@ -559,6 +578,7 @@ export class PartitionReplica {
 
   /** Timers: expire acks=all produces and parked fetches; re-send an unanswered follower request. */
   onTimer(now: number): void {
+    this.clock = Math.max(this.clock, now);
     if (this.delayed.length > 0) {
       const still: DelayedProduce[] = [];
       for (const d of this.delayed) {
@@ -581,10 +601,7 @@ export class PartitionReplica {
     }
     if (this.role === "follower") {
       const waited = this.inflight === null ? Number.POSITIVE_INFINITY : now - this.inflight.sentAt;
-      const limit =
-        this.followState === "fetching"
-          ? this.config.replicaFetchWaitMaxMs + this.config.replicaRetryMs
-          : this.config.replicaRetryMs;
+      const limit = this.config.replicaRetryMs;
       if (waited >= limit) {
         if (this.followState === "truncating") this.startTruncation(this.log.latestEpoch(), now);
         else this.sendFetch(now);

@@ -100,7 +100,7 @@ export class SimCluster {
       faults: this.faults,
       replicaLagTimeMaxMs: this.setting("replica.lag.time.max.ms", 30_000),
       replicaFetchWaitMaxMs: this.setting("replica.fetch.wait.max.ms", 500),
-      replicaRetryMs: this.setting("replica.fetch.backoff.ms", 1_000),
+      replicaRetryMs: this.setting("replica.socket.timeout.ms", 30_000),
       replicaFetchMaxRecords: 500,
       hwCheckpointIntervalMs: this.setting("replica.high.watermark.checkpoint.interval.ms", 5_000),
       flushEveryAppend: flushMessages <= 1,
@@ -311,6 +311,9 @@ export class SimCluster {
       switch (r.op) {
         case "create":
           return { ok: true, path: this.tree.create(sid, r.path, r.data, r.mode) };
+        case "mkdirp":
+          this.tree.mkdirp(sid, r.path);
+          return { ok: true };
         case "get": {
           const got = this.tree.get(sid, r.path, r.watch ? watcher : undefined);
           return got === null ? { ok: true, stat: null } : { ok: true, data: got.data, stat: got.stat };
