@@ -30,8 +30,8 @@ export const leaderCompleteness: StateInvariant = {
     for (const p of now.partitions) {
       const q = before.get(tp(p));
       if (!q || q.leader === null || p.leader === null || !isDurable(p)) continue;
-      const oldLeader =
-        replicaOn(q, q.leader, runningBefore) ?? q.replicaStates.find((r) => r.broker === q.leader);
+      // The previous high watermark means something only if its leader was running then.
+      const oldLeader = replicaOn(q, q.leader, runningBefore);
       const leader = replicaOn(p, p.leader, running);
       if (!oldLeader || !leader) continue;
       const bad = firstMismatch(
