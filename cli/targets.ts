@@ -27,6 +27,13 @@ export const TARGETS: Readonly<Record<string, TargetEntry>> = {
       return () => new ClusterModel();
     },
   },
+  embedded: {
+    description: "our brokers in one process under the deterministic simulator (impl/embedded)",
+    load: async () => {
+      const { createEmbeddedTarget } = await import("../impl/embedded/index.ts");
+      return () => createEmbeddedTarget();
+    },
+  },
 };
 
 /** Targets the design names that may not be registered yet; asking for one says so instead of "unknown". */

@@ -140,10 +140,10 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
   };
   const commands = fc.commands(
     [intents.map((intent) => new IntentCommand(intent, canRun))],
-    // Twice the steps, capped at opsPerRun executed: many intents do not apply when their turn comes.
+    // Three times the steps, capped at opsPerRun executed: many intents do not apply when their turn comes.
     replay?.replayPath !== undefined
-      ? { maxCommands: 2 * options.opsPerRun, size: "max", replayPath: replay.replayPath }
-      : { maxCommands: 2 * options.opsPerRun, size: "max" },
+      ? { maxCommands: 3 * options.opsPerRun, size: "max", replayPath: replay.replayPath }
+      : { maxCommands: 3 * options.opsPerRun, size: "max" },
   );
 
   const total: CheckStats = emptyStats();

@@ -116,7 +116,7 @@ export function intentArbitraries(shape: WorkloadShape): Array<fc.WeightedArbitr
   });
 
   const arbs: Array<fc.WeightedArbitrary<Intent>> = [
-    { arbitrary: createTopic, weight: 2 },
+    { arbitrary: createTopic, weight: 3 },
     { arbitrary: produce, weight: 12 },
     { arbitrary: fetch, weight: 8 },
     { arbitrary: listOffsets, weight: 2 },
