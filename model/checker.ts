@@ -61,6 +61,10 @@ interface GroupKnowledge {
   unverifiedSyncs: Map<number, Array<{ client: string; memberId: string; assignment: TopicPartition[] }>>;
   /** Offsets that may have been committed, per partition. */
   commits: Map<string, Set<number>>;
+  /** The last time any outcome showed the group alive (a join, sync, heartbeat, commit or leave). */
+  lastActivityMs: number;
+  /** The group may have expired and been created again since the last join we saw. */
+  mayRestart: boolean;
 }
 
 const reject = (reason: string): Verdict => ({ ok: false, reason });
@@ -366,10 +370,26 @@ export class CheckerState {
         leaderAssignments: new Map(),
         unverifiedSyncs: new Map(),
         commits: new Map(),
+        lastActivityMs: this.time,
+        mayRestart: false,
       };
       this.groups.set(id, g);
     }
+    // Checked before every group outcome is adopted, so a commit that re-creates the group cannot hide it.
+    if (this.mayHaveExpired(g)) g.mayRestart = true;
     return g;
+  }
+
+  /**
+   * Whether the group may have been deleted since we last saw it: an Empty group's offsets expire
+   * offsets.retention.ms after it became Empty (KIP-211), and a new group of that id starts again from
+   * generation 0. It cannot have happened while a member is certainly present.
+   */
+  private mayHaveExpired(g: GroupKnowledge): boolean {
+    return (
+      this.certainMember(g) === undefined &&
+      this.time - g.lastActivityMs >= this.settings["offsets.retention.ms"]
+    );
   }
 
   private joinGroup(op: Extract<ClientOp, { kind: "joinGroup" }>, outcome: Outcome): Verdict {
@@ -377,7 +397,16 @@ export class CheckerState {
     const v = outcome.value as { groupId: string; memberId: string; generation: number };
     if (op.groupId !== null && v.groupId !== op.groupId)
       return reject(`joinGroup ${op.member} asked for group ${op.groupId} but was answered for ${v.groupId}`);
-    const g = this.group(v.groupId);
+    let g = this.group(v.groupId);
+    if (v.generation <= g.previousGeneration && g.mayRestart) {
+      // Offsets that may have been committed stay possible answers (expiry is allowed, not required).
+      const commits = g.commits;
+      this.groups.delete(v.groupId);
+      g = this.group(v.groupId);
+      g.commits = commits;
+    }
+    g.mayRestart = false;
+    g.lastActivityMs = this.time;
     if (v.generation <= g.previousGeneration)
       return reject(
         `joinGroup ${op.member} got generation ${v.generation}, not greater than the group's previous generation ${g.previousGeneration}`,
@@ -399,6 +428,7 @@ export class CheckerState {
   private syncGroup(op: Extract<ClientOp, { kind: "syncGroup" }>, outcome: Outcome): Verdict {
     if (outcome.status !== "ok") return OK;
     const g = this.group(op.groupId);
+    g.lastActivityMs = this.time;
     const m = g.members.get(op.member);
     const assignment = (outcome.value as { assignment: TopicPartition[] }).assignment;
     if (m === undefined) return OK;
@@ -437,6 +467,7 @@ export class CheckerState {
       return reject(
         `heartbeat ${op.member} ok with generation ${op.generation}, older than generation ${g.roundGeneration} already handed out (expected ILLEGAL_GENERATION)`,
       );
+    g.lastActivityMs = this.time;
     const m = g.members.get(op.member);
     if (m !== undefined) m.lastSeenMs = this.time;
     return OK;
@@ -473,6 +504,7 @@ export class CheckerState {
         );
       const m = g.members.get(op.member);
       if (m !== undefined) m.lastSeenMs = this.time;
+      g.lastActivityMs = this.time;
     }
     if (outcome.status === "failed") return OK;
     for (const o of op.offsets) {

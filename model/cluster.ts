@@ -41,7 +41,7 @@ import { brokerMachine } from "./broker.machine.ts";
 import { CheckerState } from "./checker.ts";
 import { type ControllerContext, controllerMachine, type PartitionState } from "./controller.machine.ts";
 import type { CoverageRecorder } from "./coverage.ts";
-import { groupMachine, tpKey } from "./group.machine.ts";
+import { type GroupInput, groupMachine, tpKey } from "./group.machine.ts";
 import { choosePartition, newPartitionerState, type PartitionerState } from "./partitioners.ts";
 import { Prng } from "./prng.ts";
 import { MODEL_DEFAULTS, type ModelSettings, readSettings } from "./settings.ts";
@@ -113,6 +113,7 @@ export class ClusterModel implements Target, OutcomeChecker {
   private nextRequestId = 1;
   private partitionerState: PartitionerState = newPartitionerState();
   private generatedGroups = 0;
+  private unloaded = new Map<string, { generation: number; offsets: Record<string, number> }>();
   private checkerState: CheckerState | null = null;
   readonly choices: Choice[] = [];
   /** Fencing events (stale controller writes refused), for tests and reports. */
@@ -210,7 +211,9 @@ export class ClusterModel implements Target, OutcomeChecker {
         break;
       case "restart":
         if (!this.brokers.has(fault.broker)) return { status: "failed", error: "BROKER_NOT_AVAILABLE" };
-        this.stepBroker(fault.broker, { type: "RESTART" });
+        // A crashed broker restarts; one stopped by a controlled shutdown starts again.
+        if (this.brokerState(fault.broker) === "offline") this.stepBroker(fault.broker, { type: "START" });
+        else this.stepBroker(fault.broker, { type: "RESTART" });
         break;
       case "pause":
         if (!this.brokers.has(fault.broker)) return { status: "failed", error: "BROKER_NOT_AVAILABLE" };
@@ -491,7 +494,9 @@ export class ClusterModel implements Target, OutcomeChecker {
     const oldEpoch = this.pausedControllerEpoch.get(broker);
     this.pausedControllerEpoch.delete(broker);
     const ctx = this.controllerCtx();
-    if (oldEpoch === undefined || oldEpoch === ctx.epoch) return;
+    // Still the controller: nothing stale to act on. Otherwise it writes under its old epoch, which the store
+    // takes only if nobody has been elected since (the epoch is still current).
+    if (oldEpoch === undefined || ctx.controller === broker) return;
     const first = Object.entries(ctx.topics)[0];
     if (first === undefined) return;
     const [topic, ts] = first;
@@ -501,14 +506,15 @@ export class ClusterModel implements Target, OutcomeChecker {
       epoch: oldEpoch,
       topic,
       partition: 0,
-      leader: broker,
-      isr: [broker],
+      leader: ps.replicas.includes(broker) ? broker : ps.leader,
+      isr: ps.isr,
     });
+    // It also re-sends LeaderAndIsr for the partition under its old epoch: the replicas refuse it.
     this.stepPartition(pk(topic, 0), {
       type: "LEADER_AND_ISR",
-      leader: broker,
+      leader: ps.leader,
       leaderEpoch: ps.leaderEpoch + 1,
-      isr: [broker],
+      isr: ps.isr,
       replicas: ps.replicas,
       controllerEpoch: oldEpoch,
     });
@@ -765,11 +771,20 @@ export class ClusterModel implements Target, OutcomeChecker {
   private groupSnap(groupId: string): GroupSnap {
     let s = this.groups.get(groupId);
     if (s === undefined || s.status === "done") {
-      s = this.init("group", groupMachine, {
+      const input: GroupInput = {
         groupId,
         now: this.now,
         offsetsRetentionMs: this.settings["offsets.retention.ms"],
-      });
+      };
+      // A group unloaded by its coordinator is loaded again from __consumer_offsets with its generation and
+      // offsets; a group whose offsets expired starts afresh (as Kafka's does, from generation 0).
+      const loaded = this.unloaded.get(groupId);
+      if (loaded !== undefined) {
+        input.generation = loaded.generation;
+        input.offsets = loaded.offsets;
+        this.unloaded.delete(groupId);
+      }
+      s = this.init("group", groupMachine, input);
       this.groups.set(groupId, s);
     }
     return s;
@@ -860,6 +875,9 @@ export class ClusterModel implements Target, OutcomeChecker {
 
   /** Hand the coordinator over (the group is unloaded, Dead; a later request starts it afresh). */
   unloadGroup(groupId: string) {
+    const g = this.groups.get(groupId);
+    if (g === undefined || g.status === "done") return;
+    this.unloaded.set(groupId, { generation: g.context.generation, offsets: g.context.offsets });
     this.stepGroup(groupId, { type: "UNLOAD" });
   }
 

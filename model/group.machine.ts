@@ -43,10 +43,21 @@ export interface GroupContext {
   now: number;
   offsets: Record<string, number>;
   lastCommitMs: number;
+  /** When the group last became Empty: KIP-211 counts offset retention from there (or the last commit). */
+  emptySinceMs: number;
   offsetsRetentionMs: number;
   nextMemberSeq: number;
   /** Responses completed by the last event, by request id. */
   outbox: Array<{ id: number; outcome: Outcome }>;
+}
+
+export interface GroupInput {
+  groupId: string;
+  now: number;
+  offsetsRetentionMs: number;
+  /** A group loaded by a new coordinator keeps its generation and offsets. */
+  generation?: number;
+  offsets?: Record<string, number>;
 }
 
 export type GroupEvent =
@@ -109,7 +120,16 @@ function completeJoin(ctx: GroupContext): Partial<GroupContext> {
   const generation = ctx.generation + 1;
   const outbox = [...ctx.outbox];
   if (ids.length === 0)
-    return { members, generation, leader: null, protocol: null, pendingJoins: {}, pendingSyncs: {}, outbox };
+    return {
+      members,
+      generation,
+      leader: null,
+      protocol: null,
+      pendingJoins: {},
+      pendingSyncs: {},
+      outbox,
+      emptySinceMs: ctx.now,
+    };
   const leader = ctx.leader !== null && members[ctx.leader] !== undefined ? ctx.leader : ids[0];
   const protocol = members[leader].assignor;
   const list = ids.map((id) => ({ memberId: id, topics: [...members[id].topics] }));
@@ -215,7 +235,7 @@ export const groupMachine = setup({
   types: {
     context: {} as GroupContext,
     events: {} as GroupEvent,
-    input: {} as { groupId: string; now: number; offsetsRetentionMs: number },
+    input: {} as GroupInput,
   },
   guards: {
     protocolMismatch: ({ context, event }) => protocolMismatch(context, event),
@@ -273,7 +293,8 @@ export const groupMachine = setup({
       return allJoined(next.members, next.pendingJoins);
     },
     offsetsExpired: ({ context, event }) =>
-      event.type === "TICK" && event.now - context.lastCommitMs >= context.offsetsRetentionMs,
+      event.type === "TICK" &&
+      event.now - Math.max(context.lastCommitMs, context.emptySinceMs) >= context.offsetsRetentionMs,
   },
   actions: {
     clearOutbox: assign({ outbox: [] }),
@@ -451,7 +472,7 @@ export const groupMachine = setup({
   id: "group",
   context: ({ input }) => ({
     groupId: input.groupId,
-    generation: 0,
+    generation: input.generation ?? 0,
     protocol: null,
     leader: null,
     members: {},
@@ -459,8 +480,9 @@ export const groupMachine = setup({
     pendingSyncs: {},
     rebalanceDeadlineMs: 0,
     now: input.now,
-    offsets: {},
+    offsets: { ...(input.offsets ?? {}) },
     lastCommitMs: input.now,
+    emptySinceMs: input.now,
     offsetsRetentionMs: input.offsetsRetentionMs,
     nextMemberSeq: 1,
     outbox: [],

@@ -231,9 +231,12 @@ export const replicationMachine = setup({
     input: {} as ReplicationInput,
   },
   guards: {
-    fenced: ({ context, event }) =>
-      event.type === "LEADER_AND_ISR" &&
-      (event.controllerEpoch < context.controllerEpoch || event.leaderEpoch <= context.leaderEpoch),
+    // A LeaderAndIsr from a controller older than one this partition has heard from (STALE_CONTROLLER_EPOCH).
+    staleController: ({ context, event }) =>
+      event.type === "LEADER_AND_ISR" && event.controllerEpoch < context.controllerEpoch,
+    // Nothing new for this partition (a controller re-sending state on failover or broker startup).
+    staleLeaderEpoch: ({ context, event }) =>
+      event.type === "LEADER_AND_ISR" && event.leaderEpoch <= context.leaderEpoch,
     noLeader: ({ event }) => event.type === "LEADER_AND_ISR" && event.leader === null,
     hasLeader: ({ event }) => event.type === "LEADER_AND_ISR" && event.leader !== null,
     notEnoughReplicas: ({ context, event }) =>
@@ -258,6 +261,11 @@ export const replicationMachine = setup({
   },
   actions: {
     clearOutputs: assign({ outbox: [], isrChanged: false, truncations: [] }),
+    noteControllerEpoch: assign(({ context, event }) =>
+      event.type === "LEADER_AND_ISR"
+        ? { controllerEpoch: Math.max(context.controllerEpoch, event.controllerEpoch) }
+        : {},
+    ),
     becomeLeaderAndIsr: assign(({ context, event }) => {
       if (event.type !== "LEADER_AND_ISR") return {};
       const states: Record<number, ReplicaState> = { ...context.replicaStates };
@@ -325,6 +333,8 @@ export const replicationMachine = setup({
     append: assign(({ context, event }) => {
       if (event.type !== "APPEND" || context.leader === null) return {};
       const l = context.replicaStates[context.leader];
+      if (l === undefined)
+        throw new Error(`leader ${context.leader} of ${context.topic}-${context.partition} has no replica`);
       const offset = logEndOffset(l);
       const entry: LogEntry = { offset, epoch: context.leaderEpoch, value: event.value, key: event.key };
       if (event.headers !== undefined) entry.headers = event.headers;
@@ -494,7 +504,8 @@ export const replicationMachine = setup({
       on: {
         // A leaderless update while already leaderless is not acted on: the next election carries a newer epoch.
         LEADER_AND_ISR: [
-          { guard: "fenced", target: "offline", actions: "clearOutputs" },
+          { guard: "staleController", target: "offline", actions: "clearOutputs" },
+          { guard: "staleLeaderEpoch", target: "offline", actions: ["clearOutputs", "noteControllerEpoch"] },
           { guard: "hasLeader", target: "online", actions: ["clearOutputs", "becomeLeaderAndIsr"] },
         ],
         APPEND: { target: "offline", actions: ["clearOutputs", "replyLeaderNotAvailable"] },
@@ -506,7 +517,8 @@ export const replicationMachine = setup({
     online: {
       on: {
         LEADER_AND_ISR: [
-          { guard: "fenced", target: "online", actions: "clearOutputs" },
+          { guard: "staleController", target: "online", actions: "clearOutputs" },
+          { guard: "staleLeaderEpoch", target: "online", actions: ["clearOutputs", "noteControllerEpoch"] },
           { guard: "noLeader", target: "offline", actions: ["clearOutputs", "becomeLeaderAndIsr"] },
           { target: "online", actions: ["clearOutputs", "becomeLeaderAndIsr"] },
         ],
