@@ -1,19 +1,21 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { validPrefix } from "../../impl/records/batch.ts";
+import { encodeBatch, validPrefix } from "../../impl/records/batch.ts";
 import type { CompressionType } from "../../impl/records/types.ts";
 import { PartitionLog } from "../../impl/storage/partition-log.ts";
 import { SimFileSystem } from "../../impl/storage/sim-fs.ts";
 import { batchOf, config, mulberry32 } from "./helpers.ts";
 
 /**
- * Random appends, flushes, truncations, DeleteRecords, crashes (with torn tails) and reopens on the
- * simulated disk, checked against a plain model after every step: a flushed record is never lost, a
+ * Random leader and follower appends, flushes, truncations, retention, DeleteRecords, crashes (with
+ * torn tails) and reopens on the simulated disk, checked against a plain model after every step: a flushed record is never lost, a
  * surviving record is never changed or moved, every read returns whole valid batches, and the leader
  * epoch cache agrees with the epochs stamped in the batches.
  */
 type Op =
   | { kind: "append"; values: number; compression: CompressionType; bumpEpoch: boolean }
+  | { kind: "follow"; values: number; bumpEpoch: boolean }
+  | { kind: "retention" }
   | { kind: "flush" }
   | { kind: "truncate"; back: number }
   | { kind: "deleteRecords"; upTo: number }
@@ -31,6 +33,15 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     }),
     weight: 8,
   },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("follow" as const),
+      values: fc.integer({ min: 1, max: 4 }),
+      bumpEpoch: fc.boolean(),
+    }),
+    weight: 3,
+  },
+  { arbitrary: fc.constant({ kind: "retention" as const }), weight: 1 },
   { arbitrary: fc.constant({ kind: "flush" as const }), weight: 2 },
   {
     arbitrary: fc.record({ kind: fc.constant("truncate" as const), back: fc.integer({ min: 0, max: 6 }) }),
@@ -60,12 +71,13 @@ interface ModelRecord {
   epoch: number;
 }
 
-function runScenario(ops: Op[], segmentBytes: number, flushMessages: number): void {
+function runScenario(ops: Op[], segmentBytes: number, flushMessages: number, retentionBytes: number): void {
   const fs = new SimFileSystem();
   const cfg = config({
     "segment.bytes": segmentBytes,
     "flush.messages": flushMessages,
     "index.interval.bytes": 100,
+    "retention.bytes": retentionBytes,
   });
   const dir = "/data/p-0";
   let log = PartitionLog.open(fs, dir, cfg);
@@ -109,6 +121,33 @@ function runScenario(ops: Op[], segmentBytes: number, flushMessages: number): vo
         expect(r.baseOffset, where).toBe(records.length);
         for (const value of values) records.push({ value, epoch });
         if (log.unflushedMessageCount === 0) durableEnd = records.length;
+        break;
+      }
+      case "follow": {
+        // A follower's append: the leader already set offsets and its epoch in the batch.
+        if (o.bumpEpoch) epoch++;
+        const values = Array.from({ length: o.values }, () => `f${counter++}`);
+        const batch = encodeBatch(
+          values.map((v) => ({ value: Buffer.from(v), timestamp: 1000 + counter })),
+          { baseOffset: records.length, partitionLeaderEpoch: epoch },
+        );
+        expect(log.appendAsFollower(batch, step), where).toEqual({
+          firstOffset: records.length,
+          lastOffset: records.length + values.length - 1,
+        });
+        for (const value of values) records.push({ value, epoch });
+        if (log.unflushedMessageCount === 0) durableEnd = records.length;
+        break;
+      }
+      case "retention": {
+        const before = log.size;
+        const deleted = log.enforceRetention(step);
+        if (retentionBytes < 0) expect(deleted, where).toBe(0);
+        else if (deleted > 0)
+          expect(log.size, where).toBeGreaterThanOrEqual(Math.min(before, retentionBytes));
+        expect(log.logStartOffset, where).toBeGreaterThanOrEqual(logStart);
+        expect(log.logStartOffset, where).toBeLessThanOrEqual(records.length);
+        logStart = log.logStartOffset;
         break;
       }
       case "flush":
@@ -160,7 +199,9 @@ describe("PartitionLog under random crashes (simulated disk)", () => {
         fc.array(op, { minLength: 1, maxLength: 60 }),
         fc.constantFrom(300, 700, 1 << 20),
         fc.constantFrom(1, 3, Number.MAX_SAFE_INTEGER),
-        (ops, segmentBytes, flushMessages) => runScenario(ops, segmentBytes, flushMessages),
+        fc.constantFrom(-1, 900),
+        (ops, segmentBytes, flushMessages, retentionBytes) =>
+          runScenario(ops, segmentBytes, flushMessages, retentionBytes),
       ),
       { numRuns: 150 },
     );
