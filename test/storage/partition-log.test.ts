@@ -256,6 +256,39 @@ describe("PartitionLog truncation, retention, DeleteRecords", () => {
   });
 });
 
+describe("PartitionLog edges", () => {
+  it("readRecords stops below maxOffset and skips records before the log start", () => {
+    const { log } = freshLog();
+    for (let i = 0; i < 5; i++) log.appendAsLeader(batchOf([`a${i}`, `b${i}`]), 0, 0);
+    expect(log.readRecords(0, 100, 6).map((r) => r.offset)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(log.readRecords(3, 2).map((r) => r.offset)).toEqual([3, 4]);
+    log.deleteRecordsBefore(5); // inside batch 4-5
+    expect(log.readRecords(0, 100)[0].offset).toBe(5);
+    expect(log.offsetForTimestamp(0)).toMatchObject({ offset: 5 });
+  });
+
+  it("truncateFullyAndStartAt empties the log and restarts offsets and epochs there", () => {
+    const { fs, log } = freshLog({ "segment.bytes": 300 });
+    for (let i = 0; i < 12; i++) log.appendAsLeader(batchOf([`v${i}`]), 1, 0);
+    log.truncateFullyAndStartAt(500);
+    expect([log.logStartOffset, log.logEndOffset, log.segmentBaseOffsets()]).toEqual([500, 500, [500]]);
+    expect(log.epochCache.entries()).toEqual([]);
+    expect(fs.list(DIR).filter((n) => n.endsWith(".log"))).toEqual(["00000000000000000500.log"]);
+    expect(log.appendAsLeader(batchOf(["x"]), 2, 0).baseOffset).toBe(500);
+    fs.crash();
+    const again = PartitionLog.open(fs, DIR, config({ "segment.bytes": 300 }));
+    expect([again.logStartOffset, again.logEndOffset]).toEqual([500, 500]); // the append was never flushed
+  });
+
+  it("a clean shutdown keeps everything across a crash", () => {
+    const { fs, log } = freshLog();
+    log.appendAsLeader(batchOf(["a", "b"]), 0, 0);
+    log.shutdown();
+    fs.crash();
+    expect(values(PartitionLog.open(fs, DIR, config()))).toEqual(["a", "b"]);
+  });
+});
+
 describe("PartitionLog flush policy", () => {
   it("flush.messages=N fsyncs after every N messages", () => {
     const { fs, log } = freshLog({ "flush.messages": 3 });
