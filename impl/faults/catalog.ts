@@ -39,14 +39,14 @@ export const SEEDED_FAULTS: Array<{ name: SeededFaultName; description: string; 
     name: "ack-before-isr",
     description:
       "acks=all is acknowledged as soon as the leader has appended, before the ISR has the record.",
-    faults: ["crash", "restart", "time"],
+    faults: ["crash"],
   },
   {
     name: "stale-controller-unfenced",
     description:
       "Brokers accept LeaderAndIsr from a controller whose epoch is older than one they have seen, and " +
       "the controller writes partition state without checking /controller_epoch.",
-    faults: ["isolate", "session", "time"],
+    faults: ["pause", "time"],
   },
   {
     name: "commit-old-generation",
@@ -63,20 +63,20 @@ export const SEEDED_FAULTS: Array<{ name: SeededFaultName; description: string; 
     description:
       "The leader acknowledges produces before flushing, so a crash drops acknowledged records and their " +
       "offsets are handed out again.",
-    faults: ["crash", "restart"],
+    faults: ["crash", "restart", "time"],
   },
   {
     name: "kip-279-divergence",
     description:
       "A follower truncates to the leader's answer for an epoch the leader does not share with it (no " +
       "KIP-279 iteration), so logs diverge after fast consecutive leader changes.",
-    faults: ["crash", "restart", "time"],
+    faults: ["crash", "restart", "isolate", "time"],
   },
   {
     name: "kafka-7164-missed-epoch-bump",
     description:
       "A follower that receives a new leader epoch with the same leader id skips truncation (KAFKA-7164).",
-    faults: ["crash", "restart", "time"],
+    faults: ["crash", "restart", "isolate", "session", "time"],
   },
   {
     name: "kip-966-last-replica-standing",

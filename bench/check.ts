@@ -1,0 +1,107 @@
+/**
+ * The suite's speed on the embedded target: checked operations per second (goal 10,000/s on a 2-core
+ * machine), the simulator alone without the checker, and the time to catch each seeded fault (goal
+ * under 60 s each).
+ *
+ *   node bin/run-ts.mjs bench/check.ts [--runs 300] [--seed 1] [--hunt-runs 3000] [--hunt-seconds 60] [--only NAME]
+ */
+import { parseArgs } from "node:util";
+import { createEmbeddedTarget } from "../impl/embedded/index.ts";
+import { SEEDED_FAULTS } from "../impl/faults/catalog.ts";
+import { Prng } from "../impl/sim/prng.ts";
+import { huntSeededFaults, loadReferenceSuite, type RunCheckOptions, runCheck } from "../spec/runner.ts";
+import type { ClientOp, Fault, FaultFamily } from "../spec/operations.ts";
+import { isFault } from "../spec/operations.ts";
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "300" },
+    seed: { type: "string", default: "1" },
+    "hunt-runs": { type: "string", default: "3000" },
+    "hunt-seconds": { type: "string", default: "60" },
+    only: { type: "string" },
+    "skip-hunt": { type: "boolean", default: false },
+    /** Longer runs reach deeper fault sequences (crash, time, restart, crash...). */
+    "hunt-ops": { type: "string", default: "80" },
+  },
+});
+const seed = Number(values.seed);
+
+/** The simulator and brokers alone: a seeded mix of produces, fetches and faults, no checker. */
+async function rawThroughput(ops: number): Promise<number> {
+  const target = createEmbeddedTarget();
+  await target.start({ brokers: 3, seed, config: {} });
+  const r = new Prng(seed);
+  const create: ClientOp = { kind: "createTopic", topic: "t", partitions: 4, replicationFactor: 3, config: { minInsyncReplicas: 2 } };
+  await target.execute(create);
+  const t0 = performance.now();
+  for (let i = 0; i < ops; i++) {
+    const x = r.int(0, 99);
+    let op: ClientOp | Fault;
+    if (x < 55) {
+      op = {
+        kind: "produce",
+        producer: "p",
+        topic: "t",
+        key: `k${r.int(0, 50)}`,
+        value: `v${i}`,
+        partitioner: { kind: "murmur2" },
+        acks: -1,
+        idempotent: false,
+      };
+    } else if (x < 95) op = { kind: "fetch", consumer: "c", topic: "t", partition: r.int(0, 3), offset: r.int(0, 20), maxRecords: 10 };
+    else if (x < 97) op = { kind: "crash", broker: r.int(1, 3) };
+    else if (x < 99) op = { kind: "restart", broker: r.int(1, 3) };
+    else op = { kind: "advanceTime", ms: 20_000 };
+    if (isFault(op)) await target.inject(op);
+    else await target.execute(op);
+    await target.settle();
+  }
+  return ops / ((performance.now() - t0) / 1000);
+}
+
+async function main(): Promise<void> {
+  const suite = await loadReferenceSuite();
+  const base: RunCheckOptions = {
+    target: () => createEmbeddedTarget(),
+    checker: suite.checker,
+    invariants: suite.invariants,
+    assign: suite.assign,
+    customPartitioners: suite.customPartitioners,
+    runs: Number(values.runs),
+    opsPerRun: 30,
+    seed,
+    faults: ["crash", "restart", "isolate", "session", "time"] as FaultFamily[],
+    brokers: 3,
+  };
+
+  const raw = await rawThroughput(20_000);
+  console.log(`simulator alone (produce/fetch/crash/restart, 3 brokers): ${raw.toFixed(0)} ops/s`);
+
+  const checked = await runCheck(base);
+  const s = checked.stats;
+  const opsPerSecond = (s.operations + s.faults) / (s.elapsedMs / 1000);
+  console.log(
+    `checked (model + ${suite.invariants.state.length} state + ${suite.invariants.history.length} history invariants): ` +
+      `${s.runs} runs, ${s.operations} operations + ${s.faults} faults in ${(s.elapsedMs / 1000).toFixed(2)} s = ` +
+      `${opsPerSecond.toFixed(0)} ops/s (${checked.ok ? "pass" : "FAIL"})`,
+  );
+  if (values["skip-hunt"]) return;
+
+  const catalog = SEEDED_FAULTS.filter((f) => values.only === undefined || f.name === values.only);
+  console.log(`\nseeded faults (budget ${values["hunt-runs"]} runs or ${values["hunt-seconds"]} s each):`);
+  const results = await huntSeededFaults(
+    catalog,
+    { ...base, opsPerRun: Number(values["hunt-ops"]) },
+    { runs: Number(values["hunt-runs"]), timeMs: Number(values["hunt-seconds"]) * 1000 },
+    (h) => {
+      const what = h.caught ? `caught in ${(h.timeMs / 1000).toFixed(2)} s (${h.runs} runs)` : `MISSED after ${(h.timeMs / 1000).toFixed(1)} s (${h.runs} runs)`;
+      const by = h.caught ? ` by ${[...new Set(h.result.failure?.findings.map((f) => f.invariant))].join(", ")}` : "";
+      console.log(`  ${h.name.padEnd(32)} ${what}${by}`);
+    },
+  );
+  const caught = results.filter((r) => r.caught).length;
+  console.log(`caught ${caught} of ${results.length}`);
+}
+
+await main();
