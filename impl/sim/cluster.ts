@@ -138,7 +138,7 @@ export class SimCluster {
         deferred: [],
         sessionId: null,
         sessionExpiredPending: false,
-        disk: new SimDisk(),
+        disk: new SimDisk(() => this.now),
       };
       this.brokers.set(id, b);
     }
