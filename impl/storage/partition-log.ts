@@ -17,7 +17,7 @@ import type { KafkaRecord } from "../records/types.ts";
 import { CheckpointError, readCheckpointFile, writeCheckpointFile } from "./checkpoint.ts";
 import { DEFAULT_LOG_CONFIG, type LogConfig } from "./config.ts";
 import { StorageError } from "./errors.ts";
-import { type FileSystem, joinPath } from "./fs.ts";
+import { type FileSystem, joinPath, writeFileAtomic } from "./fs.ts";
 import { LEADER_EPOCH_CHECKPOINT, LeaderEpochCache } from "./leader-epoch-cache.ts";
 import { INDEX_SUFFIX, LOG_SUFFIX, LogSegment, type SegmentConfig, TIME_INDEX_SUFFIX } from "./segment.ts";
 
@@ -25,6 +25,12 @@ import { INDEX_SUFFIX, LOG_SUFFIX, LogSegment, type SegmentConfig, TIME_INDEX_SU
 export function partitionDirName(topic: string, partition: number): string {
   return `${topic}-${partition}`;
 }
+
+/**
+ * Written by shutdown() after the final flush and removed by open(): while it is there, the last
+ * segment is known to be whole and open() skips its CRC scan (Kafka's .kafka_cleanshutdown, per log).
+ */
+export const CLEAN_SHUTDOWN_MARKER = "clean-shutdown";
 
 /** Persisted log start offset (moved by DeleteRecords), one entry: "<offset>". */
 export const LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
@@ -128,6 +134,8 @@ export class PartitionLog {
     const checkpointStart = log.readLogStartCheckpoint();
     const report = opts.onRecovery ?? (() => {});
 
+    const marker = joinPath(dir, CLEAN_SHUTDOWN_MARKER);
+    const cleanShutdown = fs.exists(marker);
     const segConfig = log.segmentConfig();
     const recovered: LogSegment[] = [];
     for (let i = 0; i < bases.length; i++) {
@@ -135,6 +143,7 @@ export class PartitionLog {
       log.segments.push(seg);
       const isLast = i === bases.length - 1;
       if (!isLast && seg.load(bases[i + 1])) continue;
+      if (isLast && cleanShutdown && seg.loadClean()) continue;
       const prevEpoch = log.segments.length > 1 ? log.lastEpochOf(log.segments[log.segments.length - 2]) : -1;
       const cut = seg.recover(prevEpoch);
       if (cut > 0)
@@ -168,6 +177,8 @@ export class PartitionLog {
     if (epochCacheBroken) log.rebuildEpochCache();
     log.epochCache.truncateFromEnd(log.logEndOffset);
     log.epochCache.truncateFromStart(log.logStart);
+    // From here on appends may be torn again: the next open must scan.
+    if (cleanShutdown) fs.remove(marker);
     return log;
   }
 
@@ -582,9 +593,10 @@ export class PartitionLog {
     for (const s of this.segments) s.close();
   }
 
-  /** Flushes and closes: a clean shutdown. */
+  /** Flushes, marks the log cleanly shut down (so the next open skips the scan) and closes. */
   shutdown(nowMs = this.lastFlushMs): void {
     this.flush(nowMs);
+    writeFileAtomic(this.fs, joinPath(this.dir, CLEAN_SHUTDOWN_MARKER), Buffer.alloc(0));
     this.close();
   }
 

@@ -234,6 +234,46 @@ export class LogSegment {
   }
 
   /**
+   * Loads the last segment after a clean shutdown, without the CRC scan: indexes are checked, and the
+   * batches after the last offset index entry are walked by their headers to find the end. False if
+   * anything does not line up (the caller then recovers the segment).
+   */
+  loadClean(): boolean {
+    const size = this.log.size();
+    if (!this.indexesExisted) return false;
+    if (!this.offsetIndex.load(size) || !this.timeIndex.load(Number.MAX_SAFE_INTEGER)) return false;
+    const start =
+      this.offsetIndex.entries > 0 ? this.offsetIndex.lookup(Number.MAX_SAFE_INTEGER).position : 0;
+    let maxTs = this.timeIndex.lastTimestamp;
+    let offsetOfMaxTs = this.timeIndex.entries > 0 ? this.timeIndex.lastOffset : -1;
+    let next = start === 0 ? this.baseOffset : -1;
+    let end = start;
+    let ok = true;
+    this.scanHeaders((b) => {
+      if (b.size < BATCH_HEADER_BYTES || b.position + b.size > size || (next >= 0 && b.baseOffset !== next)) {
+        ok = false;
+        return false;
+      }
+      if (b.maxTimestamp > maxTs) {
+        maxTs = b.maxTimestamp;
+        offsetOfMaxTs = b.lastOffset;
+      }
+      next = b.lastOffset + 1;
+      end = b.position + b.size;
+      return true;
+    }, start);
+    if (!ok || end !== size || next < this.baseOffset) return false;
+    if (this.timeIndex.entries > 0 && this.timeIndex.lastOffset >= next) return false;
+    this.nextOffset = next;
+    this.maxTimestamp = maxTs;
+    this.offsetOfMaxTimestamp = offsetOfMaxTs;
+    this.bytesSinceLastIndexEntry = size - start;
+    const first = size > 0 ? new FileBatchReader(this.log, size).location(0) : null;
+    this.firstBatchTimestamp = first ? first.maxTimestamp : -1;
+    return true;
+  }
+
+  /**
    * Whether the batches from the last index entry on run whole to the end of the file and the last one
    * ends just before `nextOffset`: a rolled segment that lost its tail fails this and is recovered.
    */

@@ -21,6 +21,7 @@ type Op =
   | { kind: "deleteRecords"; upTo: number }
   | { kind: "crash"; tornSeed: number | null }
   | { kind: "reopen" }
+  | { kind: "shutdown" }
   | { kind: "read"; from: number; maxBytes: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -56,6 +57,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     weight: 2,
   },
   { arbitrary: fc.constant({ kind: "reopen" as const }), weight: 1 },
+  { arbitrary: fc.constant({ kind: "shutdown" as const }), weight: 1 },
   {
     arbitrary: fc.record({
       kind: fc.constant("read" as const),
@@ -176,6 +178,11 @@ function runScenario(ops: Op[], segmentBytes: number, flushMessages: number, ret
         break;
       case "reopen":
         log.close();
+        recover(where);
+        break;
+      case "shutdown":
+        log.shutdown(step);
+        durableEnd = records.length;
         recover(where);
         break;
       case "read": {

@@ -141,6 +141,54 @@ describe.each([
   });
 });
 
+describe("clean shutdown", () => {
+  function history(fs: SimFileSystem): void {
+    const log = PartitionLog.open(fs, "/d/t-0", CFG);
+    for (let i = 0; i < 30; i++)
+      log.appendAsLeader(batchOf([`v${i}`, `w${i}`], 5000 - i * 7), 1 + (i >> 3), i);
+    log.shutdown(30);
+  }
+  const files = (fs: SimFileSystem) =>
+    fs.list("/d/t-0").map((n) => [n, readWholeFile(fs, `/d/t-0/${n}`).toString("hex")]);
+
+  it("skips the scan, and leaves exactly the state a full recovery would", () => {
+    const clean = new SimFileSystem();
+    const scanned = new SimFileSystem();
+    history(clean);
+    history(scanned);
+    expect(clean.exists("/d/t-0/clean-shutdown")).toBe(true);
+    scanned.remove("/d/t-0/clean-shutdown");
+    const events: RecoveryEvent[] = [];
+    const a = PartitionLog.open(clean, "/d/t-0", CFG, { onRecovery: (e) => events.push(e) });
+    const b = PartitionLog.open(scanned, "/d/t-0", CFG);
+    expect(events).toEqual([]);
+    expect(clean.exists("/d/t-0/clean-shutdown")).toBe(false); // the next open scans again
+    expect([a.logEndOffset, a.segmentBaseOffsets()]).toEqual([b.logEndOffset, b.segmentBaseOffsets()]);
+    for (const ts of [0, 4800, 4900, 4999, 5001])
+      expect(a.offsetForTimestamp(ts)).toEqual(b.offsetForTimestamp(ts));
+    for (const log of [a, b]) {
+      for (let i = 0; i < 12; i++) log.appendAsLeader(batchOf([`x${i}`]), 9, 100 + i);
+      log.flush();
+    }
+    expect(files(clean)).toEqual(files(scanned)); // same bytes, indexes included
+  });
+
+  it("does not trust the marker over a segment that does not end in a whole batch", () => {
+    const fs = new SimFileSystem();
+    history(fs);
+    const log = PartitionLog.open(fs, "/d/t-0", CFG);
+    const end = log.logEndOffset;
+    const last = `/d/t-0/${stem(log.segmentBaseOffsets().at(-1)!)}.log`;
+    log.shutdown();
+    const bytes = readWholeFile(fs, last);
+    putFile(fs, last, bytes.subarray(0, bytes.length - 5));
+    const events: RecoveryEvent[] = [];
+    const r = PartitionLog.open(fs, "/d/t-0", CFG, { onRecovery: (e) => events.push(e) });
+    expect(events.map((e) => e.reason)).toEqual(["tail"]);
+    expect(r.logEndOffset).toBe(end - 2);
+  });
+});
+
 describe("nothing acknowledged and flushed is lost", () => {
   it("on the simulated disk, across crashes that tear unflushed writes", () => {
     for (let seed = 1; seed <= 20; seed++) {
