@@ -222,6 +222,13 @@ export interface GroupCoordinatorConfig {
   maxSessionTimeoutMs: number;
   /** offset.metadata.max.bytes (default 4096). */
   offsetMetadataMaxBytes: number;
+  /** offsets.retention.minutes in ms (default 7 days): KIP-211 expiry of committed offsets. */
+  offsetsRetentionMs: number;
+  /**
+   * offsets.retention.check.interval.ms (default 600000): how long an Empty group with no offsets
+   * lingers before it is deleted (Kafka deletes it at its next periodic cleanup).
+   */
+  offsetsRetentionCheckIntervalMs: number;
   /** Seeded-fault names switched on for this run (see seeded.ts); others are ignored. */
   seededFaults: readonly string[];
   /**
@@ -238,6 +245,8 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
   minSessionTimeoutMs: 6000,
   maxSessionTimeoutMs: 1800000,
   offsetMetadataMaxBytes: 4096,
+  offsetsRetentionMs: 7 * 24 * 60 * 60 * 1000,
+  offsetsRetentionCheckIntervalMs: 600_000,
   seededFaults: [],
 };
 
@@ -260,6 +269,15 @@ export function groupConfigFromProperties(
     minSessionTimeoutMs: num("group.min.session.timeout.ms", d.minSessionTimeoutMs),
     maxSessionTimeoutMs: num("group.max.session.timeout.ms", d.maxSessionTimeoutMs),
     offsetMetadataMaxBytes: num("offset.metadata.max.bytes", d.offsetMetadataMaxBytes),
+    // Kafka's property is in minutes; "offsets.retention.ms" (what the model reads) wins when given.
+    offsetsRetentionMs:
+      props["offsets.retention.ms"] !== undefined
+        ? num("offsets.retention.ms", d.offsetsRetentionMs)
+        : num("offsets.retention.minutes", d.offsetsRetentionMs / 60_000) * 60_000,
+    offsetsRetentionCheckIntervalMs: num(
+      "offsets.retention.check.interval.ms",
+      d.offsetsRetentionCheckIntervalMs,
+    ),
     seededFaults,
   };
 }

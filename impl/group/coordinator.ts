@@ -46,14 +46,23 @@ import {
   CONSUMER_PROTOCOL_TYPE,
   assignedTopicPartitions,
   decodeAssignment,
+  decodeSubscription,
   encodeAssignment,
   groupByTopic,
 } from "./consumer-protocol.ts";
-import { Group, type GroupState, type Member, NEW_MEMBER_JOIN_TIMEOUT_MS } from "./group.ts";
+import {
+  Group,
+  type GroupState,
+  type Member,
+  NEW_MEMBER_JOIN_TIMEOUT_MS,
+  type StoredOffset,
+} from "./group.ts";
 import {
   type CommittedOffset,
   type OffsetsRecord,
   type StoredGroup,
+  encodeGroupMetadataKey,
+  encodeOffsetCommitKey,
   groupMetadataRecord,
   offsetCommitRecord,
   offsetKey,
@@ -95,7 +104,9 @@ type PendingAppend =
       values: Map<string, { topic: string; partition: number; value: CommittedOffset }>;
     }
   | { kind: "storeGroup"; group: Group; generationId: number; assignment: Map<string, Buffer> }
-  | { kind: "storeEmptyGroup"; group: Group };
+  | { kind: "storeEmptyGroup"; group: Group }
+  /** Expired offsets and deleted groups: nothing waits on them; a lost tombstone only delays cleanup. */
+  | { kind: "tombstones" };
 
 /** A bound on timer firings per call, so a logic error cannot spin forever. */
 const MAX_FIRINGS_PER_CALL = 1_000_000;
@@ -214,7 +225,8 @@ export class GroupCoordinator {
         this.groups.set(groupId, this.restoreGroup(groupId, p, stored, now));
       }
       for (const [groupId, offsets] of replayed.offsets) {
-        if (this.partitionFor(groupId) !== p) continue;
+        // Every offset of it tombstoned: nothing left to load.
+        if (this.partitionFor(groupId) !== p || offsets.size === 0) continue;
         let group = this.groups.get(groupId);
         if (!group) {
           group = new Group(groupId, p, now);
@@ -281,6 +293,8 @@ export class GroupCoordinator {
       group.leaderId = group.members.keys().next().value ?? null;
     // A loaded group is Stable (members and their assignments) or Empty, as Kafka loads it.
     group.state = group.members.size > 0 ? "Stable" : "Empty";
+    // Retention counts from when the group became Empty, as recorded (v2+), not from the load.
+    if (stored.currentStateTimestamp >= 0) group.currentStateTimestamp = stored.currentStateTimestamp;
     if (group.members.size > 0) {
       group.rememberAssignments(
         group.generationId,
@@ -481,6 +495,8 @@ export class GroupCoordinator {
           return this.completeStoreGroup(pending, failed, now);
         case "storeEmptyGroup":
           // Nothing waits on it: an Empty group's generation is lost at worst, which is safe.
+          return;
+        case "tombstones":
           return;
       }
     });
@@ -1085,6 +1101,78 @@ export class GroupCoordinator {
   }
 
   /* ---------------------------------------------------------------------------------------------- */
+  /* Offset retention (KIP-211)                                                                      */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  /**
+   * When an offset of the group is due to expire, following Kafka's GroupMetadata.removeExpiredOffsets:
+   *   - a group using group management that is Empty: every offset, retention after it became Empty;
+   *   - a Stable consumer group: offsets of topics no member subscribes to, retention after their commit;
+   *   - a standalone group (simple commits, no protocol type): each offset, retention after its commit.
+   * An Empty group left without offsets is deleted too (Kafka does it at its next periodic cleanup;
+   * here one check interval after it became Empty). Kafka checks periodically; these deadlines are
+   * exact, which is one of the times Kafka's check could have found.
+   */
+  private expiryDeadline(g: Group): number | null {
+    const retention = this.config.offsetsRetentionMs;
+    const expirable = this.expirableOffsets(g);
+    if (expirable === null) return null;
+    if (g.protocolType !== null && g.is("Empty")) {
+      if (g.offsets.size === 0) return g.currentStateTimestamp + this.config.offsetsRetentionCheckIntervalMs;
+      return g.currentStateTimestamp + retention;
+    }
+    if (g.protocolType === null && g.is("Empty") && g.offsets.size === 0) {
+      return g.currentStateTimestamp + this.config.offsetsRetentionCheckIntervalMs;
+    }
+    let best: number | null = null;
+    for (const o of expirable) {
+      const at = o.value.commitTimestamp + retention;
+      if (best === null || at < best) best = at;
+    }
+    return best;
+  }
+
+  /** The offsets the retention rules apply to in the group's state; null: none apply. */
+  private expirableOffsets(g: Group): StoredOffset[] | null {
+    if (g.protocolType !== null && g.is("Empty")) return [...g.offsets.values()];
+    if (g.protocolType === null) return g.is("Empty") ? [...g.offsets.values()] : null;
+    if (g.protocolType === CONSUMER_PROTOCOL_TYPE && g.is("Stable")) {
+      const subscribed = new Set<string>();
+      for (const m of g.members.values()) {
+        try {
+          for (const t of decodeSubscription(g.metadataOf(m)).topics) subscribed.add(t);
+        } catch {
+          // Unreadable metadata: we cannot tell what is subscribed, so expire nothing (as Kafka).
+          return null;
+        }
+      }
+      return [...g.offsets.values()].filter((o) => !subscribed.has(o.topic));
+    }
+    return null;
+  }
+
+  private expireOffsets(group: Group, at: number): void {
+    const retention = this.config.offsetsRetentionMs;
+    const whole = group.protocolType !== null && group.is("Empty");
+    const records: OffsetsRecord[] = [];
+    for (const o of this.expirableOffsets(group) ?? []) {
+      const base = whole ? group.currentStateTimestamp : o.value.commitTimestamp;
+      if (at - base < retention) continue;
+      group.offsets.delete(offsetKey(o.topic, o.partition));
+      records.push({ key: encodeOffsetCommitKey(group.groupId, o.topic, o.partition), value: null });
+    }
+    if (group.is("Empty") && group.offsets.size === 0) {
+      group.transitionTo("Dead", at);
+      this.groups.delete(group.groupId);
+      records.push({ key: encodeGroupMetadataKey(group.groupId), value: null });
+    }
+    if (records.length === 0) return;
+    const token = this.nextToken++;
+    this.pendingAppends.set(token, { kind: "tombstones" });
+    this.out.push({ kind: "append", token, partition: group.partition, records });
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
   /* Seeded faults                                                                                   */
   /* ---------------------------------------------------------------------------------------------- */
 
@@ -1164,6 +1252,9 @@ export class GroupCoordinator {
         case "pending":
           this.onPendingMemberDeadline(group, due.memberId, due.at);
           break;
+        case "expire":
+          this.expireOffsets(group, due.at);
+          break;
       }
     }
     throw new Error("group coordinator: timers did not settle");
@@ -1173,11 +1264,11 @@ export class GroupCoordinator {
   private groupDeadline(
     g: Group,
   ):
-    | { at: number; kind: "join" | "sync" }
+    | { at: number; kind: "join" | "sync" | "expire" }
     | { at: number; kind: "heartbeat" | "pending"; memberId: string }
     | null {
     let best:
-      | { at: number; kind: "join" | "sync" }
+      | { at: number; kind: "join" | "sync" | "expire" }
       | { at: number; kind: "heartbeat" | "pending"; memberId: string }
       | null = null;
     if (g.join !== null) best = { at: g.join.deadline, kind: "join" };
@@ -1191,6 +1282,8 @@ export class GroupCoordinator {
     for (const [id, at] of g.pendingMembers) {
       if (best === null || at < best.at) best = { at, kind: "pending", memberId: id };
     }
+    const expiry = this.expiryDeadline(g);
+    if (expiry !== null && (best === null || expiry < best.at)) best = { at: expiry, kind: "expire" };
     return best;
   }
 

@@ -4,6 +4,7 @@ import {
   decodeAssignment,
   encodeSubscription,
 } from "../../impl/group/consumer-protocol.ts";
+import { groupConfigFromProperties } from "../../impl/group/api.ts";
 import { decodeGroupMetadataValue, decodeOffsetsKey } from "../../impl/group/offsets-topic.ts";
 import { Driver, roundRobin } from "./driver.ts";
 
@@ -474,6 +475,89 @@ describe("offsets in __consumer_offsets", () => {
     d.completeAppends();
     const mine = assignedTopicPartitions(decodeAssignment(d.answered(s2, "SyncGroup").assignment));
     expect(mine.map((tp) => tp.partition)).toEqual([0, 1]);
+  });
+});
+
+describe("offset retention (KIP-211)", () => {
+  const retention = { offsetsRetentionMs: 60_000, offsetsRetentionCheckIntervalMs: 5_000 };
+  const tombstones = (d: Driver, groupId: string) =>
+    (d.log.get(d.coord.partitionFor(groupId)) ?? [])
+      .filter((r) => r.value === null)
+      .map((r) => decodeOffsetsKey(r.key));
+
+  it("a standalone group's offsets expire one by one, retention after their commit; then the group goes", () => {
+    const d = new Driver(retention);
+    d.commit("solo", "", -1, [{ topic: "t", partition: 0, offset: 1 }]);
+    d.advance(10_000);
+    d.commit("solo", "", -1, [{ topic: "t", partition: 1, offset: 2 }]);
+    d.advanceByDeadlines(49_999);
+    expect(d.committed("solo", "t", 0)).toBe(1);
+    d.advanceByDeadlines(1);
+    expect(d.committed("solo", "t", 0)).toBe(-1);
+    expect(d.committed("solo", "t", 1)).toBe(2);
+    expect(tombstones(d, "solo")).toEqual([{ kind: "offset", group: "solo", topic: "t", partition: 0 }]);
+    d.advanceByDeadlines(10_000);
+    expect(d.committed("solo", "t", 1)).toBe(-1);
+    expect(d.coord.inspect("solo")).toBeNull();
+    expect(d.coord.listGroups().groups).toEqual([]);
+    expect(tombstones(d, "solo").map((k) => k?.kind)).toEqual(["offset", "offset", "group"]);
+    // What the log says after expiry is what a new coordinator loads: nothing.
+    const d2 = new Driver(retention, { log: d.log, startAt: d.now, name: "e" });
+    expect(d2.committed("solo", "t", 1)).toBe(-1);
+    expect(d2.coord.inspect("solo")).toBeNull();
+  });
+
+  it("a consumer group's offsets expire retention after it became Empty, not after the commit", () => {
+    const d = new Driver(retention);
+    const { members, generation } = formGroup(d, 1);
+    d.commit(G, members[0], generation, [{ topic: "t", partition: 0, offset: 9 }]);
+    for (let i = 0; i < 10; i++) {
+      d.advanceByDeadlines(5_000);
+      d.heartbeat(G, members[0], generation);
+    }
+    d.leave(G, [members[0]]);
+    d.advance(0);
+    expect(d.coord.inspect(G)?.state).toBe("Empty");
+    d.advanceByDeadlines(59_999);
+    expect(d.committed(G, "t", 0)).toBe(9);
+    d.advanceByDeadlines(1);
+    expect(d.committed(G, "t", 0)).toBe(-1);
+    expect(d.coord.inspect(G)).toBeNull();
+    // A new group of that id starts again from generation 0.
+    const j = d.join(G, "");
+    d.runUntil(() => d.response(j, "JoinGroup") !== undefined);
+    expect(d.answered(j, "JoinGroup").generationId).toBe(1);
+  });
+
+  it("a Stable consumer group keeps offsets of subscribed topics and expires the others", () => {
+    const d = new Driver(retention);
+    const { members, generation } = formGroup(d, 1);
+    d.commit(G, members[0], generation, [
+      { topic: "t", partition: 0, offset: 5 },
+      { topic: "gone", partition: 0, offset: 6 },
+    ]);
+    for (let i = 0; i < 13; i++) {
+      d.advanceByDeadlines(5_000);
+      expect(d.answered(d.heartbeat(G, members[0], generation), "Heartbeat").error).toBe("NONE");
+    }
+    expect(d.committed(G, "t", 0)).toBe(5);
+    expect(d.committed(G, "gone", 0)).toBe(-1);
+    expect(d.coord.inspect(G)?.state).toBe("Stable");
+  });
+
+  it("an Empty group that never committed is deleted at the next cleanup", () => {
+    const d = new Driver(retention);
+    const bad = d.join("nothing", "", { protocolType: "" });
+    expect(d.answered(bad, "JoinGroup").error).toBe("INCONSISTENT_GROUP_PROTOCOL");
+    expect(d.coord.inspect("nothing")?.state).toBe("Empty");
+    d.advanceByDeadlines(5_000);
+    expect(d.coord.inspect("nothing")).toBeNull();
+  });
+
+  it("reads offsets.retention.minutes, or offsets.retention.ms when given", () => {
+    expect(groupConfigFromProperties({ "offsets.retention.minutes": 2 }).offsetsRetentionMs).toBe(120_000);
+    expect(groupConfigFromProperties({ "offsets.retention.ms": 5000 }).offsetsRetentionMs).toBe(5000);
+    expect(groupConfigFromProperties({}).offsetsRetentionMs).toBe(7 * 24 * 3600 * 1000);
   });
 });
 

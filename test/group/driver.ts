@@ -20,7 +20,7 @@ import {
   groupByTopic,
 } from "../../impl/group/consumer-protocol.ts";
 import { GroupCoordinator } from "../../impl/group/coordinator.ts";
-import type { OffsetsRecord } from "../../impl/group/offsets-topic.ts";
+import { type OffsetsRecord, decodeOffsetsKey } from "../../impl/group/offsets-topic.ts";
 
 interface ResponseBodies {
   JoinGroup: JoinGroupResponse;
@@ -87,12 +87,29 @@ export class Driver {
         const response = { api: e.api, body: e.body } as GroupResponse;
         this.responses.set(e.requestId, response);
         this.onResponse?.(e.requestId, response);
-      } else if (this.autoAppend) {
-        this.appendToLog(e.partition, e.records);
-        this.apply(this.coord.appendCompleted(e.token, "NONE", this.now));
       } else {
-        this.held.push({ token: e.token, partition: e.partition, records: e.records });
+        this.countGroupDeletions(e.records);
+        if (this.autoAppend) {
+          this.appendToLog(e.partition, e.records);
+          this.apply(this.coord.appendCompleted(e.token, "NONE", this.now));
+        } else {
+          this.held.push({ token: e.token, partition: e.partition, records: e.records });
+        }
       }
+    }
+  }
+
+  /**
+   * Groups deleted (a group tombstone was written), by group id. A deleted group's generations start
+   * over, so generation numbers only compare within one incarnation.
+   */
+  readonly groupDeletions = new Map<string, number>();
+
+  private countGroupDeletions(records: OffsetsRecord[]): void {
+    for (const r of records) {
+      const key = r.value === null ? decodeOffsetsKey(r.key) : null;
+      if (key?.kind === "group")
+        this.groupDeletions.set(key.group, (this.groupDeletions.get(key.group) ?? 0) + 1);
     }
   }
 

@@ -77,7 +77,7 @@ interface Client {
   /** The members list when this client's last JoinGroup made it the leader. */
   leaderMembers: JoinGroupResponseMember[] | null;
   /** What the last successful SyncGroup gave it, and for which generation. */
-  owned: { generation: number; memberId: string; partitions: number[] } | null;
+  owned: { generation: number; incarnation: number; memberId: string; partitions: number[] } | null;
   /** The coordinator said to rejoin (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION). */
   mustRejoin: boolean;
   /** A JoinGroup or SyncGroup of this client is waiting for its response. */
@@ -105,7 +105,13 @@ interface Coverage {
 function runScenario(cmds: Cmd[], faults: string[], initialDelay: number): Coverage {
   const coverage: Coverage = { stableWithTwo: false, rebalancedAfterStable: false };
   let firstStableGeneration: number | null = null;
-  const d = new Driver({ seededFaults: faults, initialRebalanceDelayMs: initialDelay });
+  const d = new Driver({
+    seededFaults: faults,
+    initialRebalanceDelayMs: initialDelay,
+    // Short retention, so offset expiry and group deletion happen inside a run.
+    offsetsRetentionMs: 60_000,
+    offsetsRetentionCheckIntervalMs: 5_000,
+  });
   const clients: Client[] = Array.from({ length: CLIENTS }, () => ({
     memberId: "",
     generation: -1,
@@ -158,6 +164,7 @@ function runScenario(cmds: Cmd[], faults: string[], initialDelay: number): Cover
         if (r.body.error === "NONE") {
           cl.owned = {
             generation: o.generation,
+            incarnation: d.groupDeletions.get(G) ?? 0,
             memberId: cl.memberId,
             partitions: assignedTopicPartitions(decodeAssignment(r.body.assignment)).map(
               (tp) => tp.partition,
@@ -213,6 +220,7 @@ function runScenario(cmds: Cmd[], faults: string[], initialDelay: number): Cover
     const owners = new Map<number, number>();
     clients.forEach((cl, i) => {
       if (cl.owned?.generation !== g.generationId) return;
+      if (cl.owned.incarnation !== (d.groupDeletions.get(G) ?? 0)) return;
       if (!ids.has(cl.owned.memberId))
         violation(`client ${i} synced in generation ${g.generationId} but is not a member`);
       for (const p of cl.owned.partitions) {
