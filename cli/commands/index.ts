@@ -3,7 +3,9 @@
  * cluster, topics, produce, consume) is one module under cli/commands and one line here.
  */
 import type { CliCommand } from "../command.ts";
+import { brokerCommand } from "./broker.ts";
 import { checkCommand } from "./check.ts";
+import { clusterCommand } from "./cluster.ts";
 import { modelCommand } from "./model.ts";
 
-export const COMMANDS: readonly CliCommand[] = [checkCommand(), modelCommand];
+export const COMMANDS: readonly CliCommand[] = [checkCommand(), modelCommand, brokerCommand, clusterCommand];

@@ -1,0 +1,101 @@
+/**
+ * `kafkaspec broker --config server.properties`: one broker by Kafka's property names. Embedded
+ * metadata when zookeeper.connect is absent (a single-broker cluster), ZooKeeper when it is present.
+ */
+import { readFileSync } from "node:fs";
+import { type CliCommand, EXIT_FAILED, EXIT_OK, parseStrict, UsageError } from "../command.ts";
+import type { Io } from "../io.ts";
+
+const USAGE = [
+  "kafkaspec broker --config server.properties [--override key=value ...]",
+  "  runs one broker; zookeeper.connect set: metadata in ZooKeeper, else embedded (single broker)",
+];
+
+export function parseOverrides(list: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const o of list ?? []) {
+    const i = o.indexOf("=");
+    if (i <= 0) throw new UsageError(`--override must be key=value, got "${o}"`);
+    out[o.slice(0, i).trim()] = o.slice(i + 1).trim();
+  }
+  return out;
+}
+
+/** Resolves on SIGTERM or SIGINT (and removes its listeners). */
+export function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (sig: string) => {
+      process.off("SIGTERM", term);
+      process.off("SIGINT", int);
+      resolve(sig);
+    };
+    const term = () => on("SIGTERM");
+    const int = () => on("SIGINT");
+    process.on("SIGTERM", term);
+    process.on("SIGINT", int);
+  });
+}
+
+export const brokerCommand: CliCommand = {
+  name: "broker",
+  summary: "run one Kafka-compatible broker from a server.properties file",
+  usage: USAGE,
+  async run(argv: string[], io: Io) {
+    const { values } = parseStrict(argv, {
+      config: { type: "string" },
+      override: { type: "string", multiple: true },
+      help: { type: "boolean", short: "h" },
+    });
+    if (values.help) {
+      io.out(USAGE.join("\n"));
+      return EXIT_OK;
+    }
+    if (values.config === undefined) throw new UsageError("missing --config FILE");
+    let text: string;
+    try {
+      text = readFileSync(values.config, "utf8");
+    } catch (e) {
+      throw new UsageError(`cannot read ${values.config}: ${(e as Error).message}`);
+    }
+    const { ConfigError, brokerConfigFrom } = await import("../../impl/broker/config.ts");
+    const { parseProperties, PropertiesError } = await import("../../impl/broker/properties.ts");
+    let config: import("../../impl/broker/config.ts").BrokerConfig;
+    try {
+      const props = parseProperties(text);
+      for (const [k, v] of Object.entries(parseOverrides(values.override))) props.set(k, v);
+      config = brokerConfigFrom(props);
+    } catch (e) {
+      if (e instanceof ConfigError || e instanceof PropertiesError)
+        throw new UsageError(`${values.config}: ${e.message}`);
+      throw e;
+    }
+    if (config.ignored.length > 0)
+      io.err(`ignoring properties we do not act on: ${config.ignored.join(", ")}`);
+    const { startBroker } = await import("../../impl/broker/broker.ts");
+    let store: import("../../impl/metadata/store.ts").MetadataStore;
+    if (config.zookeeperConnect !== null) {
+      const { ZooKeeperStore } = await import("../../impl/metadata/zookeeper.ts");
+      store = new ZooKeeperStore(config.zookeeperConnect);
+    } else {
+      const { EmbeddedStore } = await import("../../impl/metadata/embedded.ts");
+      store = new EmbeddedStore();
+    }
+    let broker: import("../../impl/broker/broker.ts").RunningBroker;
+    try {
+      broker = await startBroker(config, store, { log: (l) => io.err(l) });
+    } catch (e) {
+      io.err(`broker ${config.brokerId} could not start: ${(e as Error).message}`);
+      await store.close().catch(() => {});
+      return EXIT_FAILED;
+    }
+    const adv = config.advertisedListeners[0];
+    io.out(
+      `broker ${broker.brokerId} listening on ${broker.host || "0.0.0.0"}:${broker.port} (advertised ${adv.host}:${adv.port}), logs in ${config.logDirs[0]}, metadata ${config.zookeeperConnect ?? "embedded"}`,
+    );
+    const sig = await untilSignal();
+    io.err(`${sig}: shutting down broker ${broker.brokerId}`);
+    await broker.stop();
+    await store.close().catch(() => {});
+    return EXIT_OK;
+  },
+};

@@ -1,0 +1,32 @@
+/**
+ * LeaderAndIsr (key 4), from the controller: served at every version the codec defines (ours send v2).
+ * The partition states go to the node, with each topic's min.insync.replicas read from the metadata
+ * store (Kafka's LeaderAndIsr carries no topic config). Answered at once with no partition errors:
+ * the node applies states it accepts and ignores stale ones, as the controller expects.
+ */
+import { leaderAndIsrMessage } from "../peer/mapping.ts";
+import type { Handler } from "./types.ts";
+
+export const leaderAndIsr: Handler<4> = async (ctx, body) => {
+  const states =
+    ctx.apiVersion >= 2
+      ? body.topicStates
+      : [...new Set(body.ungroupedPartitionStates.map((p) => p.topicName))].map((topicName) => ({
+          topicName,
+          partitionStates: body.ungroupedPartitionStates.filter((p) => p.topicName === topicName),
+        }));
+  const grouped = { ...body, topicStates: states } as typeof body;
+  await ctx.runtime.peerControl(
+    body.controllerId,
+    (cfg) => leaderAndIsrMessage(grouped, cfg),
+    states.map((t) => t.topicName),
+  );
+  const partitionErrors = states.flatMap((t) =>
+    t.partitionStates.map((p) => ({
+      topicName: t.topicName,
+      partitionIndex: p.partitionIndex,
+      errorCode: 0,
+    })),
+  );
+  return { errorCode: 0, partitionErrors, topics: [] };
+};

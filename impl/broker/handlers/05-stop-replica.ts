@@ -1,0 +1,36 @@
+/**
+ * StopReplica (key 5), from the controller: the node takes the replicas offline. Served v1-v2 layout
+ * (topics with partition indexes); v0 and v3+ are flattened to the same message. Deleting the
+ * partition's files on deletePartitions is left to topic deletion, which the controller does not do yet.
+ */
+import { stopReplicaMessage } from "../peer/mapping.ts";
+import type { Handler } from "./types.ts";
+
+export const stopReplica: Handler<5> = async (ctx, body) => {
+  let flat = body;
+  if (ctx.apiVersion === 0) {
+    const topics = new Map<string, number[]>();
+    for (const p of body.ungroupedPartitions)
+      topics.set(p.topicName, [...(topics.get(p.topicName) ?? []), p.partitionIndex]);
+    flat = { ...body, topics: [...topics].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) };
+  } else if (ctx.apiVersion >= 3) {
+    flat = {
+      ...body,
+      deletePartitions: body.topicStates.some((t) => t.partitionStates.some((p) => p.deletePartition)),
+      topics: body.topicStates.map((t) => ({
+        name: t.topicName,
+        partitionIndexes: t.partitionStates.map((p) => p.partitionIndex),
+      })),
+    };
+  }
+  const message = stopReplicaMessage(flat);
+  await ctx.runtime.peerControl(body.controllerId, () => message, []);
+  return {
+    errorCode: 0,
+    partitionErrors: message.partitions.map((p) => ({
+      topicName: p.topic,
+      partitionIndex: p.partition,
+      errorCode: 0,
+    })),
+  };
+};

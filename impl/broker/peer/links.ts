@@ -1,0 +1,238 @@
+/**
+ * Outbound inter-broker traffic: for each remote broker, separate connections for replica fetches,
+ * epoch queries and controller traffic (as Kafka keeps fetcher and controller channels apart), so a
+ * fetch the leader holds for replica.fetch.wait.max.ms never delays a LeaderAndIsr. Replica fetches
+ * the node emits in one turn of the event loop go to each leader as one multi-partition Fetch.
+ * Responses come back to the node as the peer messages it expects.
+ */
+import { KafkaErrorCode, type KafkaErrorName, errorName } from "../../../spec/errors.ts";
+import type { BrokerId } from "../../../spec/operations.ts";
+import type { ControllerMessage } from "../../controller/messages.ts";
+import type { PeerMessage } from "../../node/broker-node.ts";
+import type {
+  OffsetsForLeaderEpochRequest,
+  ReplicaFetchRequest,
+  ReplicationMessage,
+} from "../../replication/messages.ts";
+import { decodeEntries } from "../record-codec.ts";
+import { decodeAlterPartitionResponse, encodeAlterPartitionRequest } from "./alter-partition.ts";
+import { KafkaConnection } from "./connection.ts";
+import {
+  alterPartitionBody,
+  alterPartitionResponses,
+  type Endpoint,
+  leaderAndIsrBody,
+  PEER_VERSIONS,
+  stopReplicaBody,
+  updateMetadataBody,
+} from "./mapping.ts";
+
+export const REPLICA_FETCH_MAX_BYTES = 1 << 20;
+
+interface Link {
+  fetch: KafkaConnection;
+  epoch: KafkaConnection;
+  control: KafkaConnection;
+  pendingFetches: ReplicaFetchRequest[];
+  flushScheduled: boolean;
+}
+
+export function nameOf(code: number): KafkaErrorName | null {
+  const n = errorName(code);
+  return n === "NONE" ? null : n;
+}
+
+export class PeerLinks {
+  private readonly links = new Map<BrokerId, Link>();
+  private closed = false;
+
+  constructor(
+    private readonly self: BrokerId,
+    private readonly endpointOf: (id: BrokerId) => Endpoint | null,
+    /** A response from `from`, to feed into the node. */
+    private readonly deliver: (from: BrokerId, message: PeerMessage) => void,
+    private readonly replicaFetchWaitMs: number,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  private link(to: BrokerId): Link {
+    let l = this.links.get(to);
+    if (l === undefined) {
+      const addr = () => this.endpointOf(to);
+      const id = `broker-${this.self}`;
+      l = {
+        fetch: new KafkaConnection(addr, `${id}-fetcher`, 30_000 + this.replicaFetchWaitMs),
+        epoch: new KafkaConnection(addr, `${id}-fetcher`),
+        control: new KafkaConnection(addr, `${id}-controller`),
+        pendingFetches: [],
+        flushScheduled: false,
+      };
+      this.links.set(to, l);
+    }
+    return l;
+  }
+
+  /** A connection for admin requests forwarded to another broker (CreateTopics to the controller). */
+  admin(to: BrokerId): KafkaConnection {
+    return this.link(to).control;
+  }
+
+  send(to: BrokerId, message: PeerMessage): void {
+    if (this.closed) return;
+    switch (message.type) {
+      case "replicaFetch":
+        this.queueFetch(to, message);
+        break;
+      case "offsetsForLeaderEpoch":
+        void this.sendEpochQuery(to, message);
+        break;
+      case "leaderAndIsr":
+      case "updateMetadata":
+      case "stopReplica":
+      case "alterPartition":
+        void this.sendControl(to, message);
+        break;
+      default:
+        // Responses travel on the connection their request came in on (the runtime answers them).
+        break;
+    }
+  }
+
+  private queueFetch(to: BrokerId, m: ReplicaFetchRequest): void {
+    const l = this.link(to);
+    l.pendingFetches.push(m);
+    if (l.flushScheduled) return;
+    l.flushScheduled = true;
+    setImmediate(() => {
+      l.flushScheduled = false;
+      const batch = l.pendingFetches;
+      l.pendingFetches = [];
+      if (batch.length > 0) void this.sendFetch(to, l, batch);
+    });
+  }
+
+  private async sendFetch(to: BrokerId, l: Link, batch: ReplicaFetchRequest[]): Promise<void> {
+    const byTopic = new Map<string, ReplicaFetchRequest[]>();
+    // One request per partition: a later request for a partition replaces an earlier one in the batch.
+    const latest = new Map<string, ReplicaFetchRequest>();
+    for (const m of batch) latest.set(`${m.topic}\u0000${m.partition}`, m);
+    for (const m of latest.values()) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+    try {
+      const res = await l.fetch.request(1, PEER_VERSIONS.fetch, {
+        replicaId: this.self,
+        maxWaitMs: this.replicaFetchWaitMs,
+        minBytes: 1,
+        maxBytes: REPLICA_FETCH_MAX_BYTES * 8,
+        isolationLevel: 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [...byTopic].map(([topic, ms]) => ({
+          topic,
+          partitions: ms.map((m) => ({
+            partition: m.partition,
+            currentLeaderEpoch: m.currentLeaderEpoch,
+            fetchOffset: BigInt(m.fetchOffset),
+            logStartOffset: -1n,
+            partitionMaxBytes: REPLICA_FETCH_MAX_BYTES,
+          })),
+        })),
+        forgottenTopicsData: [],
+        rackId: "",
+      });
+      for (const t of res.responses)
+        for (const p of t.partitions) {
+          const req = latest.get(`${t.topic}\u0000${p.partitionIndex}`);
+          if (req === undefined) continue;
+          this.deliver(to, {
+            type: "replicaFetchResponse",
+            requestId: req.requestId,
+            topic: t.topic,
+            partition: p.partitionIndex,
+            error: nameOf(p.errorCode),
+            highWatermark: Number(p.highWatermark),
+            logStartOffset: Number(p.logStartOffset),
+            // Replica fetch responses carry the leader's log end in lastStableOffset (see handlers/01-fetch.ts).
+            leaderLogEndOffset: Number(p.lastStableOffset),
+            entries: p.records === null ? [] : decodeEntries(p.records),
+          });
+        }
+    } catch (e) {
+      this.log(`[peer] fetch from broker ${to} failed: ${(e as Error).message}`);
+    }
+  }
+
+  private async sendEpochQuery(to: BrokerId, m: OffsetsForLeaderEpochRequest): Promise<void> {
+    try {
+      const res = await this.link(to).epoch.request(23, PEER_VERSIONS.offsetForLeaderEpoch, {
+        replicaId: this.self,
+        topics: [
+          {
+            topic: m.topic,
+            partitions: [
+              {
+                partition: m.partition,
+                currentLeaderEpoch: m.currentLeaderEpoch,
+                leaderEpoch: m.leaderEpoch,
+              },
+            ],
+          },
+        ],
+      });
+      for (const t of res.topics)
+        for (const p of t.partitions)
+          this.deliver(to, {
+            type: "offsetsForLeaderEpochResponse",
+            requestId: m.requestId,
+            topic: t.topic,
+            partition: p.partition,
+            error: nameOf(p.errorCode),
+            leaderEpoch: p.leaderEpoch,
+            endOffset: Number(p.endOffset),
+          });
+    } catch (e) {
+      this.log(`[peer] OffsetForLeaderEpoch to broker ${to} failed: ${(e as Error).message}`);
+    }
+  }
+
+  private async sendControl(to: BrokerId, m: ControllerMessage): Promise<void> {
+    const c = this.link(to).control;
+    try {
+      switch (m.type) {
+        case "leaderAndIsr":
+          await c.request(4, PEER_VERSIONS.leaderAndIsr, leaderAndIsrBody(m, this.endpointOf));
+          return;
+        case "updateMetadata":
+          await c.request(6, PEER_VERSIONS.updateMetadata, updateMetadataBody(m, this.endpointOf));
+          return;
+        case "stopReplica":
+          await c.request(5, PEER_VERSIONS.stopReplica, stopReplicaBody(m));
+          return;
+        case "alterPartition": {
+          const res = await c.requestEncoded(
+            (corr) => encodeAlterPartitionRequest(corr, c.clientId, alterPartitionBody(m)),
+            decodeAlterPartitionResponse,
+          );
+          if (res.errorCode !== KafkaErrorCode.NONE) return;
+          for (const r of alterPartitionResponses(res, nameOf)) this.deliver(to, r);
+          return;
+        }
+        default:
+          return;
+      }
+    } catch (e) {
+      this.log(`[peer] ${m.type} to broker ${to} failed: ${(e as Error).message}`);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const l of this.links.values()) {
+      l.fetch.close();
+      l.epoch.close();
+      l.control.close();
+    }
+    this.links.clear();
+  }
+}
+
+export type { ReplicationMessage };

@@ -1,0 +1,142 @@
+/**
+ * Between the node's records (LogRecord: key, value, string headers) and Kafka's RecordBatch v2 bytes.
+ * BrokerNode speaks records; clients and peers speak batches. Timestamps ride along as an extra
+ * `timestamp` field on the record objects (the node passes record objects through untouched), and header
+ * values are kept as latin1 strings so any bytes survive the round trip.
+ */
+import { checkBatch, iterateRecords, partitionLeaderEpochOf, readBatchHeader } from "../records/batch.ts";
+import { encodeBatch, magicAt } from "../records/batch.ts";
+import { legacyToBatchV2 } from "../records/legacy.ts";
+import type { BatchHeader, RecordHeader, RecordInput } from "../records/types.ts";
+import type { LogEntry, LogRecord } from "../replication/replica-log.ts";
+
+/** A record with the producer's timestamp, as the TCP broker hands it to the node. */
+export type TimedRecord = LogRecord & { timestamp?: number };
+export type TimedEntry = LogEntry & { timestamp?: number };
+
+export function headersToRecord(headers: readonly RecordHeader[]): Record<string, string> | undefined {
+  if (headers.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const h of headers) out[h.key] = h.value === null ? "" : h.value.toString("latin1");
+  return out;
+}
+
+export function headersFromRecord(headers: Record<string, string> | undefined): RecordHeader[] {
+  if (headers === undefined) return [];
+  return Object.entries(headers).map(([key, v]) => ({ key, value: Buffer.from(v, "latin1") }));
+}
+
+export function toRecordInput(r: TimedRecord, fallbackTimestamp: number): RecordInput {
+  return {
+    key: r.key,
+    value: r.value,
+    headers: headersFromRecord(r.headers),
+    timestamp: r.timestamp ?? fallbackTimestamp,
+  };
+}
+
+/** A batch read from the wire: its header (producer id, sequence) and its records. */
+export interface DecodedBatch {
+  header: BatchHeader;
+  size: number;
+  records: TimedRecord[];
+}
+
+export type BatchDecode =
+  | { ok: true; batches: DecodedBatch[] }
+  | {
+      ok: false;
+      error: "CORRUPT_MESSAGE" | "INVALID_RECORD" | "UNSUPPORTED_COMPRESSION_TYPE";
+      reason: string;
+    };
+
+/** Checks (length, magic, CRC) and decodes every batch of a produce request's records. */
+export function decodeProduceBatches(input: Buffer): BatchDecode {
+  let buf = input;
+  // Magic 0/1 message sets from old clients become one v2 batch first, as Kafka up-converts them.
+  if (buf.length >= 17 && magicAt(buf) < 2) {
+    try {
+      buf = legacyToBatchV2(buf);
+    } catch (e) {
+      return { ok: false, error: "CORRUPT_MESSAGE", reason: e instanceof Error ? e.message : String(e) };
+    }
+  }
+  const batches: DecodedBatch[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const c = checkBatch(buf, pos);
+    if (!c.ok) return { ok: false, error: "CORRUPT_MESSAGE", reason: `batch at byte ${pos}: ${c.reason}` };
+    const header = readBatchHeader(buf, pos);
+    const records: TimedRecord[] = [];
+    try {
+      for (const r of iterateRecords(buf, pos)) {
+        records.push({
+          key: r.key,
+          value: r.value,
+          headers: headersToRecord(r.headers),
+          timestamp: r.timestamp,
+        });
+      }
+    } catch (e) {
+      const code = (e as { error?: string }).error;
+      if (code === "UNSUPPORTED_COMPRESSION_TYPE") return { ok: false, error: code, reason: String(e) };
+      return { ok: false, error: "CORRUPT_MESSAGE", reason: e instanceof Error ? e.message : String(e) };
+    }
+    if (records.length === 0) return { ok: false, error: "INVALID_RECORD", reason: "empty batch" };
+    batches.push({ header, size: c.size, records });
+    pos += c.size;
+  }
+  if (batches.length === 0) return { ok: false, error: "CORRUPT_MESSAGE", reason: "no record batch" };
+  return { ok: true, batches };
+}
+
+/**
+ * Encodes log entries as RecordBatches: one batch per run of consecutive offsets in one leader epoch,
+ * with the batch's base offset and partition leader epoch set, as a follower or consumer expects.
+ */
+export function encodeEntries(entries: readonly TimedEntry[]): Buffer[] {
+  const out: Buffer[] = [];
+  let i = 0;
+  while (i < entries.length) {
+    let j = i + 1;
+    while (
+      j < entries.length &&
+      entries[j].epoch === entries[i].epoch &&
+      entries[j].offset === entries[j - 1].offset + 1
+    )
+      j++;
+    const run = entries.slice(i, j);
+    const ts = run[0].timestamp ?? 0;
+    out.push(
+      encodeBatch(
+        run.map((e) => toRecordInput(e, ts)),
+        { baseOffset: run[0].offset, partitionLeaderEpoch: run[0].epoch, baseTimestamp: ts },
+      ),
+    );
+    i = j;
+  }
+  return out;
+}
+
+/** Decodes batches a leader sent (offsets and epochs set) into entries; a cut trailing batch is dropped. */
+export function decodeEntries(buf: Buffer): TimedEntry[] {
+  const out: TimedEntry[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const c = checkBatch(buf, pos);
+    if (!c.ok) break;
+    const epoch = partitionLeaderEpochOf(buf, pos);
+    for (const r of iterateRecords(buf, pos)) {
+      out.push({
+        offset: r.offset,
+        epoch,
+        key: r.key,
+        value: r.value,
+        headers: headersToRecord(r.headers),
+        timestamp: r.timestamp,
+      });
+    }
+    pos += c.size;
+  }
+  return out;
+}

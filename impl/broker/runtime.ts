@@ -1,0 +1,654 @@
+/**
+ * Drives one BrokerNode (the sans-IO broker core) with the real world: wall-clock time and setTimeout
+ * for the timers it asks for, impl/storage on the real disk under log.dirs, a metadata session
+ * (EmbeddedStore in-process, or ZooKeeper), and peers over TCP speaking Kafka's inter-broker APIs.
+ * The shape follows impl/sim/cluster.ts, which is the reference for what each NodeEffect means.
+ *
+ * Client requests go in through `call` (one node request, one promise); inbound peer requests through
+ * `peer*` methods that resolve with the node's answer. A response the node sends to a remote broker is
+ * matched to the inbound request it answers; every other message to a remote broker goes out on
+ * PeerLinks, and a message to itself is delivered locally on the next turn of the event loop.
+ */
+import type { KafkaErrorName } from "../../spec/errors.ts";
+import type { BrokerId, TopicConfig } from "../../spec/operations.ts";
+import type { AlterPartitionResponse, ControllerMessage } from "../controller/messages.ts";
+import type { ZkRequest, ZkResult } from "../controller/zk-effects.ts";
+import { SeededFaults } from "../faults/catalog.ts";
+import { randomBytes, randomUUID } from "node:crypto";
+import {
+  decodeBrokerRegistration,
+  decodeClusterId,
+  decodeTopicConfig,
+  encodeClusterId,
+  ZkPaths,
+} from "../metadata/layout.ts";
+import { type MetadataSession, type MetadataStore, StoreError, type WatchEvent } from "../metadata/store.ts";
+import { BrokerNode, type BrokerNodeConfig, type NodeEffect, type PeerMessage } from "../node/broker-node.ts";
+import type { ClientRequest, ClientResponse } from "../node/requests.ts";
+import type {
+  OffsetsForLeaderEpochRequest,
+  OffsetsForLeaderEpochResponse,
+  ReplicaFetchRequest,
+  ReplicaFetchResponse,
+} from "../replication/messages.ts";
+import { parseLogConfig } from "../storage/config.ts";
+import type { BrokerConfig } from "./config.ts";
+import { DiskLogStore, DiskReplicaLog } from "./disk-log.ts";
+import type { Endpoint } from "./peer/mapping.ts";
+import { PeerLinks } from "./peer/links.ts";
+import { ProducerIds } from "./producer-ids.ts";
+
+export interface RuntimeOptions {
+  config: BrokerConfig;
+  store: MetadataStore;
+  /** One line per event worth a log line. */
+  log?: (line: string) => void;
+  seededFaults?: readonly string[];
+}
+
+/** How long a client request may wait for the node (beyond its own timeout) before it is answered with a timeout. */
+const CALL_TIMEOUT_MS = 60_000;
+
+export class BrokerRuntime {
+  readonly config: BrokerConfig;
+  readonly log: (line: string) => void;
+  node!: BrokerNode;
+  logs!: DiskLogStore;
+  peers!: PeerLinks;
+  readonly producerIds: ProducerIds;
+  /** The cluster id from /cluster/id (created by the first broker), as Metadata v2+ reports it. */
+  clusterId = "kafkaspec";
+  private session: MetadataSession | null = null;
+  private sessionGeneration = 0;
+  private readonly endpoints = new Map<BrokerId, Endpoint>();
+  private readonly topicConfigs = new Map<string, TopicConfig>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly pendingCalls = new Map<number, (r: ClientResponse) => void>();
+  private nextCallId = 1;
+  private nextInboundId = 1;
+  private readonly inbound = new Map<string, (m: PeerMessage) => void>();
+  private readonly inboundAlter = new Map<string, Array<(m: AlterPartitionResponse) => void>>();
+  private changeWaiters: Array<() => void> = [];
+  private controlChain: Promise<void> = Promise.resolve();
+  private readyWaiters: Array<() => void> = [];
+  private stopped = false;
+  private housekeeping: NodeJS.Timeout | null = null;
+
+  constructor(readonly options: RuntimeOptions) {
+    this.config = options.config;
+    this.log = options.log ?? ((line) => console.error(line));
+    this.producerIds = new ProducerIds(() => this.session);
+    const self = this.config.advertisedListeners[0];
+    this.endpoints.set(this.config.brokerId, { host: self.host, port: self.port });
+  }
+
+  get brokerId(): BrokerId {
+    return this.config.brokerId;
+  }
+
+  /** Opens the logs (recovering them), connects to the metadata store and starts the node. */
+  async start(): Promise<void> {
+    const c = this.config;
+    const brokerLogConfig = parseLogConfig(c.raw);
+    this.logs = new DiskLogStore(c.logDirs[0], (topic) => {
+      const overrides = this.topicConfigRaw.get(topic);
+      return overrides === undefined ? brokerLogConfig : parseLogConfig(overrides, brokerLogConfig);
+    });
+    const restarted = this.logs.existing().length > 0;
+    this.peers = new PeerLinks(
+      c.brokerId,
+      (id) => this.endpoints.get(id) ?? null,
+      (from, m) => this.deliverPeer(from, m),
+      c.replicaFetchWaitMaxMs,
+      this.log,
+    );
+    await this.openSession();
+    this.clusterId = await this.readClusterId();
+    this.node = new BrokerNode(this.nodeConfig(), this.logs, restarted);
+    this.apply(this.node.start(Date.now()));
+    this.housekeeping = setInterval(() => this.tick(), 1_000);
+  }
+
+  private topicConfigRaw = new Map<string, Map<string, string>>();
+
+  private nodeConfig(): BrokerNodeConfig {
+    const c = this.config;
+    const raw = (name: string, fallback: number): number => {
+      const v = c.raw.get(name);
+      const n = v === undefined ? Number.NaN : Number(v.trim());
+      return Number.isFinite(n) ? n : fallback;
+    };
+    return {
+      brokerId: c.brokerId,
+      faults: new SeededFaults(this.options.seededFaults ?? []),
+      replicaLagTimeMaxMs: c.replicaLagTimeMaxMs,
+      replicaFetchWaitMaxMs: c.replicaFetchWaitMaxMs,
+      replicaRetryMs: raw("replica.fetch.backoff.ms", 1_000),
+      replicaFetchMaxRecords: 500,
+      hwCheckpointIntervalMs: raw("replica.high.watermark.checkpoint.interval.ms", 5_000),
+      flushEveryAppend: c.logFlushIntervalMessages <= 1,
+      topicDefaults: {
+        minInsyncReplicas: c.minInsyncReplicas,
+        uncleanLeaderElection: c.uncleanLeaderElectionEnable,
+      },
+      offsetsTopicPartitions: c.offsetsTopicNumPartitions,
+      groupInitialRebalanceDelayMs: c.groupInitialRebalanceDelayMs,
+      groupMinSessionTimeoutMs: raw("group.min.session.timeout.ms", 6_000),
+      groupMaxSessionTimeoutMs: raw("group.max.session.timeout.ms", 1_800_000),
+      randomInt: (n) => Math.floor(Math.random() * n),
+      // Kafka's member ids end in a UUID: unique across restarts of this broker too.
+      memberIdSuffix: () => randomUUID(),
+      endpoints: c.advertisedListeners.map((l) => ({
+        listener: l.name,
+        host: l.host,
+        port: l.port,
+        securityProtocol: "PLAINTEXT",
+      })),
+    };
+  }
+
+  private async readClusterId(): Promise<string> {
+    const s = this.session;
+    if (s === null) return this.clusterId;
+    try {
+      const got = await s.get(ZkPaths.clusterId);
+      if (got !== null) return decodeClusterId(got.data);
+      const id = randomBytes(16).toString("base64url").slice(0, 22);
+      await s.mkdirp("/cluster");
+      await s.create(ZkPaths.clusterId, encodeClusterId(id), "persistent");
+      return id;
+    } catch (e) {
+      if (e instanceof StoreError && e.code === "NODE_EXISTS") return this.readClusterId();
+      return this.clusterId;
+    }
+  }
+
+  /* -------------------------------------------------------------------------------------------- */
+  /* Metadata session                                                                              */
+  /* -------------------------------------------------------------------------------------------- */
+
+  private async openSession(): Promise<void> {
+    const session = await this.options.store.connect({
+      sessionTimeoutMs: this.config.zookeeperSessionTimeoutMs,
+    });
+    this.session = session;
+    const generation = ++this.sessionGeneration;
+    session.onExpired(() => {
+      if (this.stopped || generation !== this.sessionGeneration) return;
+      this.log(`[broker ${this.brokerId}] metadata session expired: opening a new one`);
+      void this.openSession().then(
+        () => this.apply(this.node.onSessionExpired(Date.now())),
+        (e) =>
+          this.log(
+            `[broker ${this.brokerId}] could not reconnect to the metadata store: ${(e as Error).message}`,
+          ),
+      );
+    });
+  }
+
+  private async runZk(id: number, r: ZkRequest): Promise<void> {
+    const session = this.session;
+    const generation = this.sessionGeneration;
+    if (session === null) return;
+    const watcher = (event: WatchEvent) => {
+      if (this.stopped || generation !== this.sessionGeneration) return;
+      if (event.path === ZkPaths.brokerIds) void this.refreshEndpoints();
+      this.apply(this.node.onZkWatch(event, Date.now()));
+    };
+    let result: ZkResult = { ok: false, code: "CONNECTION_LOSS" };
+    try {
+      switch (r.op) {
+        case "create":
+          result = { ok: true, path: await session.create(r.path, r.data, r.mode) };
+          break;
+        case "mkdirp":
+          await session.mkdirp(r.path);
+          result = { ok: true };
+          break;
+        case "get": {
+          const got = await session.get(r.path, r.watch ? watcher : undefined);
+          result = got === null ? { ok: true, stat: null } : { ok: true, data: got.data, stat: got.stat };
+          break;
+        }
+        case "exists":
+          result = { ok: true, stat: await session.exists(r.path, r.watch ? watcher : undefined) };
+          break;
+        case "children":
+          result = { ok: true, children: await session.children(r.path, r.watch ? watcher : undefined) };
+          break;
+        case "set":
+          result = { ok: true, stat: await session.set(r.path, r.data, r.version) };
+          break;
+        case "delete":
+          await session.delete(r.path, r.version);
+          result = { ok: true };
+          break;
+        case "multi":
+          await session.multi(r.ops);
+          result = { ok: true };
+          break;
+      }
+    } catch (e) {
+      if (e instanceof StoreError) result = { ok: false, code: e.code };
+      else {
+        this.log(
+          `[broker ${this.brokerId}] metadata ${r.op} ${"path" in r ? r.path : ""} failed: ${(e as Error).message}`,
+        );
+        result = { ok: false, code: "CONNECTION_LOSS" };
+      }
+    }
+    if (this.stopped) return;
+    this.apply(this.node.onZkResult(id, result, Date.now()));
+    if (r.op === "create" && r.path === ZkPaths.brokerId(this.brokerId) && result.ok)
+      void this.refreshEndpoints();
+  }
+
+  /** Reads every broker's registration (host and port of its listener) and watches for changes. */
+  async refreshEndpoints(): Promise<void> {
+    const session = this.session;
+    if (session === null || this.stopped) return;
+    try {
+      const ids = (await session.children(ZkPaths.brokerIds)) ?? [];
+      for (const s of ids) {
+        const id = Number(s);
+        const got = await session.get(ZkPaths.brokerId(id));
+        if (got === null) continue;
+        const reg = decodeBrokerRegistration(id, got.data);
+        const e = reg.endpoints[0];
+        if (e !== undefined) this.endpoints.set(id, { host: e.host, port: e.port });
+      }
+    } catch (e) {
+      this.log(`[broker ${this.brokerId}] reading broker registrations failed: ${(e as Error).message}`);
+    }
+  }
+
+  endpointOf(id: BrokerId): Endpoint | null {
+    return this.endpoints.get(id) ?? null;
+  }
+
+  /** A topic's settings from /config/topics/T, cached (the controller writes them once, at creation). */
+  async topicConfig(topic: string): Promise<TopicConfig> {
+    const cached = this.topicConfigs.get(topic);
+    if (cached !== undefined) return cached;
+    const defaults: TopicConfig = {
+      minInsyncReplicas: this.config.minInsyncReplicas,
+      uncleanLeaderElection: this.config.uncleanLeaderElectionEnable,
+    };
+    const session = this.session;
+    if (session === null) return defaults;
+    try {
+      const got = await session.get(ZkPaths.configTopic(topic));
+      if (got === null) return defaults;
+      const raw = decodeTopicConfig(got.data);
+      this.topicConfigRaw.set(topic, new Map(Object.entries(raw)));
+      const config: TopicConfig = {
+        minInsyncReplicas:
+          raw["min.insync.replicas"] !== undefined
+            ? Number(raw["min.insync.replicas"])
+            : defaults.minInsyncReplicas,
+        uncleanLeaderElection:
+          raw["unclean.leader.election.enable"] !== undefined
+            ? raw["unclean.leader.election.enable"] === "true"
+            : defaults.uncleanLeaderElection,
+      };
+      this.topicConfigs.set(topic, config);
+      return config;
+    } catch {
+      return defaults;
+    }
+  }
+
+  /** The raw topic-level properties stored for a topic (DescribeConfigs). */
+  topicOverrides(topic: string): Map<string, string> {
+    return this.topicConfigRaw.get(topic) ?? new Map();
+  }
+
+  /* -------------------------------------------------------------------------------------------- */
+  /* Effects                                                                                       */
+  /* -------------------------------------------------------------------------------------------- */
+
+  private apply(effects: NodeEffect[]): void {
+    for (const e of effects) {
+      switch (e.type) {
+        case "reply": {
+          const resolve = this.pendingCalls.get(e.requestId);
+          if (resolve !== undefined) {
+            this.pendingCalls.delete(e.requestId);
+            resolve(e.response);
+          }
+          break;
+        }
+        case "send":
+          this.sendPeer(e.to, e.message);
+          break;
+        case "zk":
+          void this.runZk(e.id, e.request);
+          break;
+        case "timer": {
+          const t = setTimeout(
+            () => {
+              this.timers.delete(t);
+              if (!this.stopped) this.apply(this.node.onTimer(e.key, Date.now()));
+            },
+            Math.max(0, e.at - Date.now()),
+          );
+          this.timers.add(t);
+          break;
+        }
+      }
+    }
+    this.notifyChange();
+  }
+
+  private sendPeer(to: BrokerId, m: PeerMessage): void {
+    if (this.stopped) return;
+    if (to === this.brokerId) {
+      // The controller talks to its own broker too: deliver on the next turn, as a network would.
+      setImmediate(() => this.deliverPeer(to, m));
+      return;
+    }
+    if (m.type === "replicaFetchResponse" || m.type === "offsetsForLeaderEpochResponse") {
+      const k = `${to}:${m.requestId}`;
+      const answer = this.inbound.get(k);
+      if (answer !== undefined) {
+        this.inbound.delete(k);
+        answer(m);
+      }
+      return;
+    }
+    if (m.type === "alterPartitionResponse") {
+      const list = this.inboundAlter.get(`${to}:${m.topic}:${m.partition}`);
+      list?.shift()?.(m);
+      return;
+    }
+    this.peers.send(to, m);
+  }
+
+  private deliverPeer(from: BrokerId, m: PeerMessage): void {
+    if (this.stopped) return;
+    this.apply(this.node.handlePeer(from, m, Date.now()));
+  }
+
+  private notifyChange(): void {
+    if (this.readyWaiters.length > 0 && this.running) {
+      const w = this.readyWaiters;
+      this.readyWaiters = [];
+      for (const f of w) f();
+    }
+    if (this.changeWaiters.length === 0) return;
+    const w = this.changeWaiters;
+    this.changeWaiters = [];
+    for (const f of w) f();
+  }
+
+  /** Resolves at the node's next step (an append, a high watermark move, ...) or after `ms`. */
+  waitForChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, Math.max(0, ms));
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.changeWaiters.push(done);
+    });
+  }
+
+  /* -------------------------------------------------------------------------------------------- */
+  /* Client requests                                                                               */
+  /* -------------------------------------------------------------------------------------------- */
+
+  get running(): boolean {
+    return this.node !== undefined && this.node.state === "running";
+  }
+
+  /** Resolves once the node has registered (or after `ms`). */
+  ready(ms = 15_000): Promise<void> {
+    if (this.running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.readyWaiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  /** One request to the node; resolves with its reply (or REQUEST_TIMED_OUT if none comes). */
+  call(request: ClientRequest, timeoutMs = CALL_TIMEOUT_MS): Promise<ClientResponse> {
+    const id = this.nextCallId++;
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        if (this.pendingCalls.delete(id)) resolve({ api: "error", error: "REQUEST_TIMED_OUT" });
+      }, timeoutMs);
+      this.pendingCalls.set(id, (r) => {
+        clearTimeout(t);
+        resolve(r);
+      });
+      this.apply(this.node.handleClient(id, request, Date.now()));
+    });
+  }
+
+  /* -------------------------------------------------------------------------------------------- */
+  /* Inbound peer requests                                                                         */
+  /* -------------------------------------------------------------------------------------------- */
+
+  /**
+   * A follower's fetch of several partitions. Answers as soon as one partition has records or an
+   * error (the others answered empty, as Kafka answers a fetch once any partition has data), or when
+   * every partition's held fetch expires.
+   */
+  peerFetch(
+    from: BrokerId,
+    requests: Array<Omit<ReplicaFetchRequest, "requestId" | "type">>,
+  ): Promise<ReplicaFetchResponse[]> {
+    return new Promise((resolve) => {
+      const answers = new Map<number, ReplicaFetchResponse>();
+      const ids: number[] = [];
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        for (const id of ids) this.inbound.delete(`${from}:${id}`);
+        resolve(
+          requests.map((r, i) => answers.get(ids[i]) ?? this.emptyFetchAnswer(ids[i], r.topic, r.partition)),
+        );
+      };
+      const check = () => {
+        if (answers.size === ids.length) return finish();
+        for (const a of answers.values()) if (a.entries.length > 0 || a.error !== null) return finish();
+      };
+      for (const _r of requests) {
+        const id = this.nextInboundId++;
+        ids.push(id);
+        this.inbound.set(`${from}:${id}`, (m) => {
+          answers.set(id, m as ReplicaFetchResponse);
+          if (ids.length === requests.length) check();
+        });
+      }
+      requests.forEach((r, i) => {
+        this.apply(this.node.handlePeer(from, { ...r, type: "replicaFetch", requestId: ids[i] }, Date.now()));
+      });
+      check();
+      // A follower that asks about an epoch we have not heard of is held by the node; bound the wait.
+      setTimeout(finish, this.config.replicaFetchWaitMaxMs + 1_000);
+    });
+  }
+
+  private emptyFetchAnswer(requestId: number, topic: string, partition: number): ReplicaFetchResponse {
+    const r = this.node.replicas.get(`${topic}\u0000${partition}`);
+    return {
+      type: "replicaFetchResponse",
+      requestId,
+      topic,
+      partition,
+      error: null,
+      highWatermark: r?.highWatermark ?? 0,
+      logStartOffset: r?.log.logStartOffset ?? 0,
+      leaderLogEndOffset: r?.log.logEndOffset ?? 0,
+      entries: [],
+    };
+  }
+
+  peerEpochQuery(
+    from: BrokerId,
+    r: Omit<OffsetsForLeaderEpochRequest, "requestId" | "type">,
+  ): Promise<OffsetsForLeaderEpochResponse> {
+    return new Promise((resolve) => {
+      const id = this.nextInboundId++;
+      const k = `${from}:${id}`;
+      const t = setTimeout(() => {
+        if (this.inbound.delete(k))
+          resolve({
+            type: "offsetsForLeaderEpochResponse",
+            requestId: id,
+            topic: r.topic,
+            partition: r.partition,
+            error: "NOT_LEADER_OR_FOLLOWER",
+            leaderEpoch: -1,
+            endOffset: -1,
+          });
+      }, this.config.replicaFetchWaitMaxMs + 1_000);
+      this.inbound.set(k, (m) => {
+        clearTimeout(t);
+        resolve(m as OffsetsForLeaderEpochResponse);
+      });
+      this.apply(
+        this.node.handlePeer(from, { ...r, type: "offsetsForLeaderEpoch", requestId: id }, Date.now()),
+      );
+    });
+  }
+
+  /**
+   * LeaderAndIsr, UpdateMetadata, StopReplica from the controller: applied in arrival order, after the
+   * topic configurations they need are read from the metadata store.
+   */
+  peerControl(
+    from: BrokerId,
+    build: (configOf: (topic: string) => TopicConfig) => ControllerMessage,
+    topics: string[],
+  ): Promise<void> {
+    const step = this.controlChain.then(async () => {
+      for (const t of new Set(topics)) await this.topicConfig(t);
+      const defaults: TopicConfig = {
+        minInsyncReplicas: this.config.minInsyncReplicas,
+        uncleanLeaderElection: this.config.uncleanLeaderElectionEnable,
+      };
+      const m = build((t) => this.topicConfigs.get(t) ?? defaults);
+      if (m.type === "stopReplica" && m.deletePartitions) {
+        for (const p of m.partitions) this.topicConfigs.delete(p.topic);
+      }
+      this.deliverPeer(from, m);
+    });
+    this.controlChain = step.catch(() => {});
+    return step;
+  }
+
+  /** Endpoints learned from an UpdateMetadata request. */
+  learnEndpoints(endpoints: Map<BrokerId, Endpoint>): void {
+    for (const [id, e] of endpoints) if (id !== this.brokerId) this.endpoints.set(id, e);
+  }
+
+  /** AlterPartition from a leader: waits for the controller's answers (bounded). */
+  peerAlterPartition(
+    from: BrokerId,
+    requests: import("../controller/messages.ts").AlterPartitionRequest[],
+  ): Promise<AlterPartitionResponse[]> {
+    return new Promise((resolve) => {
+      const out: AlterPartitionResponse[] = [];
+      let left = requests.length;
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        resolve(out);
+      };
+      for (const r of requests) {
+        const k = `${from}:${r.topic}:${r.partition}`;
+        const list = this.inboundAlter.get(k) ?? [];
+        list.push((m) => {
+          out.push(m);
+          if (--left === 0) finish();
+        });
+        this.inboundAlter.set(k, list);
+        this.apply(this.node.handlePeer(from, r, Date.now()));
+      }
+      if (requests.length === 0) finish();
+      setTimeout(() => {
+        for (const r of requests) this.inboundAlter.delete(`${from}:${r.topic}:${r.partition}`);
+        finish();
+      }, 5_000);
+    });
+  }
+
+  /* -------------------------------------------------------------------------------------------- */
+  /* Housekeeping and shutdown                                                                     */
+  /* -------------------------------------------------------------------------------------------- */
+
+  private tick(): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    for (const [name, l] of this.logs.logs()) {
+      try {
+        l.log.maybeFlush(now);
+      } catch (e) {
+        this.log(`[broker ${this.brokerId}] flush of ${name} failed: ${(e as Error).message}`);
+      }
+    }
+    if (now - this.lastRetentionMs >= this.retentionCheckMs) {
+      this.lastRetentionMs = now;
+      for (const [key, r] of this.node.replicas) {
+        try {
+          if (r.log instanceof DiskReplicaLog) r.log.log.enforceRetention(now, r.highWatermark);
+        } catch (e) {
+          this.log(
+            `[broker ${this.brokerId}] retention of ${key.replace("\u0000", "-")} failed: ${(e as Error).message}`,
+          );
+        }
+      }
+    }
+  }
+
+  private lastRetentionMs = Date.now();
+  private get retentionCheckMs(): number {
+    const v = Number(this.config.raw.get("log.retention.check.interval.ms") ?? 300_000);
+    return Number.isFinite(v) && v > 0 ? v : 300_000;
+  }
+
+  /**
+   * Graceful stop: no new work, high watermarks checkpointed, logs flushed and closed, the metadata
+   * session closed (so the registration goes at once and the controller moves leadership).
+   */
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.housekeeping !== null) clearInterval(this.housekeeping);
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.peers?.close();
+    if (this.node !== undefined) {
+      for (const r of this.node.replicas.values()) {
+        try {
+          r.log.checkpointHighWatermark(r.highWatermark);
+        } catch {
+          // A log already deleted by StopReplica has no checkpoint to write.
+        }
+      }
+    }
+    this.logs?.shutdown();
+    for (const resolve of this.pendingCalls.values())
+      resolve({ api: "error", error: "BROKER_NOT_AVAILABLE" });
+    this.pendingCalls.clear();
+    const s = this.session;
+    this.session = null;
+    if (s !== null) await s.close().catch(() => {});
+  }
+
+  isStopped(): boolean {
+    return this.stopped;
+  }
+
+  errorFor(e: unknown): KafkaErrorName {
+    const code = (e as { error?: string; code?: string }).error;
+    return (typeof code === "string" ? code : "UNKNOWN_SERVER_ERROR") as KafkaErrorName;
+  }
+}
