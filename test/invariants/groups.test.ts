@@ -143,6 +143,41 @@ describe("exclusive-assignment", () => {
     ]);
   });
 
+  it("catches a member handed something other than what the leader assigned it", () => {
+    const { s } = twoMembers(2);
+    const lead = s.syncedAsLeader("c1", "g", 1, { c1: ["t-0"], c2: ["t-1"] }, ["t-0"]);
+    const c2 = s.synced("c2", "g", 1, ["t-0"]);
+    const v = exclusiveAssignment.check(s.history);
+    expect(v).toContainEqual({
+      invariant: "exclusive-assignment",
+      message:
+        "group g generation 1: syncGroup #8/#9 gave c2 [t-0], but the leader's syncGroup #6/#7 assigned it [t-1]",
+      events: [lead.complete, c2.complete],
+    });
+  });
+
+  it("passes members handed exactly the leader's plan", () => {
+    const { s } = twoMembers(2);
+    s.syncedAsLeader("c1", "g", 1, { c1: ["t-0"], c2: ["t-1"] }, ["t-0"]);
+    s.synced("c2", "g", 1, ["t-1"]);
+    expect(exclusiveAssignment.check(s.history)).toEqual([]);
+  });
+
+  it("does not demand a partition an earlier create of unknown outcome may not have made", () => {
+    const s = new Script();
+    s.start("admin", {
+      kind: "createTopic",
+      topic: "t",
+      partitions: 1,
+      replicationFactor: 1,
+      config: {},
+    }).unknown();
+    s.topic("t", { partitions: 2 });
+    s.joined("c1", "g", 1, { leader: "c1", members: [["c1", ["t"]]] });
+    s.synced("c1", "g", 1, ["t-0"]);
+    expect(exclusiveAssignment.check(s.history)).toEqual([]);
+  });
+
   it("does not demand partitions added after the leader joined", () => {
     const { s } = twoMembers(2);
     s.done("admin", { kind: "addPartitions", topic: "t", totalCount: 4 }, { partitions: 4 });

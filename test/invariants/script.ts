@@ -205,6 +205,24 @@ export class Script {
     );
   }
 
+  /** The leader's syncGroup carrying the plan (member id -> partitions); it receives `assignment`. */
+  syncedAsLeader(
+    member: string,
+    group: string,
+    generation: number,
+    plan: Record<string, string[]>,
+    assignment: string[],
+  ): Done {
+    const assignments = Object.fromEntries(Object.entries(plan).map(([m, tps]) => [m, tps.map(parseTp)]));
+    return this.done(
+      member,
+      { kind: "syncGroup", groupId: group, member, generation, assignments },
+      {
+        assignment: assignment.map(parseTp),
+      },
+    );
+  }
+
   synced(member: string, group: string, generation: number, assignment: string[]): Done {
     return this.done(
       member,

@@ -1,12 +1,12 @@
 /**
  * exclusive-assignment: within one generation of a group, the coordinator hands each partition to at
- * most one member (per ok syncGroup outcomes), only members of that generation get an assignment, and
- * once every member named in the leader's joinGroup outcome has synced, every partition of the topics
- * they subscribe to is owned by exactly one member.
+ * most one member (per ok syncGroup outcomes); only members of that generation get an assignment; each
+ * member gets exactly what the leader's syncGroup assigned it (the coordinator distributes, it does not
+ * assign); and once every member named in the leader's joinGroup outcome has synced, every partition of
+ * the topics they subscribe to is owned by exactly one member.
  *
- * Completeness needs the partition count the leader could rely on: only topics created (and grown) by
- * operations that completed before the leader's joinGroup was invoked, and only those partitions, are
- * required; a topic the history never created (auto-created) is not.
+ * Completeness needs the partition count the leader could rely on (see partitionCountsBefore); a topic
+ * the history never created (auto-created) is not required.
  */
 import { cite, type HistoryIndex, indexHistory, type OkRecord, type OpRecord } from "../../history-index.ts";
 import type { OkValues, TopicPartition } from "../../operations.ts";
@@ -95,16 +95,29 @@ function generations(idx: HistoryIndex): Generation[] {
   return gens;
 }
 
-/** Partition counts established by operations that completed before `before` (an event index). */
+/**
+ * For each topic, a partition count the group leader can be assumed to have known when its joinGroup was
+ * invoked: the smallest count any createTopic of it invoked before then may have created (an ok, unknown
+ * or pending one; the cluster may have applied an earlier unknown create instead of a later ok one),
+ * raised by any addPartitions that completed ok before then. Only topics with an ok createTopic count.
+ */
 function partitionCountsBefore(topicOps: readonly OpRecord[], before: number): Map<string, number> {
   const counts = new Map<string, number>();
+  const known = new Set<string>();
   for (const r of topicOps) {
-    if (!r.complete || r.complete.index >= before || r.complete.outcome.status !== "ok") continue;
-    if (r.op.kind === "createTopic" && !counts.has(r.op.topic)) counts.set(r.op.topic, r.op.partitions);
-    if (r.op.kind === "addPartitions" && counts.has(r.op.topic)) {
+    const out = r.complete?.outcome;
+    if (r.op.kind !== "createTopic" || r.invoke.index >= before || out?.status === "failed") continue;
+    const n = out?.status === "ok" ? (out.value as { partitions: number }).partitions : r.op.partitions;
+    counts.set(r.op.topic, Math.min(counts.get(r.op.topic) ?? n, n));
+    if (out?.status === "ok" && r.complete && r.complete.index < before) known.add(r.op.topic);
+  }
+  for (const r of topicOps) {
+    if (r.op.kind !== "addPartitions" || !r.complete || r.complete.index >= before) continue;
+    if (r.complete.outcome.status === "ok" && counts.has(r.op.topic)) {
       counts.set(r.op.topic, Math.max(counts.get(r.op.topic) ?? 0, r.op.totalCount));
     }
   }
+  for (const t of [...counts.keys()]) if (!known.has(t)) counts.delete(t);
   return counts;
 }
 
@@ -148,6 +161,26 @@ function checkGeneration(topicOps: readonly OpRecord[], g: Generation): Violatio
           ),
         );
       }
+    }
+  }
+
+  // Each member gets exactly what the leader assigned it: the coordinator only distributes.
+  const leaderSync = g.syncs.find((s) => s.op.assignments !== undefined);
+  const planned = leaderSync?.op.assignments;
+  if (leaderSync && planned) {
+    for (const s of g.syncs) {
+      const member = memberIdOf(s);
+      const want = (planned[member] ?? []).map(tpStr).sort();
+      const got = syncValue(s).assignment.map(tpStr).sort();
+      if (want.join(",") === got.join(",")) continue;
+      out.push(
+        violationOf(
+          NAME,
+          `${where}: syncGroup ${cite(s)} gave ${member} [${got.join(",")}], but the leader's syncGroup ` +
+            `${cite(leaderSync)} assigned it [${want.join(",")}]`,
+          [leaderSync, s],
+        ),
+      );
     }
   }
 
