@@ -449,6 +449,16 @@ export class Controller {
     });
   }
 
+  /** A broker's auto-creation request: broker defaults, RF capped at the live brokers; errors dropped. */
+  autoCreateTopic(request: { name: string; numPartitions: number; replicationFactor: number }): void {
+    if (!this.isActive || this.topics.has(request.name)) return;
+    const rf = Math.max(1, Math.min(request.replicationFactor, this.liveBrokers.size));
+    this.createTopic(
+      { name: request.name, numPartitions: request.numPartitions, replicationFactor: rf, config: {} },
+      () => {},
+    );
+  }
+
   createPartitions(
     request: { name: string; count: number },
     reply: (error: KafkaErrorName | null) => void,

@@ -64,7 +64,16 @@ export interface AlterPartitionResponse {
   partitionEpoch: number;
 }
 
+/** A broker asks the controller to create a topic a client asked for (auto.create.topics.enable). */
+export interface AutoCreateTopicRequest {
+  type: "autoCreateTopic";
+  name: string;
+  numPartitions: number;
+  replicationFactor: number;
+}
+
 export type ControllerMessage =
+  | AutoCreateTopicRequest
   | LeaderAndIsrRequest
   | UpdateMetadataRequest
   | StopReplicaRequest

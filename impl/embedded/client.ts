@@ -87,10 +87,25 @@ export class SimClient {
     return ids.find((id) => this.sim.brokerState(id) === "running") ?? null;
   }
 
-  metadata(topics: string[] | null): MetadataResponse | null {
+  metadata(topics: string[] | null, allowAutoTopicCreation = false): MetadataResponse | null {
     const b = this.bootstrap();
     if (b === null) return null;
-    const r = this.call(b, { api: "metadata", topics });
+    const r = this.call(b, { api: "metadata", topics, allowAutoTopicCreation });
     return r.kind === "reply" && r.response.api === "metadata" ? r.response : null;
+  }
+
+  /**
+   * A producer's metadata wait: a topic being auto-created answers LEADER_NOT_AVAILABLE until its
+   * leaders are known; ask again a bounded number of times (nothing is sent meanwhile).
+   */
+  producerMetadata(topic: string): MetadataResponse | null {
+    let md: MetadataResponse | null = null;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      md = this.metadata([topic], true);
+      const t = md?.topics.find((x) => x.name === topic);
+      if (md === null || t === undefined || t.error !== "LEADER_NOT_AVAILABLE") return md;
+      this.sim.settle();
+    }
+    return md;
   }
 }

@@ -131,7 +131,10 @@ function produce(
   const md = client.metadata([op.topic]);
   if (md === null) return failed("NETWORK_EXCEPTION", "no broker reachable");
   const t = topicOf(md, op.topic);
-  if (t === undefined || t.partitions.length === 0) return failed("UNKNOWN_TOPIC_OR_PARTITION");
+  if (t === undefined || t.partitions.length === 0) {
+    const pending = md.topics.find((x) => x.name === op.topic)?.error === "LEADER_NOT_AVAILABLE";
+    return failed(pending ? "LEADER_NOT_AVAILABLE" : "UNKNOWN_TOPIC_OR_PARTITION");
+  }
   const available = t.partitions.filter((p) => p.leader >= 0).map((p) => p.partition);
   const choice = choosePartition(
     state.partitioner,

@@ -63,6 +63,10 @@ export interface BrokerNodeConfig {
   /** Topic defaults from the broker's properties. */
   topicDefaults: TopicConfig;
   offsetsTopicPartitions: number;
+  /** auto.create.topics.enable, num.partitions and default.replication.factor. */
+  autoCreateTopics: boolean;
+  defaultNumPartitions: number;
+  defaultReplicationFactor: number;
   groupInitialRebalanceDelayMs: number;
   groupMinSessionTimeoutMs: number;
   groupMaxSessionTimeoutMs: number;
@@ -276,7 +280,9 @@ export class BrokerNode {
       return this.reply(requestId, { api: "error", error: "BROKER_NOT_AVAILABLE" });
     switch (req.api) {
       case "metadata":
-        return this.reply(requestId, this.metadataResponse(req.topics));
+        if (req.allowAutoTopicCreation && this.config.autoCreateTopics && req.topics !== null)
+          this.autoCreate(req.topics);
+        return this.reply(requestId, this.metadataResponse(req.topics, req.allowAutoTopicCreation === true));
       case "produce": {
         const r = this.replicas.get(tpKey(req.topic, req.partition));
         if (r === undefined) {
@@ -428,7 +434,23 @@ export class BrokerNode {
       : "UNKNOWN_TOPIC_OR_PARTITION";
   }
 
-  private metadataResponse(topics: string[] | null): MetadataResponse {
+  /** Kafka's auto.create.topics.enable: ask the controller for unknown topics; clients see LEADER_NOT_AVAILABLE. */
+  private autoCreate(topics: string[]): void {
+    const known = new Set([...this.metadata.partitions.values()].map((p) => p.topic));
+    const controller = this.metadata.controllerId;
+    if (controller === null) return;
+    for (const name of topics) {
+      if (known.has(name) || name.startsWith("__")) continue;
+      this.send(controller, {
+        type: "autoCreateTopic",
+        name,
+        numPartitions: this.config.defaultNumPartitions,
+        replicationFactor: this.config.defaultReplicationFactor,
+      });
+    }
+  }
+
+  private metadataResponse(topics: string[] | null, creating = false): MetadataResponse {
     const byTopic = new Map<string, MetadataResponse["topics"][number]>();
     for (const s of this.metadata.partitions.values()) {
       if (topics !== null && !topics.includes(s.topic)) continue;
@@ -488,6 +510,8 @@ export class BrokerNode {
         return;
       case "alterPartition":
         return this.controller.onAlterPartition(m);
+      case "autoCreateTopic":
+        return this.controller.autoCreateTopic(m);
       case "alterPartitionResponse": {
         const r = this.replicas.get(tpKey(m.topic, m.partition));
         if (r !== undefined) r.onIsrChanged(m.leaderEpoch, m.partitionEpoch, m.error === null ? m.isr : null);

@@ -17,7 +17,8 @@ import type { LogEntry, LogRecord } from "../replication/replica-log.ts";
 type WithoutId<T> = Omit<T, "requestId">;
 
 export type ClientRequest =
-  | { api: "metadata"; topics: string[] | null }
+  /** allowAutoTopicCreation (Metadata v4+): an unknown topic is created with the broker defaults. */
+  | { api: "metadata"; topics: string[] | null; allowAutoTopicCreation?: boolean }
   | {
       api: "produce";
       topic: string;
