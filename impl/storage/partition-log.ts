@@ -415,12 +415,13 @@ export class PartitionLog {
   }
 
   /**
-   * Whole batches starting with the one that holds `fromOffset`: at least that batch, then more while
-   * they fit in `maxBytes`, never a batch ending at or past `maxOffset` (the high watermark for
+   * Whole batches starting with the one that holds `fromOffset`: at least that batch (unless
+   * `minOneBatch` is false: KIP-74 lets only the first partition of a fetch exceed its limit), then more
+   * while they fit in `maxBytes`, never a batch ending at or past `maxOffset` (the high watermark for
    * consumers). Empty at the log end. Reads one segment, as Kafka does. Throws OFFSET_OUT_OF_RANGE
    * outside [logStartOffset, logEndOffset].
    */
-  read(fromOffset: number, maxBytes: number, maxOffset?: number): Buffer {
+  read(fromOffset: number, maxBytes: number, maxOffset?: number, minOneBatch = true): Buffer {
     if (fromOffset < this.logStart || fromOffset > this.logEndOffset) {
       throw new StorageError(
         "OFFSET_OUT_OF_RANGE",
@@ -429,7 +430,7 @@ export class PartitionLog {
     }
     if (maxOffset !== undefined && fromOffset >= maxOffset) return Buffer.alloc(0);
     for (let i = this.segmentIndexFor(fromOffset); i < this.segments.length; i++) {
-      const batches = this.segments[i].readFrom(fromOffset, maxBytes, maxOffset);
+      const batches = this.segments[i].readFrom(fromOffset, maxBytes, maxOffset, minOneBatch);
       if (batches) return batches;
     }
     return Buffer.alloc(0);

@@ -348,12 +348,18 @@ export class LogSegment {
   }
 
   /**
-   * Whole batches from the first one holding an offset at or after `offset`: always that batch (even if
-   * larger than maxBytes, so a consumer can make progress, as KIP-74), then more while they fit in
+   * Whole batches from the first one holding an offset at or after `offset`: that batch even if larger
+   * than maxBytes unless `minOneBatch` is false (KIP-74: only a fetch's first partition may exceed its
+   * limit, so a consumer can make progress), then more while they fit in
    * maxBytes and end below `maxOffset`. Null if no batch here reaches `offset`. One buffered reader
    * serves the index-guided scan and the read, so a fetch costs one or two file reads.
    */
-  readFrom(offset: number, maxBytes: number, maxOffset = Number.POSITIVE_INFINITY): Buffer | null {
+  readFrom(
+    offset: number,
+    maxBytes: number,
+    maxOffset = Number.POSITIVE_INFINITY,
+    minOneBatch = true,
+  ): Buffer | null {
     const size = this.log.size();
     const chunk = Math.min(
       Math.max(maxBytes + this.config.indexIntervalBytes + BATCH_HEADER_BYTES, 4096),
@@ -377,7 +383,7 @@ export class LogSegment {
       const loc = reader.location(end);
       if (!loc || loc.size < BATCH_HEADER_BYTES || end + loc.size > size) break;
       if (loc.lastOffset >= maxOffset) break;
-      if (end > start && end + loc.size - start > maxBytes) break;
+      if ((end > start || !minOneBatch) && end + loc.size - start > maxBytes) break;
       end += loc.size;
     }
     return end > start ? reader.bytes(start, end - start) : Buffer.alloc(0);

@@ -71,6 +71,8 @@ describe("PartitionLog appends and reads", () => {
     expect(three.length).toBe(one * 3);
     expect(log.read(4, 1 << 20, 9).length).toBe(one * 2); // batches 4-5 and 6-7; 8-9 reaches the high watermark
     expect(log.read(8, 1 << 20, 9).length).toBe(0);
+    expect(log.read(0, one - 1, undefined, false).length).toBe(0); // KIP-74: not the first partition
+    expect(log.read(0, one, undefined, false).length).toBe(one);
     expect(log.read(20, 100).length).toBe(0);
     expect(errorOf(() => log.read(21, 100))).toBe("OFFSET_OUT_OF_RANGE");
     expect(errorOf(() => log.read(-1, 100))).toBe("OFFSET_OUT_OF_RANGE");
