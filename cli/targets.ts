@@ -9,6 +9,8 @@ export interface TargetOptions {
   brokers: number;
   /** host:port of a running cluster (the `cluster` and `kafka` targets). */
   bootstrap?: string;
+  /** The `kafka` target's fault script: `SCRIPT crash|restart|pause|resume BROKER_ID`. */
+  faultScript?: string;
 }
 
 export interface TargetEntry {
@@ -32,6 +34,17 @@ export const TARGETS: Readonly<Record<string, TargetEntry>> = {
     load: async () => {
       const { createEmbeddedTarget } = await import("../impl/embedded/index.ts");
       return () => createEmbeddedTarget();
+    },
+  },
+  kafka: {
+    description:
+      "any Kafka-protocol cluster at --bootstrap HOST:PORT; faults through --fault-script (impl/kafka-target)",
+    needsBootstrap: true,
+    load: async (o) => {
+      const { createKafkaTarget } = await import("../impl/kafka-target/index.ts");
+      const bootstrap = o.bootstrap ?? "127.0.0.1:9092";
+      return () =>
+        createKafkaTarget(o.faultScript ? { bootstrap, faultScript: o.faultScript } : { bootstrap });
     },
   },
 };

@@ -309,7 +309,13 @@ export interface SeededFaultEntry {
 export interface HuntResult {
   name: string;
   description: string;
+  /** A run failed with the fault on, and its shrunk counterexample passes with the fault off. */
   caught: boolean;
+  /**
+   * A run failed, but its counterexample fails with the fault off as well: the suite found a bug
+   * outside the seeded one, so the catch is not credited to the fault. Undefined when nothing failed.
+   */
+  failsWithoutFault?: boolean;
   /** Runs spent (up to and including the failing one). */
   runs: number;
   /** Time to the first failing run; the whole budget when missed. */
@@ -318,7 +324,8 @@ export interface HuntResult {
 }
 
 /**
- * Switch each seeded fault on in turn and check until a run fails or the budget (runs, time) is spent.
+ * Switch each seeded fault on in turn and check until a run fails or the budget (runs, time) is spent;
+ * a failure counts as catching the fault only if its counterexample passes with the fault off.
  * A fault that needs no nemesis gets none; one that does gets exactly its families, so the time to
  * catch measures the suite, not luck among unrelated faults.
  */
@@ -330,27 +337,74 @@ export async function huntSeededFaults(
 ): Promise<HuntResult[]> {
   const results: HuntResult[] = [];
   for (const entry of catalog) {
-    const result = await runCheck({
-      ...base,
-      faults: entry.faults,
-      seededFaults: [entry.name],
-      runs: budget.runs,
-      timeLimitMs: budget.timeMs,
-    });
-    const caught = !result.ok && result.failure !== undefined;
-    const hunt: HuntResult = {
-      name: entry.name,
-      description: entry.description,
-      caught,
-      runs: result.stats.runs,
-      timeMs: caught ? (result.timeToFailureMs ?? result.stats.elapsedMs) : result.stats.elapsedMs,
-      result,
-    };
+    const hunt = await huntOne(entry, base, budget);
     results.push(hunt);
     onResult?.(hunt);
   }
   return results;
 }
+
+/** Does the shrunk counterexample of `result` fail with the seeded fault off as well? */
+async function failsWithFaultOff(entry: SeededFaultEntry, base: RunCheckOptions, failure: FailureReport) {
+  if (failure.replay === "") return true;
+  const { seededFaults: _, ...withoutFault } = base;
+  const control = await runCheck({
+    ...withoutFault,
+    faults: entry.faults,
+    runs: 1,
+    seed: failure.seed,
+    replay: failure.replay,
+  });
+  return !control.ok;
+}
+
+/**
+ * One fault: check with it on; a failure whose counterexample also fails with the fault off is a bug
+ * elsewhere, so the hunt goes on with the next seed while budget remains.
+ */
+async function huntOne(
+  entry: SeededFaultEntry,
+  base: RunCheckOptions,
+  budget: { runs: number; timeMs: number },
+): Promise<HuntResult> {
+  const started = Date.now();
+  let runsLeft = budget.runs;
+  let spent = 0;
+  let unattributed: CheckResult | undefined;
+  let last: CheckResult | undefined;
+  for (let attempt = 0; runsLeft > 0 && Date.now() - started < budget.timeMs; attempt++) {
+    const result = await runCheck({
+      ...base,
+      seed: base.seed + attempt,
+      faults: entry.faults,
+      seededFaults: [entry.name],
+      runs: runsLeft,
+      timeLimitMs: Math.max(1, budget.timeMs - (Date.now() - started)),
+    });
+    last = result;
+    spent += result.stats.runs;
+    runsLeft -= result.stats.runs;
+    if (result.ok || result.failure === undefined) break;
+    // Replay the shrunk case with the fault off: only a counterexample the fault explains counts.
+    if (!(await failsWithFaultOff(entry, base, result.failure))) {
+      // Time to catch: everything before this attempt, plus this attempt up to its first failing run.
+      const before = Date.now() - started - result.stats.elapsedMs;
+      const timeMs = Math.max(0, before) + (result.timeToFailureMs ?? result.stats.elapsedMs);
+      return { ...common(entry, spent), caught: true, failsWithoutFault: false, timeMs, result };
+    }
+    unattributed ??= result;
+  }
+  const timeMs = Date.now() - started;
+  if (unattributed !== undefined)
+    return { ...common(entry, spent), caught: false, failsWithoutFault: true, timeMs, result: unattributed };
+  return { ...common(entry, spent), caught: false, timeMs, result: last! };
+}
+
+const common = (entry: SeededFaultEntry, runs: number) => ({
+  name: entry.name,
+  description: entry.description,
+  runs,
+});
 
 /** The reference pieces a check needs besides the target: the model as checker, the invariants, the assignors. */
 export interface ReferenceSuite {

@@ -7,6 +7,7 @@ import type { Target } from "../../spec/adapter.ts";
 import { FAULT_FAMILIES, type FaultFamily } from "../../spec/operations.ts";
 import { formatResult, formatSeconds, resultJSON } from "../../spec/report/format.ts";
 import {
+  type HuntResult,
   huntSeededFaults,
   loadReferenceSuite,
   type ReferenceSuite,
@@ -16,7 +17,13 @@ import {
 } from "../../spec/runner.ts";
 import { type CliCommand, EXIT_FAILED, EXIT_OK, parseInteger, parseStrict, UsageError } from "../command.ts";
 import type { Io } from "../io.ts";
-import { DEFAULT_TARGET, PLANNED_TARGETS, TARGETS, type TargetEntry } from "../targets.ts";
+import {
+  DEFAULT_TARGET,
+  PLANNED_TARGETS,
+  TARGETS,
+  type TargetEntry,
+  type TargetOptions,
+} from "../targets.ts";
 
 const PROGRESS_INTERVAL_MS = 2000;
 
@@ -33,6 +40,7 @@ const OPTIONS = {
   json: { type: "boolean" },
   "seeded-fault": { type: "string" },
   bootstrap: { type: "string" },
+  "fault-script": { type: "string" },
   "time-limit": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -49,6 +57,8 @@ export interface CheckArgs {
   json: boolean;
   seededFault?: string;
   bootstrap?: string;
+  /** The kafka target's fault script. */
+  faultScript?: string;
   /** Seconds: per seeded fault with --seeded-fault, for the whole check otherwise. */
   timeLimitS?: number;
   help: boolean;
@@ -104,6 +114,7 @@ export function parseCheckArgs(
   if (v.replay !== undefined) args.replay = v.replay;
   if (v["seeded-fault"] !== undefined) args.seededFault = v["seeded-fault"];
   if (v.bootstrap !== undefined) args.bootstrap = v.bootstrap;
+  if (v["fault-script"] !== undefined) args.faultScript = v["fault-script"];
   if (v["time-limit"] !== undefined) args.timeLimitS = parseInteger("time-limit", v["time-limit"], 0, 1);
   return args;
 }
@@ -114,6 +125,7 @@ export function reproduceLine(a: CheckArgs, seed: number, replay: string, seeded
   // A seeded fault's run takes its fault families from the catalog, so they are not repeated here.
   if (seededFault === undefined) parts.push(`--faults ${a.faultsText}`);
   if (a.bootstrap !== undefined) parts.push(`--bootstrap ${a.bootstrap}`);
+  if (a.faultScript !== undefined) parts.push(`--fault-script ${a.faultScript}`);
   if (seededFault !== undefined) parts.push(`--seeded-fault ${seededFault}`);
   parts.push(`--seed ${seed}`, `--replay '${replay}'`);
   return parts.join(" ");
@@ -143,7 +155,7 @@ export function checkCommand(deps: CheckDeps = defaultDeps): CliCommand {
 const USAGE = [
   `kafkaspec check [--target ${["model", "embedded", "cluster", "kafka"].join("|")}] [--runs N] [--ops M] [--seed S] [--brokers B]`,
   `                [--faults ${DEFAULT_FAULTS}|none] [--replay TOKEN] [--json]`,
-  "                [--seeded-fault NAME|all] [--time-limit SECONDS] [--bootstrap HOST:PORT]",
+  "                [--seeded-fault NAME|all] [--time-limit SECONDS] [--bootstrap HOST:PORT] [--fault-script PATH]",
   "  --target        what to check (default: embedded when built in, else model)",
   "  --runs          workloads to generate (default 100); with --seeded-fault, the run budget per fault",
   "  --ops           at most this many operations per workload (default 50)",
@@ -153,6 +165,7 @@ const USAGE = [
   "  --replay        the token a failure printed; with its --seed, runs the shrunk counterexample again",
   "  --json          print the result as one JSON object",
   "  --seeded-fault  switch on a seeded implementation bug (or all, one by one) and report whether it is caught",
+  "  --fault-script  kafka target: an executable run as PATH crash|restart|pause|resume BROKER_ID",
   "  --time-limit    stop after this many seconds (per seeded fault with --seeded-fault; default 60 there)",
   "  exit status: 0 everything held, 1 counterexample found (or a seeded fault missed), 2 bad arguments",
 ];
@@ -172,10 +185,9 @@ async function runCheckCommand(argv: string[], io: Io, deps: CheckDeps): Promise
         `unknown seeded fault "${args.seededFault}" (known: ${all.map((f) => f.name).join(", ")}, or all)`,
       );
   }
-  const targetOptions =
-    args.bootstrap !== undefined
-      ? { brokers: args.brokers, bootstrap: args.bootstrap }
-      : { brokers: args.brokers };
+  const targetOptions: TargetOptions = { brokers: args.brokers };
+  if (args.bootstrap !== undefined) targetOptions.bootstrap = args.bootstrap;
+  if (args.faultScript !== undefined) targetOptions.faultScript = args.faultScript;
   const factory: () => Target = await deps.targets[args.target].load(targetOptions);
   const suite = await deps.suite();
   const progressEvery = Math.max(1, Math.min(10, Math.round(args.runs / 20)));
@@ -212,6 +224,11 @@ async function runCheckCommand(argv: string[], io: Io, deps: CheckDeps): Promise
   return result.ok ? EXIT_OK : EXIT_FAILED;
 }
 
+/** CAUGHT, MISSED, or UNATTRIBUTED when the counterexample fails without the fault as well. */
+function huntVerdict(h: HuntResult): string {
+  return h.caught ? "CAUGHT" : h.failsWithoutFault ? "UNATTRIBUTED" : "MISSED";
+}
+
 async function huntCommand(
   args: CheckArgs,
   base: RunCheckOptions,
@@ -222,7 +239,7 @@ async function huntCommand(
   const results = await huntSeededFaults(catalog, base, { runs: args.runs, timeMs }, (h) => {
     if (!args.json)
       io.err(
-        `[kafkaspec] ${h.name}: ${h.caught ? `caught in ${formatSeconds(h.timeMs)}` : "missed"} (${h.runs} runs)`,
+        `[kafkaspec] ${h.name}: ${huntVerdict(h).toLowerCase()} after ${formatSeconds(h.timeMs)} (${h.runs} runs)`,
       );
   });
   const caught = results.filter((r) => r.caught).length;
@@ -239,6 +256,7 @@ async function huntCommand(
           name: r.name,
           description: r.description,
           caught: r.caught,
+          ...(r.failsWithoutFault !== undefined ? { failsWithoutFault: r.failsWithoutFault } : {}),
           runs: r.runs,
           timeMs: r.timeMs,
           ...(r.result.failure !== undefined
@@ -259,9 +277,9 @@ async function huntCommand(
     );
     for (const r of results) {
       io.out("");
-      io.out(
-        `${r.caught ? "CAUGHT" : "MISSED"} ${r.name} (${r.runs} runs, ${formatSeconds(r.timeMs)}): ${r.description}`,
-      );
+      io.out(`${huntVerdict(r)} ${r.name} (${r.runs} runs, ${formatSeconds(r.timeMs)}): ${r.description}`);
+      if (r.failsWithoutFault)
+        io.out("  the counterexample fails with the fault off too: a bug outside this seeded fault");
       const f = r.result.failure;
       if (f === undefined) continue;
       io.out(`  reproduce: ${reproduceLine(args, f.seed, f.replay, r.name)}`);

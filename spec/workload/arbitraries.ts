@@ -108,6 +108,11 @@ export function intentArbitraries(shape: WorkloadShape): Array<fc.WeightedArbitr
     simple: fc.nat(3).map((n) => n === 0),
     group,
   });
+  const zombie = fc.record({
+    kind: fc.constant("zombie" as const),
+    consumer,
+    request: fc.constantFrom("sync" as const, "commit" as const),
+  });
   const fetchCommitted = fc.record({ kind: fc.constant("fetchCommitted" as const), consumer, group });
   const addPartitions = fc.record({
     kind: fc.constant("addPartitions" as const),
@@ -127,6 +132,7 @@ export function intentArbitraries(shape: WorkloadShape): Array<fc.WeightedArbitr
     { arbitrary: byConsumer("leave"), weight: 1 },
     { arbitrary: commit, weight: 3 },
     { arbitrary: fetchCommitted, weight: 1 },
+    { arbitrary: zombie, weight: 1 },
     { arbitrary: addPartitions, weight: 1 },
   ];
   if (shape.ticks)
@@ -134,9 +140,26 @@ export function intentArbitraries(shape: WorkloadShape): Array<fc.WeightedArbitr
       arbitrary: fc.constantFrom(100, 500, 1000, 3000).map((ms) => ({ kind: "advanceTime", ms }) as const),
       weight: 2,
     });
-  for (const kind of new Set(shape.faults)) arbs.push({ arbitrary: faultArbitrary(kind, broker), weight: 1 });
+  for (const kind of new Set(shape.faults))
+    arbs.push({ arbitrary: faultArbitrary(kind, broker), weight: FAULT_WEIGHTS[kind] });
   return arbs;
 }
+
+/**
+ * Faults come often enough that a run of fifty steps sees several: the bugs worth finding need two
+ * crashes and a restart in one run. Undo-faults weigh more; they apply only after their fault.
+ */
+const FAULT_WEIGHTS: Record<FaultKind, number> = {
+  crash: 3,
+  restart: 4,
+  pause: 2,
+  resume: 3,
+  isolate: 2,
+  heal: 3,
+  expireSession: 2,
+  advanceTime: 3,
+  addBroker: 1,
+};
 
 function faultArbitrary(kind: FaultKind, broker: fc.Arbitrary<number>): fc.Arbitrary<Intent> {
   switch (kind) {

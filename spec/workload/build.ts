@@ -26,6 +26,11 @@ export interface BuildContext {
   initialBrokers: number;
 }
 
+function fromKey(key: string): TopicPartition {
+  const slash = key.lastIndexOf("/");
+  return { topic: key.slice(0, slash), partition: Number(key.slice(slash + 1)) };
+}
+
 const pick = <T>(items: readonly T[], index: number): T | undefined =>
   items.length === 0 ? undefined : items[Math.abs(index) % items.length];
 
@@ -165,10 +170,7 @@ export function buildOp(intent: Intent, state: WorkloadState, ctx: BuildContext)
         // A simple commit (no generation) of whatever this consumer has read, as a standalone consumer does.
         const byTp = state.positions.get(intent.consumer);
         if (byTp === undefined || byTp.size === 0 || m !== undefined) return null;
-        const offsets = [...byTp.entries()].map(([key, offset]) => {
-          const slash = key.lastIndexOf("/");
-          return { topic: key.slice(0, slash), partition: Number(key.slice(slash + 1)), offset };
-        });
+        const offsets = [...byTp.entries()].map(([key, offset]) => ({ ...fromKey(key), offset }));
         return { kind: "commitOffsets", groupId: `g${intent.group}`, member: "", generation: -1, offsets };
       }
       if (m.assignment.length === 0) return null;
@@ -178,6 +180,38 @@ export function buildOp(intent: Intent, state: WorkloadState, ctx: BuildContext)
         member: intent.consumer,
         generation: m.generation,
         offsets: m.assignment.map((tp) => ({
+          ...tp,
+          offset: positionOf(state, intent.consumer, tp.topic, tp.partition),
+        })),
+      };
+    }
+    case "zombie": {
+      const m = state.members.get(intent.consumer);
+      // The latest generation before the current one in which this member held an assignment.
+      const generation = Math.max(-1, ...(m?.syncedGenerations.filter((g) => g < m.generation) ?? []));
+      if (m === undefined || generation < 0) return null;
+      if (intent.request === "sync") {
+        const op = buildOp(
+          { kind: "sync", consumer: intent.consumer },
+          {
+            ...state,
+            members: new Map(state.members).set(intent.consumer, { ...m, synced: false, rejoin: false }),
+          },
+          ctx,
+        );
+        return op === null ? null : ({ ...op, generation } as Operation);
+      }
+      const tps =
+        m.assignment.length > 0
+          ? m.assignment
+          : [...(state.positions.get(intent.consumer)?.keys() ?? [])].map(fromKey);
+      if (tps.length === 0) return null;
+      return {
+        kind: "commitOffsets",
+        groupId: m.groupId,
+        member: intent.consumer,
+        generation,
+        offsets: tps.map((tp) => ({
           ...tp,
           offset: positionOf(state, intent.consumer, tp.topic, tp.partition),
         })),

@@ -64,6 +64,11 @@ export type Intent =
       group: number;
     }
   | { kind: "fetchCommitted"; consumer: ClientName; group: number }
+  /**
+   * A zombie: the consumer sends a SyncGroup or an OffsetCommit with the generation before its current
+   * one, as a consumer that missed a rebalance does (KAFKA-13419). The coordinator must fence it.
+   */
+  | { kind: "zombie"; consumer: ClientName; request: "sync" | "commit" }
   | { kind: "crash"; broker: number }
   | { kind: "restart"; broker: number }
   | { kind: "pause"; broker: number }
@@ -88,6 +93,7 @@ export function intentProcess(intent: Intent): string {
     case "heartbeat":
     case "leave":
     case "commit":
+    case "zombie":
     case "fetchCommitted":
       return intent.consumer;
     case "createTopic":

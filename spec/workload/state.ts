@@ -25,6 +25,8 @@ export interface Membership {
   /** From the last successful SyncGroup; empty until then and after a rebalance is signalled. */
   assignment: TopicPartition[];
   synced: boolean;
+  /** Generations in which this member id got an assignment from SyncGroup (a zombie replays one). */
+  syncedGenerations: number[];
   /** The coordinator signalled a rebalance (REBALANCE_IN_PROGRESS): the member must join again. */
   rejoin: boolean;
 }
@@ -146,7 +148,11 @@ export function applyOutcome(state: WorkloadState, op: Operation, outcome: Outco
           members: Array<{ memberId: string; topics: string[] }>;
         };
         state.groupProtocols.set(v.groupId, v.protocol);
+        const before = state.members.get(op.member);
+        const sameMember =
+          before !== undefined && before.groupId === v.groupId && before.memberId === v.memberId;
         state.members.set(op.member, {
+          syncedGenerations: sameMember ? before.syncedGenerations : [],
           groupId: v.groupId,
           memberId: v.memberId,
           generation: v.generation,
@@ -168,6 +174,7 @@ export function applyOutcome(state: WorkloadState, op: Operation, outcome: Outco
       if (outcome.status === "ok") {
         m.assignment = (outcome.value as { assignment: TopicPartition[] }).assignment;
         m.synced = true;
+        if (!m.syncedGenerations.includes(op.generation)) m.syncedGenerations.push(op.generation);
       } else if (outcome.status === "failed") onGroupError(state, op.member, outcome.error);
       return;
     }

@@ -146,6 +146,7 @@ describe("check", () => {
       ["offset-reuse", true],
       ["inert", false],
     ]);
+    expect(j.faults[0].failsWithoutFault).toBe(false);
     expect(j.faults[0].reproduce).toMatch(/--seeded-fault offset-reuse --seed 2 --replay/);
     expect(j.faults[0].operations.length).toBeGreaterThan(0);
     const one = await run([
@@ -162,6 +163,38 @@ describe("check", () => {
     expect(one.code).toBe(0);
     expect(one.out).toMatch(/CAUGHT offset-reuse/);
     expect(one.out).toMatch(/1 of 1 seeded faults caught/);
+  });
+});
+
+describe("seeded-fault attribution", () => {
+  it("does not credit a fault with a counterexample that fails with the fault off too", async () => {
+    const r = await run([
+      "check",
+      "--target",
+      "broken",
+      "--seeded-fault",
+      "offset-reuse",
+      "--runs",
+      "30",
+      "--seed",
+      "2",
+      "--json",
+    ]);
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.out);
+    expect(j.faults[0]).toMatchObject({ name: "offset-reuse", caught: false, failsWithoutFault: true });
+    const text = await run([
+      "check",
+      "--target",
+      "broken",
+      "--seeded-fault",
+      "offset-reuse",
+      "--runs",
+      "30",
+      "--seed",
+      "2",
+    ]);
+    expect(text.out).toMatch(/UNATTRIBUTED offset-reuse/);
   });
 });
 
