@@ -110,6 +110,11 @@ export type Verdict = { ok: true } | { ok: false; reason: string };
  */
 export interface OutcomeChecker {
   begin(setup: ClusterSetup): void;
+  /**
+   * Optional: told when an operation is invoked (before its outcome), so writes still in flight count as
+   * possible when a read sees them first. Without it the model assumes one operation in flight per client.
+   */
+  invoke?(op: ClientOp | Fault): void;
   check(op: ClientOp | Fault, outcome: Outcome): Verdict;
   /** Optional: adopt choices a white-box target made (who became leader), rejecting forbidden ones. */
   adopt?(observation: Observation): Verdict;
