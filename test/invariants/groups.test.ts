@@ -163,6 +163,20 @@ describe("exclusive-assignment", () => {
     expect(exclusiveAssignment.check(s.history)).toEqual([]);
   });
 
+  it("passes a member handed the plan of an earlier leader sync that failed NOT_COORDINATOR but was stored", () => {
+    const { s } = twoMembers(2);
+    s.start("c1", {
+      kind: "syncGroup",
+      groupId: "g",
+      member: "c1",
+      generation: 1,
+      assignments: { c1: [{ topic: "t", partition: 0 }], c2: [{ topic: "t", partition: 1 }] },
+    }).fail("NOT_COORDINATOR");
+    s.syncedAsLeader("c1", "g", 1, { c1: ["t-1"], c2: ["t-0"] }, ["t-0"]);
+    s.synced("c2", "g", 1, ["t-1"]);
+    expect(exclusiveAssignment.check(s.history)).toEqual([]);
+  });
+
   it("does not demand a partition an earlier create of unknown outcome may not have made", () => {
     const s = new Script();
     s.start("admin", {

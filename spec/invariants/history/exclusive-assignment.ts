@@ -9,7 +9,7 @@
  * the history never created (auto-created) is not required.
  */
 import { cite, type HistoryIndex, indexHistory, type OkRecord, type OpRecord } from "../../history-index.ts";
-import type { OkValues, TopicPartition } from "../../operations.ts";
+import type { OkValues, SyncGroup, TopicPartition } from "../../operations.ts";
 import type { HistoryInvariant, Violation } from "../types.ts";
 import { violationOf } from "../violation.ts";
 
@@ -123,7 +123,11 @@ function partitionCountsBefore(topicOps: readonly OpRecord[], before: number): M
 
 const tpStr = (tp: TopicPartition) => `${tp.topic}-${tp.partition}`;
 
-function checkGeneration(topicOps: readonly OpRecord[], g: Generation): Violation[] {
+function checkGeneration(
+  topicOps: readonly OpRecord[],
+  leaderSyncs: ReadonlyArray<OpRecord<SyncGroup>>,
+  g: Generation,
+): Violation[] {
   const out: Violation[] = [];
   const where = `group ${g.group} generation ${g.generation}`;
   const memberIdOf = (s: OkRecord<"syncGroup">) => {
@@ -164,24 +168,29 @@ function checkGeneration(topicOps: readonly OpRecord[], g: Generation): Violatio
     }
   }
 
-  // Each member gets exactly what the leader assigned it: the coordinator only distributes.
-  const leaderSync = g.syncs.find((s) => s.op.assignments !== undefined);
-  const planned = leaderSync?.op.assignments;
-  if (leaderSync && planned) {
-    for (const s of g.syncs) {
-      const member = memberIdOf(s);
-      const want = (planned[member] ?? []).map(tpStr).sort();
-      const got = syncValue(s).assignment.map(tpStr).sort();
-      if (want.join(",") === got.join(",")) continue;
-      out.push(
-        violationOf(
-          NAME,
-          `${where}: syncGroup ${cite(s)} gave ${member} [${got.join(",")}], but the leader's syncGroup ` +
-            `${cite(leaderSync)} assigned it [${want.join(",")}]`,
-          [leaderSync, s],
-        ),
-      );
-    }
+  // Each member gets exactly what a leader's syncGroup of this generation assigned it: the coordinator
+  // distributes, it does not assign. Any leader syncGroup counts, whatever its outcome: one answered
+  // NOT_COORDINATOR may still have been stored, and Kafka then answers a retried one from a Stable group
+  // with the stored assignment.
+  const firstJoin = Math.min(...[...g.joins.values()].map((j) => j.invoke.index));
+  const plans = leaderSyncs.filter((l) => l.op.generation === g.generation && l.invoke.index > firstJoin);
+  for (const s of g.syncs) {
+    if (plans.length === 0) break;
+    const member = memberIdOf(s);
+    const got = syncValue(s).assignment.map(tpStr).sort().join(",");
+    const candidates = plans.filter((l) => l.invoke.index < (s.complete?.index ?? 0));
+    const wanted = candidates.map((l) => (l.op.assignments?.[member] ?? []).map(tpStr).sort().join(","));
+    if (candidates.length === 0 || wanted.includes(got)) continue;
+    const last = candidates[candidates.length - 1];
+    out.push(
+      violationOf(
+        NAME,
+        `${where}: syncGroup ${cite(s)} gave ${member} [${got}], but the leader's syncGroup ${cite(last)} ` +
+          `assigned it [${wanted[wanted.length - 1]}]` +
+          (candidates.length > 1 ? ` (and ${candidates.length - 1} earlier plan(s) differ too)` : ""),
+        [last, s],
+      ),
+    );
   }
 
   // Every partition owned, once every member has synced.
@@ -216,7 +225,13 @@ export const exclusiveAssignment: HistoryInvariant = {
     const idx = indexHistory(history);
     const out: Violation[] = [];
     const topicOps = idx.ops.filter((r) => r.op.kind === "createTopic" || r.op.kind === "addPartitions");
-    for (const g of generations(idx)) out.push(...checkGeneration(topicOps, g));
+    const leaderSyncs = idx.ops.filter(
+      (r): r is OpRecord<SyncGroup> => r.op.kind === "syncGroup" && r.op.assignments !== undefined,
+    );
+    for (const g of generations(idx)) {
+      const mine = leaderSyncs.filter((l) => l.op.groupId === g.group);
+      out.push(...checkGeneration(topicOps, mine, g));
+    }
     return out;
   },
 };
