@@ -101,6 +101,7 @@ export class BrokerRuntime {
       (from, m) => this.deliverPeer(from, m),
       c.replicaFetchWaitMaxMs,
       this.log,
+      (id) => this.lookupEndpoint(id),
     );
     await this.openSession();
     this.clusterId = await this.readClusterId();
@@ -131,6 +132,10 @@ export class BrokerRuntime {
         minInsyncReplicas: c.minInsyncReplicas,
         uncleanLeaderElection: c.uncleanLeaderElectionEnable,
       },
+      // Auto-creation is done by the Metadata handler, which forwards CreateTopics to the controller.
+      autoCreateTopics: false,
+      defaultNumPartitions: c.numPartitions,
+      defaultReplicationFactor: c.defaultReplicationFactor,
       offsetsTopicPartitions: c.offsetsTopicNumPartitions,
       groupInitialRebalanceDelayMs: c.groupInitialRebalanceDelayMs,
       groupMinSessionTimeoutMs: raw("group.min.session.timeout.ms", 6_000),
@@ -259,6 +264,22 @@ export class BrokerRuntime {
       }
     } catch (e) {
       this.log(`[broker ${this.brokerId}] reading broker registrations failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** Reads one broker's registration for its address. */
+  async lookupEndpoint(id: BrokerId): Promise<Endpoint | null> {
+    const session = this.session;
+    if (session === null) return null;
+    try {
+      const got = await session.get(ZkPaths.brokerId(id));
+      if (got === null) return null;
+      const e = decodeBrokerRegistration(id, got.data).endpoints[0];
+      if (e === undefined) return null;
+      this.endpoints.set(id, { host: e.host, port: e.port });
+      return { host: e.host, port: e.port };
+    } catch {
+      return null;
     }
   }
 

@@ -30,6 +30,9 @@ import {
 export const REPLICA_FETCH_MAX_BYTES = 1 << 20;
 
 interface Link {
+  /** Resolves once the broker's address is known; every send to it chains on this, in order. */
+  ready: Promise<void>;
+  resolved: boolean;
   fetch: KafkaConnection;
   epoch: KafkaConnection;
   control: KafkaConnection;
@@ -53,7 +56,17 @@ export class PeerLinks {
     private readonly deliver: (from: BrokerId, message: PeerMessage) => void,
     private readonly replicaFetchWaitMs: number,
     private readonly log: (line: string) => void,
+    /** Looks a broker's address up in the metadata store when it is not known yet. */
+    private readonly lookup: (id: BrokerId) => Promise<Endpoint | null> = async () => null,
   ) {}
+
+  private async resolveAddress(to: BrokerId): Promise<void> {
+    for (let attempt = 0; attempt < 50 && !this.closed; attempt++) {
+      if (this.endpointOf(to) !== null) return;
+      if ((await this.lookup(to)) !== null) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 
   private link(to: BrokerId): Link {
     let l = this.links.get(to);
@@ -61,12 +74,18 @@ export class PeerLinks {
       const addr = () => this.endpointOf(to);
       const id = `broker-${this.self}`;
       l = {
+        ready: Promise.resolve(),
+        resolved: false,
         fetch: new KafkaConnection(addr, `${id}-fetcher`, 30_000 + this.replicaFetchWaitMs),
         epoch: new KafkaConnection(addr, `${id}-fetcher`),
         control: new KafkaConnection(addr, `${id}-controller`),
         pendingFetches: [],
         flushScheduled: false,
       };
+      const link = l;
+      link.ready = this.resolveAddress(to).then(() => {
+        link.resolved = true;
+      });
       this.links.set(to, l);
     }
     return l;
@@ -78,6 +97,16 @@ export class PeerLinks {
   }
 
   send(to: BrokerId, message: PeerMessage): void {
+    if (this.closed) return;
+    const l = this.link(to);
+    if (!l.resolved) {
+      void l.ready.then(() => this.dispatch(to, message));
+      return;
+    }
+    this.dispatch(to, message);
+  }
+
+  private dispatch(to: BrokerId, message: PeerMessage): void {
     if (this.closed) return;
     switch (message.type) {
       case "replicaFetch":
