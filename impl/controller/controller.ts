@@ -368,7 +368,10 @@ export class Controller {
   }
 
   private writeStates(changes: Map<string, CachedState>, done: (error: KafkaErrorName | null) => void): void {
-    if (changes.size === 0) return done(null);
+    if (changes.size === 0) {
+      done(null);
+      return;
+    }
     const ops: MultiOp[] = [...this.fence()];
     for (const [k, s] of changes) {
       const [topic, p] = splitKey(k);
@@ -412,7 +415,10 @@ export class Controller {
     request: { name: string; numPartitions: number; replicationFactor: number; config: Partial<TopicConfig> },
     reply: (error: KafkaErrorName | null) => void,
   ): void {
-    if (!this.isActive) return reply("NOT_CONTROLLER");
+    if (!this.isActive) {
+      reply("NOT_CONTROLLER");
+      return;
+    }
     this.enqueue((done) => {
       const finish = (e: KafkaErrorName | null) => {
         reply(e);
@@ -463,7 +469,10 @@ export class Controller {
     request: { name: string; count: number },
     reply: (error: KafkaErrorName | null) => void,
   ): void {
-    if (!this.isActive) return reply("NOT_CONTROLLER");
+    if (!this.isActive) {
+      reply("NOT_CONTROLLER");
+      return;
+    }
     this.enqueue((done) => {
       const finish = (e: KafkaErrorName | null) => {
         reply(e);

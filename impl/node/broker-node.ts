@@ -121,13 +121,12 @@ export class BrokerNode {
     private readonly restarted = false,
   ) {
     this.zk = new ZkCalls((id, request) => this.out.push({ type: "zk", id, request }));
-    const node = this;
     this.controller = new Controller({
       brokerId: config.brokerId,
       faults: config.faults,
       zk: this.zk,
       send: (to, message) => this.send(to, message),
-      now: () => node.now,
+      now: () => this.now,
       randomInt: config.randomInt,
       defaults: config.topicDefaults,
     });
@@ -235,7 +234,10 @@ export class BrokerNode {
   /* ---------------------------------------------------------------------------------------------- */
 
   private makePaths(paths: readonly string[], then: () => void): void {
-    if (paths.length === 0) return then();
+    if (paths.length === 0) {
+      then();
+      return;
+    }
     const [first, ...rest] = paths;
     this.zk.call({ op: "mkdirp", path: first }, () => this.makePaths(rest, then));
   }
@@ -276,21 +278,27 @@ export class BrokerNode {
   }
 
   private onClient(requestId: number, req: ClientRequest): void {
-    if (this.state !== "running")
-      return this.reply(requestId, { api: "error", error: "BROKER_NOT_AVAILABLE" });
+    if (this.state !== "running") {
+      this.reply(requestId, { api: "error", error: "BROKER_NOT_AVAILABLE" });
+      return;
+    }
     switch (req.api) {
       case "metadata":
         if (req.allowAutoTopicCreation && this.config.autoCreateTopics && req.topics !== null)
           this.autoCreate(req.topics);
-        return this.reply(requestId, this.metadataResponse(req.topics, req.allowAutoTopicCreation === true));
+        {
+          this.reply(requestId, this.metadataResponse(req.topics, req.allowAutoTopicCreation === true));
+          return;
+        }
       case "produce": {
         const r = this.replicas.get(tpKey(req.topic, req.partition));
         if (r === undefined) {
-          return this.reply(requestId, {
+          this.reply(requestId, {
             api: "produce",
             error: this.missingPartitionError(req.topic, req.partition),
             baseOffset: -1,
           });
+          return;
         }
         const result = r.appendAsLeader(req.records, req.acks, req.timeoutMs, requestId, this.now);
         if (result.error !== null)
@@ -301,35 +309,39 @@ export class BrokerNode {
         const r = this.replicas.get(tpKey(req.topic, req.partition));
         if (r === undefined) {
           const error = this.missingPartitionError(req.topic, req.partition);
-          return this.reply(requestId, {
+          this.reply(requestId, {
             api: "fetch",
             error,
             highWatermark: -1,
             logStartOffset: -1,
             records: [],
           });
+          return;
         }
         const { error, entries } = r.readCommitted(req.fetchOffset, req.maxRecords);
-        return this.reply(requestId, {
+        this.reply(requestId, {
           api: "fetch",
           error,
           highWatermark: r.highWatermark,
           logStartOffset: r.log.logStartOffset,
           records: entries,
         });
+        return;
       }
       case "listOffsets": {
         const r = this.replicas.get(tpKey(req.topic, req.partition));
         if (r === undefined || r.role !== "leader") {
           const error =
             r === undefined ? this.missingPartitionError(req.topic, req.partition) : "NOT_LEADER_OR_FOLLOWER";
-          return this.reply(requestId, { api: "listOffsets", error, offset: -1 });
+          this.reply(requestId, { api: "listOffsets", error, offset: -1 });
+          return;
         }
         const offset = req.timestamp === -2 ? r.log.logStartOffset : r.highWatermark;
-        return this.reply(requestId, { api: "listOffsets", error: null, offset });
+        this.reply(requestId, { api: "listOffsets", error: null, offset });
+        return;
       }
-      case "createTopics":
-        return this.controller.createTopic(
+      case "createTopics": {
+        this.controller.createTopic(
           {
             name: req.name,
             numPartitions: req.numPartitions,
@@ -338,28 +350,41 @@ export class BrokerNode {
           },
           (error) => this.reply(requestId, { api: "createTopics", error }),
         );
-      case "createPartitions":
-        return this.controller.createPartitions({ name: req.name, count: req.count }, (error) =>
+        return;
+      }
+      case "createPartitions": {
+        this.controller.createPartitions({ name: req.name, count: req.count }, (error) =>
           this.reply(requestId, { api: "createPartitions", error }),
         );
+        return;
+      }
       case "findCoordinator": {
         const p = this.coordinator.partitionFor(req.key);
         const s = this.metadata.partitions.get(tpKey(OFFSETS_TOPIC, p));
         if (s === undefined || s.leader < 0) {
-          return this.reply(requestId, {
+          this.reply(requestId, {
             api: "findCoordinator",
             error: "COORDINATOR_NOT_AVAILABLE",
             nodeId: -1,
           });
+          return;
         }
-        return this.reply(requestId, { api: "findCoordinator", error: null, nodeId: s.leader });
+        this.reply(requestId, { api: "findCoordinator", error: null, nodeId: s.leader });
+        return;
       }
       case "offsetFetch":
-        if (!this.coordinator.isCoordinatorFor(req.body.groupId))
-          return this.reply(requestId, { api: "error", error: "NOT_COORDINATOR" });
-        return this.reply(requestId, { api: "offsetFetch", body: this.coordinator.offsetFetch(req.body) });
-      default:
-        return this.onGroupRequest(requestId, req);
+        if (!this.coordinator.isCoordinatorFor(req.body.groupId)) {
+          this.reply(requestId, { api: "error", error: "NOT_COORDINATOR" });
+          return;
+        }
+        {
+          this.reply(requestId, { api: "offsetFetch", body: this.coordinator.offsetFetch(req.body) });
+          return;
+        }
+      default: {
+        this.onGroupRequest(requestId, req);
+        return;
+      }
     }
   }
 
@@ -371,7 +396,8 @@ export class BrokerNode {
     >,
   ): void {
     if (!this.coordinator.isCoordinatorFor(req.body.groupId)) {
-      return this.reply(requestId, { api: "error", error: "NOT_COORDINATOR" });
+      this.reply(requestId, { api: "error", error: "NOT_COORDINATOR" });
+      return;
     }
     const now = this.now;
     const c = this.coordinator;
@@ -450,7 +476,7 @@ export class BrokerNode {
     }
   }
 
-  private metadataResponse(topics: string[] | null, creating = false): MetadataResponse {
+  private metadataResponse(topics: string[] | null, _creating = false): MetadataResponse {
     const byTopic = new Map<string, MetadataResponse["topics"][number]>();
     for (const s of this.metadata.partitions.values()) {
       if (topics !== null && !topics.includes(s.topic)) continue;
@@ -493,8 +519,10 @@ export class BrokerNode {
   private onPeer(from: BrokerId, m: PeerMessage): void {
     if (this.state === "offline" || this.state === "crashed") return;
     switch (m.type) {
-      case "leaderAndIsr":
-        return this.onLeaderAndIsr(m);
+      case "leaderAndIsr": {
+        this.onLeaderAndIsr(m);
+        return;
+      }
       case "updateMetadata":
         if (!this.acceptControllerEpoch(m.controllerEpoch)) return;
         this.metadata = {
@@ -508,18 +536,24 @@ export class BrokerNode {
         if (!this.acceptControllerEpoch(m.controllerEpoch)) return;
         for (const p of m.partitions) this.replicas.get(tpKey(p.topic, p.partition))?.goOffline();
         return;
-      case "alterPartition":
-        return this.controller.onAlterPartition(m);
-      case "autoCreateTopic":
-        return this.controller.autoCreateTopic(m);
+      case "alterPartition": {
+        this.controller.onAlterPartition(m);
+        return;
+      }
+      case "autoCreateTopic": {
+        this.controller.autoCreateTopic(m);
+        return;
+      }
       case "alterPartitionResponse": {
         const r = this.replicas.get(tpKey(m.topic, m.partition));
         if (r !== undefined) r.onIsrChanged(m.leaderEpoch, m.partitionEpoch, m.error === null ? m.isr : null);
         return;
       }
       case "replicaFetch":
-      case "offsetsForLeaderEpoch":
-        return this.onReplicaRequest(from, m);
+      case "offsetsForLeaderEpoch": {
+        this.onReplicaRequest(from, m);
+        return;
+      }
       case "replicaFetchResponse": {
         this.replicas.get(tpKey(m.topic, m.partition))?.onFetchResponse(m, this.now);
         return;
