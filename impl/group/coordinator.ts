@@ -207,17 +207,26 @@ export class GroupCoordinator {
     return [...this.owned].sort((a, b) => a - b);
   }
 
-  /** This broker became leader of partition p and is reading it: its groups answer "loading". */
+  /**
+   * This broker became leader of partition p and is reading it: its groups answer "loading". A no-op
+   * when p is already owned: re-elected with a new leader epoch, the coordinator keeps what it has
+   * in memory (Kafka's "already loaded"); to reload, unload first.
+   */
   beginLoad(p: number): void {
+    if (this.owned.has(p)) return;
     this.loading.add(p);
   }
 
   /**
    * This broker leads partition p and `records` are its contents in offset order: rebuild its groups
    * (Stable with their last stored assignment, or Empty) and committed offsets, and start serving.
+   * Ignored when p is already owned (see beginLoad).
    */
   loadPartition(p: number, records: Iterable<OffsetsRecord>, now: number): GroupEffect[] {
     return this.run(now, () => {
+      // Still leader since the last load: memory holds all the log does and more (a rebalance in
+      // progress is never in the log), so a reload would lose it.
+      if (this.owned.has(p)) return;
       this.dropPartitionGroups(p);
       const replayed = replayOffsetsRecords(records);
       for (const [groupId, stored] of replayed.groups) {

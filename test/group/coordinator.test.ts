@@ -451,6 +451,21 @@ describe("offsets in __consumer_offsets", () => {
       [-1, ""],
     ]);
   });
+  it("a repeated load of a partition it still leads keeps the groups in memory (a new leader epoch)", () => {
+    // Found by the embedded suite: reloading from the log dropped a rebalance in progress (never in the
+    // log), so the next member got generation 1 again. Kafka skips the load of an owned partition.
+    const d = new Driver();
+    const { members, generation } = formGroup(d, 1);
+    const rejoin = d.join(G, members[0]);
+    d.runUntil(() => d.response(rejoin, "JoinGroup") !== undefined);
+    expect(d.answered(rejoin, "JoinGroup").generationId).toBe(generation + 1);
+    const p = d.coord.partitionFor(G);
+    d.coord.beginLoad(p);
+    expect(d.answered(d.heartbeat(G, members[0], generation + 1), "Heartbeat").error).toBe("NONE");
+    d.apply(d.coord.loadPartition(p, d.log.get(p) ?? [], d.now));
+    expect(d.coord.inspect(G)).toMatchObject({ state: "CompletingRebalance", generationId: generation + 1 });
+  });
+
   it("an append that completes after the group was unloaded and recreated does not touch the new group", () => {
     // Found by the property test: generations restart when a group is rebuilt from a log that lacks
     // them, so a late completion must be matched to the group object, not to (group id, generation).
