@@ -290,15 +290,17 @@ export class CheckerState {
         `produce ${op.value} landed in partition ${partition}, but the ${op.partitioner.kind} partitioner allows only ${[...allowed].join(",")} (partition counts ${t.counts.join(",")})`,
       );
     const pk = this.partition(op.topic, partition);
+    // Kafka 3.7+ caps min.insync.replicas at the replica count (Partition.effectiveMinIsr, KAFKA-15583).
+    const minIsr = Math.min(t.minIsr, t.replicationFactor);
     if (op.acks === -1) {
       const alive = this.aliveBrokers();
       const replicasAlive =
         pk.replicas !== null
           ? pk.replicas.filter((b) => alive.includes(b)).length
           : Math.min(t.replicationFactor, alive.length);
-      if (replicasAlive < t.minIsr)
+      if (replicasAlive < minIsr)
         return reject(
-          `produce ${op.value} acks=all ok, but only ${replicasAlive} replica(s) of ${op.topic}-${partition} are alive, fewer than min.insync.replicas=${t.minIsr} (expected NOT_ENOUGH_REPLICAS)`,
+          `produce ${op.value} acks=all ok, but only ${replicasAlive} replica(s) of ${op.topic}-${partition} are alive, fewer than the effective min.insync.replicas=${minIsr} (expected NOT_ENOUGH_REPLICAS)`,
         );
     }
     const existing = pk.committed.get(offset);
@@ -306,7 +308,7 @@ export class CheckerState {
       return reject(
         `produce ${op.value} acknowledged at ${op.topic}-${partition}@${offset}, where committed record ${existing} was acknowledged (inconsistent-offsets)`,
       );
-    if (op.acks === -1 && t.minIsr >= 2 && !t.unclean) pk.committed.set(offset, op.value);
+    if (op.acks === -1 && minIsr >= 2 && !t.unclean) pk.committed.set(offset, op.value);
     return OK;
   }
 
