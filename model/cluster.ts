@@ -110,6 +110,8 @@ export class ClusterModel implements Target, OutcomeChecker {
     Array<{ topic: string; partition: number; state: PartitionState }>
   >();
   private pending = new Map<number, PendingRequest>();
+  /** Partitions whose state changed since they last came to rest: only these need replicating. */
+  private dirty = new Set<string>();
   private nextRequestId = 1;
   private partitionerState: PartitionerState = newPartitionerState();
   private generatedGroups = 0;
@@ -204,6 +206,7 @@ export class ClusterModel implements Target, OutcomeChecker {
   }
 
   async inject(fault: Fault): Promise<Outcome> {
+    this.markAllDirty();
     switch (fault.kind) {
       case "crash":
         if (!this.brokers.has(fault.broker)) return { status: "failed", error: "BROKER_NOT_AVAILABLE" };
@@ -297,6 +300,12 @@ export class ClusterModel implements Target, OutcomeChecker {
     const s = this.brokers.get(id);
     if (s === undefined) return;
     this.brokers.set(id, this.step("broker", brokerMachine, s, event));
+    // Who can fetch from whom may have changed.
+    this.markAllDirty();
+  }
+
+  private markAllDirty() {
+    for (const key of this.partitions.keys()) this.dirty.add(key);
   }
 
   private stepController(event: Parameters<typeof controllerMachine.transition>[1]) {
@@ -564,6 +573,7 @@ export class ClusterModel implements Target, OutcomeChecker {
     if (snap === undefined) return;
     const next = this.step("replication", replicationMachine, snap, event);
     this.partitions.set(key, next);
+    if (next.context !== snap.context) this.dirty.add(key);
     const ctx = next.context;
     for (const { id, result } of ctx.outbox) this.completeProduce(id, result);
     if (ctx.isrChanged && ctx.leader !== null) {
@@ -583,7 +593,10 @@ export class ClusterModel implements Target, OutcomeChecker {
   /** Followers fetch from their leaders until nothing changes. Returns whether anything did. */
   private replicate(): boolean {
     let any = false;
-    for (const [key, start] of this.partitions) {
+    const keys = [...this.dirty];
+    this.dirty.clear();
+    for (const key of keys) {
+      const start = this.partitions.get(key)!;
       for (let round = 0; round < 4; round++) {
         const before = this.partitions.get(key)!;
         const ctx = before.context;
@@ -600,6 +613,8 @@ export class ClusterModel implements Target, OutcomeChecker {
       }
       if (this.partitions.get(key)!.context !== start.context) any = true;
     }
+    // Fetches only change the partitions they fetch for; anything they dirtied again is at rest now.
+    for (const key of keys) this.dirty.delete(key);
     return any;
   }
 
@@ -749,7 +764,7 @@ export class ClusterModel implements Target, OutcomeChecker {
     const end = Math.min(leader.hw, op.offset + Math.max(0, op.maxRecords));
     const records: FetchedRecord[] = [];
     for (let o = op.offset; o < end; o++) {
-      const e = leader.log[o];
+      const e = leader.log.at(o);
       const r: FetchedRecord = { offset: e.offset, key: e.key, value: e.value };
       if (e.headers !== undefined) r.headers = e.headers;
       records.push(r);

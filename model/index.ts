@@ -30,6 +30,7 @@ export {
   type Visited,
 } from "./coverage.ts";
 export { type GroupContext, type GroupEvent, type GroupMember, groupMachine } from "./group.machine.ts";
+export { ReplicaLog } from "./log.ts";
 export { MACHINES, type MachineName } from "./machines.ts";
 export {
   allowedPartitions,

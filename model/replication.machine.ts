@@ -20,19 +20,14 @@
 import { assign, setup } from "xstate";
 import type { KafkaErrorName } from "../spec/errors.ts";
 import type { Acks, BrokerId } from "../spec/operations.ts";
+import { type LogEntry, ReplicaLog } from "./log.ts";
 
-export interface LogEntry {
-  offset: number;
-  epoch: number;
-  value: string;
-  key: string | null;
-  headers?: Record<string, string>;
-}
+export type { LogEntry };
 
 export interface ReplicaState {
   broker: BrokerId;
   /** The log from offset 0 (the model keeps no retention): entry i has offset i. */
-  log: LogEntry[];
+  log: ReplicaLog;
   hw: number;
   /** [epoch, startOffset], ascending. */
   epochCache: Array<[number, number]>;
@@ -166,7 +161,7 @@ function truncate(r: ReplicaState, to: number): ReplicaState {
   if (to >= r.log.length) return r.needsTruncation ? { ...r, needsTruncation: false } : r;
   return {
     ...r,
-    log: r.log.slice(0, to),
+    log: r.log.truncate(to),
     epochCache: r.epochCache.filter(([, start]) => start < to),
     hw: Math.min(r.hw, to),
     flushed: Math.min(r.flushed, to),
@@ -214,7 +209,7 @@ function settleWaiting(ctx: ReplicationContext, states: Record<number, ReplicaSt
 
 const initialReplica = (broker: BrokerId): ReplicaState => ({
   broker,
-  log: [],
+  log: ReplicaLog.EMPTY,
   hw: 0,
   epochCache: [],
   online: true,
@@ -340,7 +335,7 @@ export const replicationMachine = setup({
       if (event.headers !== undefined) entry.headers = event.headers;
       const leader: ReplicaState = {
         ...l,
-        log: [...l.log, entry],
+        log: l.log.append(entry),
         epochCache: assignEpoch(l.epochCache, context.leaderEpoch, offset),
       };
       leader.flushed = flushedAfter(context, l, offset + 1);
@@ -396,8 +391,8 @@ export const replicationMachine = setup({
       }
       if (pos < leaderEnd) {
         let cache = f.epochCache;
-        for (let o = pos; o < leaderEnd; o++) cache = assignEpoch(cache, l.log[o].epoch, o);
-        f = { ...f, log: [...f.log, ...l.log.slice(pos)], epochCache: cache };
+        for (let o = pos; o < leaderEnd; o++) cache = assignEpoch(cache, l.log.at(o).epoch, o);
+        f = { ...f, log: f.log.appendAll(l.log.slice(pos)), epochCache: cache };
         f.flushed = flushedAfter(context, states[f.broker], leaderEnd);
       }
       f = { ...f, hw: Math.max(f.hw, Math.min(l.hw, logEndOffset(f))) };

@@ -52,7 +52,8 @@ describe("ClusterModel as a target", () => {
       offset: 0,
       maxRecords: 10,
     });
-    expect(read.status === "ok" && read.value.records.map((r) => r.value)).toEqual(["v0", "v1", "v2"]);
+    const records = read.status === "ok" ? (read.value as { records: Array<{ value: string }> }).records : [];
+    expect(records.map((r) => r.value)).toEqual(["v0", "v1", "v2"]);
     // The old leader restarts, rejoins as a follower and catches up.
     await m.inject({ kind: "restart", broker: before.leader! });
     await m.inject({ kind: "advanceTime", ms: 1000 });
