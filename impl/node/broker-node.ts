@@ -588,6 +588,8 @@ export class BrokerNode {
 
   private onOffsetsPartitionRoleChange(partition: number, r: PartitionReplica, wasLeader: boolean): void {
     if (r.role === "leader") {
+      // Still the leader under a new epoch: the groups in memory are current (Kafka keeps them too).
+      if (wasLeader && this.coordinator.ownedPartitions().includes(partition)) return;
       this.coordinator.beginLoad(partition);
       const entries = r.log.read(r.log.logStartOffset, Number.MAX_SAFE_INTEGER);
       const records = entries
