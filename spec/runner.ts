@@ -79,6 +79,27 @@ export function faultKindsFor(
   return supported.filter((k, i) => wanted.has(k) && supported.indexOf(k) === i);
 }
 
+/**
+ * Swarm testing (as in TigerBeetle's VOPR): each run switches whole families of steps off at random, so
+ * some runs are all produce-crash-restart and others all groups: a bug that needs a long run of one kind
+ * of step is found far sooner than with one fixed mix. Shrinks toward everything on.
+ */
+const SWARM_FAMILIES: Record<string, readonly Intent["kind"][]> = {
+  groups: ["join", "poll", "sync", "heartbeat", "leave", "commit", "zombie", "fetchCommitted"],
+  admin: ["addPartitions", "listOffsets"],
+  crash: ["crash"],
+  isolate: ["isolate"],
+  session: ["expireSession"],
+  pause: ["pause"],
+  time: ["advanceTime"],
+};
+
+const swarmArbitrary: fc.Arbitrary<ReadonlySet<string>> = fc
+  .record(Object.fromEntries(Object.keys(SWARM_FAMILIES).map((f) => [f, fc.nat(2).map((n) => n === 2)])))
+  .map(
+    (off) => new Set(Object.entries(off).flatMap(([family, isOff]) => (isOff ? SWARM_FAMILIES[family] : []))),
+  );
+
 /** One workload step as fast-check sees it: an intent, run against the run's execution. */
 class IntentCommand implements fc.AsyncCommand<WorkloadState, RunExecution> {
   constructor(
@@ -128,11 +149,16 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     customPartitioners: options.customPartitioners ?? [],
   });
   const replay = options.replay === undefined ? undefined : parseReplay(options.replay);
+  let disabled: ReadonlySet<string> = new Set();
   // A command only asks the execution, through the state it was handed, whether it applies.
   let current: RunExecution | undefined;
   const canRun = (intent: Intent, state: WorkloadState): boolean => {
     if (current === undefined || current.state !== state) return false;
-    if (current.stats.operations + current.stats.faults >= options.opsPerRun || !current.canRun(intent)) {
+    if (
+      disabled.has(intent.kind) ||
+      current.stats.operations + current.stats.faults >= options.opsPerRun ||
+      !current.canRun(intent)
+    ) {
       current.stats.skippedSteps++;
       return false;
     }
@@ -160,61 +186,69 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
       phase: firstFailure === undefined ? "running" : "shrinking",
     });
 
-  const property = fc.asyncProperty(fc.noShrink(fc.nat(0x7fffffff)), commands, async (runSeed, cmds) => {
-    const setup: ClusterSetup = {
-      brokers: options.brokers,
-      seed: runSeed,
-      config: options.config ?? {},
-      ...(options.seededFaults && options.seededFaults.length > 0
-        ? { seededFaults: options.seededFaults }
-        : {}),
-    };
-    const execution = new RunExecution({
-      target: options.target(),
-      checker: options.checker(),
-      invariants: options.invariants,
-      build,
-      setup,
-      finalAdvanceMs: options.finalAdvanceMs ?? 120_000,
-      finalWaitMs: options.finalWaitMs ?? 10_000,
-    });
-    current = execution;
-    if (firstFailure === undefined) total.runs++;
-    else total.shrinkRuns++;
-    try {
-      await execution.start();
-      await fc.asyncModelRun(() => ({ model: execution.state, real: execution }), cmds);
-      await execution.finish();
-    } catch (e) {
-      const findings: Finding[] =
-        e instanceof RunFailed
-          ? e.findings
-          : [
-              {
-                source: "target",
-                invariant: "run-error",
-                message: e instanceof Error ? (e.stack ?? e.message) : String(e),
-                events: [],
-              },
-            ];
-      const failing = { runSeed, execution, findings };
-      if (firstFailure === undefined) firstFailure = failing;
-      lastFailure = failing;
-      throw e;
-    } finally {
-      current = undefined;
-      mergeStats(total, execution.stats);
+  const property = fc.asyncProperty(
+    fc.noShrink(fc.nat(0x7fffffff)),
+    swarmArbitrary,
+    commands,
+    async (runSeed, swarm, cmds) => {
+      disabled = swarm;
+      const setup: ClusterSetup = {
+        brokers: options.brokers,
+        seed: runSeed,
+        config: options.config ?? {},
+        ...(options.seededFaults && options.seededFaults.length > 0
+          ? { seededFaults: options.seededFaults }
+          : {}),
+      };
+      const execution = new RunExecution({
+        target: options.target(),
+        checker: options.checker(),
+        invariants: options.invariants,
+        build,
+        setup,
+        finalAdvanceMs: options.finalAdvanceMs ?? 120_000,
+        finalWaitMs: options.finalWaitMs ?? 10_000,
+      });
+      current = execution;
+      if (firstFailure === undefined) total.runs++;
+      else total.shrinkRuns++;
       try {
-        await execution.stop();
-      } catch {
-        // A target that cannot stop cleanly does not change the verdict of the run.
+        await execution.start();
+        await fc.asyncModelRun(() => ({ model: execution.state, real: execution }), cmds);
+        await execution.finish();
+      } catch (e) {
+        const findings: Finding[] =
+          e instanceof RunFailed
+            ? e.findings
+            : [
+                {
+                  source: "target",
+                  invariant: "run-error",
+                  message: e instanceof Error ? (e.stack ?? e.message) : String(e),
+                  events: [],
+                },
+              ];
+        const failing = { runSeed, execution, findings };
+        if (firstFailure === undefined) firstFailure = failing;
+        lastFailure = failing;
+        throw e;
+      } finally {
+        current = undefined;
+        mergeStats(total, execution.stats);
+        try {
+          await execution.stop();
+        } catch {
+          // A target that cannot stop cleanly does not change the verdict of the run.
+        }
+        const count = total.runs + total.shrinkRuns;
+        if (count % progressEvery === 0) report();
       }
-      const count = total.runs + total.shrinkRuns;
-      if (count % progressEvery === 0) report();
-    }
-  });
+    },
+  );
 
-  const params: fc.Parameters<[number, Iterable<fc.AsyncCommand<WorkloadState, RunExecution>>]> = {
+  const params: fc.Parameters<
+    [number, ReadonlySet<string>, Iterable<fc.AsyncCommand<WorkloadState, RunExecution>>]
+  > = {
     numRuns: options.runs,
     seed: options.seed,
     ...(replay !== undefined ? { path: replay.path, endOnFailure: true } : {}),
@@ -237,7 +271,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     ...(timeToFailureMs !== undefined ? { timeToFailureMs } : {}),
   };
   if (details.failed && details.counterexample !== null && lastFailure !== undefined) {
-    const [, cmds] = details.counterexample;
+    const [, , cmds] = details.counterexample;
     const replayPath = /replayPath="([^"]*)"/.exec(String(cmds))?.[1];
     const path = details.counterexamplePath ?? "";
     result.failure = failureReport({
