@@ -792,7 +792,10 @@ export class GroupCoordinator {
     group.protocolName = group.selectProtocol();
     group.transitionTo("CompletingRebalance", now);
     for (const m of group.members.values()) {
-      const requestId = m.awaitingJoin as RequestId;
+      const requestId = m.awaitingJoin;
+      // Members that had not rejoined were removed above.
+      if (requestId === null)
+        throw new Error(`group ${group.groupId}: ${m.memberId} completed a join it is not in`);
       m.awaitingJoin = null;
       this.respondJoin(requestId, this.joinResult(group, m));
       this.scheduleHeartbeat(m, now);
