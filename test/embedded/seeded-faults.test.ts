@@ -147,6 +147,49 @@ describe("seeded faults are caught by the suite, and only when on", () => {
   });
 });
 
+describe("log divergence after fast leader changes", () => {
+  it("kip-279-divergence: a follower keeps a record of an epoch the new leader never had", async () => {
+    // b is written by the first leader alone, c by the second alone; the first leader returns (unclean)
+    // and writes d. The returning follower asks for the end of its epoch 1: KIP-279's second look makes
+    // it truncate to 1 and take b; without it, it keeps c at offset 1.
+    const steps = (): Step[] => {
+      let l = 0;
+      let f = 0;
+      return [
+        {
+          kind: "createTopic",
+          topic: "t",
+          partitions: 1,
+          replicationFactor: 2,
+          config: { minInsyncReplicas: 1, uncleanLeaderElection: true },
+        },
+        produce("a"),
+        (o) => {
+          l = leader(o);
+          f = follower(o);
+          const x = [1, 2, 3].find((b) => b !== l && b !== f)!;
+          return { kind: "isolate", sides: [[l, x], [f]] };
+        },
+        produce("b", 1),
+        () => ({ kind: "crash", broker: l }),
+        { kind: "heal" },
+        { kind: "advanceTime", ms: 35_000 },
+        produce("c", 1),
+        () => ({ kind: "crash", broker: f }),
+        () => ({ kind: "restart", broker: l }),
+        { kind: "advanceTime", ms: 35_000 },
+        produce("d", 1),
+        () => ({ kind: "restart", broker: f }),
+        { kind: "advanceTime", ms: 1_000 },
+        fetchAll(),
+      ];
+    };
+    const { off, on } = await both(steps, "kip-279-divergence");
+    expect(off.complaints).toEqual([]);
+    expect(on.complaints.some((c) => c.startsWith("weak-isr") || c.startsWith("log-matching"))).toBe(true);
+  });
+});
+
 const join = (member: string) => ({
   kind: "joinGroup" as const,
   groupId: "g",
