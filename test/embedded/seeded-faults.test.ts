@@ -81,12 +81,32 @@ describe("seeded faults are caught by the suite, and only when on", () => {
     expect(on.complaints.length).toBeGreaterThan(0);
   });
 
-  it("ack-before-isr: acks=all is acknowledged while an ISR member is dead", async () => {
-    const steps = (): Step[] => [
-      create(2, 2),
-      (o) => ({ kind: "crash", broker: follower(o) }),
-      produce("v1"),
-    ];
+  it("ack-before-isr: acks=all is acknowledged while the other ISR members are dead, and the record is lost", async () => {
+    // Both followers die (still in the ISR: no time has passed); a correct leader holds the produce, the
+    // faulty one acknowledges it. Then the leader dies and a follower that never had v1 is elected.
+    const steps = (): Step[] => {
+      let l = 0;
+      let fs: number[] = [];
+      return [
+        create(3, 2),
+        (o) => {
+          l = leader(o);
+          fs = partitionOf(o, "t").replicas.filter((r) => r !== l);
+          return { kind: "crash", broker: fs[0] };
+        },
+        () => ({ kind: "crash", broker: fs[1] }),
+        produce("v1"),
+        () => ({ kind: "crash", broker: l }),
+        { kind: "advanceTime", ms: 35_000 },
+        () => ({ kind: "restart", broker: fs[0] }),
+        () => ({ kind: "restart", broker: fs[1] }),
+        { kind: "advanceTime", ms: 1_000 },
+        () => ({ kind: "restart", broker: l }),
+        { kind: "advanceTime", ms: 1_000 },
+        produce("v2"),
+        fetchAll(),
+      ];
+    };
     const { off, on } = await both(steps, "ack-before-isr");
     expect(off.complaints).toEqual([]);
     expect(on.complaints.length).toBeGreaterThan(0);
