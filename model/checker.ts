@@ -15,12 +15,23 @@ import { type ModelSettings, readSettings } from "./settings.ts";
 import { tpKey } from "./group.machine.ts";
 import { allowedPartitions } from "./partitioners.ts";
 
-/** Errors after which a produce may still have been (or be) applied. */
-const MAYBE_APPLIED: ReadonlySet<KafkaErrorName> = new Set<KafkaErrorName>([
-  "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
-  "REQUEST_TIMED_OUT",
-  "NETWORK_EXCEPTION",
-  "UNKNOWN_SERVER_ERROR",
+/**
+ * Errors a broker returns before appending: a produce that failed with one of these was not written.
+ * Every other failure (NOT_LEADER_OR_FOLLOWER from a delayed produce, timeouts, network errors, an adapter's
+ * imprecise mapping) may hide an append, so it counts as a possible write.
+ */
+const NOT_APPENDED: ReadonlySet<KafkaErrorName> = new Set<KafkaErrorName>([
+  "NOT_ENOUGH_REPLICAS",
+  "UNKNOWN_TOPIC_OR_PARTITION",
+  "LEADER_NOT_AVAILABLE",
+  "INVALID_REQUIRED_ACKS",
+  "MESSAGE_TOO_LARGE",
+  "RECORD_LIST_TOO_LARGE",
+  "CORRUPT_MESSAGE",
+  "INVALID_RECORD",
+  "INVALID_TOPIC_EXCEPTION",
+  "TOPIC_AUTHORIZATION_FAILED",
+  "UNSUPPORTED_VERSION",
 ]);
 
 interface TopicKnowledge {
@@ -36,8 +47,12 @@ interface TopicKnowledge {
 }
 
 interface PartitionKnowledge {
-  /** Offsets acknowledged under acks=all with min.insync.replicas >= 2 and clean election: never change. */
-  committed: Map<number, string>;
+  /**
+   * Offsets acknowledged under acks=all with min.insync.replicas >= 2 and clean election, with the
+   * completion sequence of the acknowledgement: they never change while fewer than min.insync.replicas
+   * replicas have crashed since (one replica that had the record then never failed).
+   */
+  committed: Map<number, { value: string; ackSeq: number; minIsr: number }>;
   replicas: BrokerId[] | null;
   leader: BrokerId | null;
   leaderEpoch: number;
@@ -85,32 +100,61 @@ const fmtTps = (l: readonly TopicPartition[]) =>
 export class CheckerState {
   private readonly settings: ModelSettings;
   private time = 0;
-  private readonly brokers = new Map<BrokerId, { crashed: boolean; crashedAtMs: number }>();
+  private readonly brokers = new Map<
+    BrokerId,
+    { crashed: boolean; crashedAtMs: number; crashedAtSeq: number }
+  >();
+  /** Every crash, by completion sequence. */
+  private readonly crashes: Array<{ broker: BrokerId; seq: number }> = [];
+  /** Completions seen so far; the sequence number of the latest. */
+  private seq = 0;
+  /** Per client, the sequence of its latest completion: its next operation was invoked after that. */
+  private readonly lastCompletion = new Map<string, number>();
+  /** Per reported in-flight operation, the sequence at its invocation. */
+  private readonly invokedAt = new Map<string, number[]>();
   private readonly topics = new Map<string, TopicKnowledge>();
   private readonly partitions = new Map<string, PartitionKnowledge>();
   private readonly groups = new Map<string, GroupKnowledge>();
   private controllerEpoch = -1;
   private readonly inFlight = new Map<string, number>();
   private invocationsReported = false;
+  /** For the operation being checked: the completion sequence after which it was invoked. */
+  private invokedSince = 0;
   private readonly producers = new Set<string>();
 
   constructor(setup: ClusterSetup) {
     this.settings = readSettings(setup.config);
-    for (let b = 1; b <= setup.brokers; b++) this.brokers.set(b, { crashed: false, crashedAtMs: 0 });
+    for (let b = 1; b <= setup.brokers; b++)
+      this.brokers.set(b, { crashed: false, crashedAtMs: 0, crashedAtSeq: 0 });
   }
 
   invoke(op: Operation): void {
     this.invocationsReported = true;
     const k = JSON.stringify(op);
     this.inFlight.set(k, (this.inFlight.get(k) ?? 0) + 1);
+    this.invokedAt.set(k, [...(this.invokedAt.get(k) ?? []), this.seq]);
   }
 
-  private completed(op: Operation) {
+  /** Marks the operation complete; returns the sequence after which it was invoked, if known. */
+  private completed(op: Operation): number | undefined {
     const k = JSON.stringify(op);
     const n = this.inFlight.get(k);
-    if (n === undefined) return;
-    if (n <= 1) this.inFlight.delete(k);
-    else this.inFlight.set(k, n - 1);
+    const at = this.invokedAt.get(k);
+    const since = at?.shift();
+    if (at !== undefined && at.length === 0) this.invokedAt.delete(k);
+    if (n !== undefined) {
+      if (n <= 1) this.inFlight.delete(k);
+      else this.inFlight.set(k, n - 1);
+    }
+    return since;
+  }
+
+  /** The client that issued an operation, when the vocabulary names one. */
+  private static clientOf(op: ClientOp): string | undefined {
+    if (op.kind === "produce") return `producer:${op.producer}`;
+    if (op.kind === "fetch") return `consumer:${op.consumer}`;
+    if ("member" in op) return `member:${op.member}`;
+    return undefined;
   }
 
   /** Operations still in flight of one kind (reported through invoke). */
@@ -124,11 +168,16 @@ export class CheckerState {
   }
 
   check(op: ClientOp | Fault, outcome: Outcome): Verdict {
-    this.completed(op);
+    const reported = this.completed(op);
+    this.seq++;
     if (isFault(op)) {
       this.fault(op, outcome);
       return OK;
     }
+    const client = CheckerState.clientOf(op);
+    // The operation was invoked after its client's previous completion (one operation in flight per client).
+    this.invokedSince = reported ?? (client === undefined ? 0 : (this.lastCompletion.get(client) ?? 0));
+    if (client !== undefined) this.lastCompletion.set(client, this.seq);
     switch (op.kind) {
       case "createTopic":
         return this.createTopic(op, outcome);
@@ -162,15 +211,18 @@ export class CheckerState {
     switch (f.kind) {
       case "crash": {
         const b = this.brokers.get(f.broker);
-        if (b !== undefined && !b.crashed)
-          this.brokers.set(f.broker, { crashed: true, crashedAtMs: this.time });
+        if (b !== undefined && !b.crashed) {
+          this.brokers.set(f.broker, { crashed: true, crashedAtMs: this.time, crashedAtSeq: this.seq });
+          this.crashes.push({ broker: f.broker, seq: this.seq });
+        }
         break;
       }
       case "restart":
-        if (this.brokers.has(f.broker)) this.brokers.set(f.broker, { crashed: false, crashedAtMs: 0 });
+        if (this.brokers.has(f.broker))
+          this.brokers.set(f.broker, { crashed: false, crashedAtMs: 0, crashedAtSeq: 0 });
         break;
       case "addBroker":
-        this.brokers.set(f.broker, { crashed: false, crashedAtMs: 0 });
+        this.brokers.set(f.broker, { crashed: false, crashedAtMs: 0, crashedAtSeq: 0 });
         break;
       case "advanceTime":
         this.time += Math.max(0, f.ms);
@@ -180,8 +232,19 @@ export class CheckerState {
     }
   }
 
+  /** Brokers that may have been alive at some point while the current operation was in flight. */
   private aliveBrokers(): BrokerId[] {
-    return [...this.brokers].filter(([, s]) => !s.crashed).map(([id]) => id);
+    return [...this.brokers]
+      .filter(([, s]) => !s.crashed || s.crashedAtSeq > this.invokedSince)
+      .map(([id]) => id);
+  }
+
+  /** Whether a committed record's protection has lapsed: min.insync.replicas replicas crashed since. */
+  private lapsed(rec: { ackSeq: number; minIsr: number }, replicas: BrokerId[] | null): boolean {
+    const crashed = new Set<BrokerId>();
+    for (const c of this.crashes)
+      if (c.seq > rec.ackSeq && (replicas === null || replicas.includes(c.broker))) crashed.add(c.broker);
+    return crashed.size >= rec.minIsr;
   }
 
   /** Brokers that may still be registered: alive ones, and crashed ones whose session may linger. */
@@ -279,7 +342,7 @@ export class CheckerState {
   private produce(op: Extract<ClientOp, { kind: "produce" }>, outcome: Outcome): Verdict {
     this.producers.add(op.producer);
     const t = this.topic(op.topic);
-    if (outcome.status === "failed" && !MAYBE_APPLIED.has(outcome.error)) return OK;
+    if (outcome.status === "failed" && NOT_APPENDED.has(outcome.error)) return OK;
     t.possibleWrites++;
     if (outcome.status !== "ok") return OK;
     if (op.acks === 0) return reject("produce with acks=0 completed ok: nothing comes back for acks=0");
@@ -304,11 +367,12 @@ export class CheckerState {
         );
     }
     const existing = pk.committed.get(offset);
-    if (existing !== undefined && existing !== op.value)
+    if (existing !== undefined && existing.value !== op.value && !this.lapsed(existing, pk.replicas))
       return reject(
-        `produce ${op.value} acknowledged at ${op.topic}-${partition}@${offset}, where committed record ${existing} was acknowledged (inconsistent-offsets)`,
+        `produce ${op.value} acknowledged at ${op.topic}-${partition}@${offset}, where committed record ${existing.value} was acknowledged (inconsistent-offsets)`,
       );
-    if (op.acks === -1 && minIsr >= 2 && !t.unclean) pk.committed.set(offset, op.value);
+    if (op.acks === -1 && minIsr >= 2 && !t.unclean)
+      pk.committed.set(offset, { value: op.value, ackSeq: this.seq, minIsr });
     return OK;
   }
 
@@ -341,9 +405,9 @@ export class CheckerState {
           `fetch ${where} returned offset ${r.offset} at or above the high watermark ${highWatermark}`,
         );
       const committed = pk.committed.get(r.offset);
-      if (committed !== undefined && committed !== r.value)
+      if (committed !== undefined && committed.value !== r.value && !this.lapsed(committed, pk.replicas))
         return reject(
-          `fetch ${where} returned ${r.value} at offset ${r.offset}, where committed record ${committed} was acknowledged (lost-write)`,
+          `fetch ${where} returned ${r.value} at offset ${r.offset}, where committed record ${committed.value} was acknowledged (lost-write)`,
         );
     }
     return OK;

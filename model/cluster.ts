@@ -475,7 +475,8 @@ export class ClusterModel implements Target, OutcomeChecker {
             topic,
             partition,
             replicas: ps.replicas,
-            minIsr: ts.config.minInsyncReplicas,
+            // Kafka 3.7+ caps min.insync.replicas at the replica count (KAFKA-15583).
+            minIsr: Math.min(ts.config.minInsyncReplicas, ps.replicas.length),
             lagMaxMs: this.settings["replica.lag.time.max.ms"],
             requestTimeoutMs: this.settings["request.timeout.ms"],
             flushIntervalMessages: this.settings["log.flush.interval.messages"],
