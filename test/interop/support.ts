@@ -132,3 +132,26 @@ export async function startCluster(options: {
     });
   return { process: child, bootstrap: `127.0.0.1:${options.port}`, dataDir, stop };
 }
+
+/** A base port with `count` consecutive free ports after it (bound and released to check). */
+export async function freePortRange(count: number, attempts = 50): Promise<number> {
+  const { createServer } = await import("node:net");
+  const tryBind = (port: number) =>
+    new Promise<boolean>((res) => {
+      const s = createServer();
+      s.once("error", () => res(false));
+      s.listen({ port, host: "127.0.0.1" }, () => s.close(() => res(true)));
+    });
+  for (let i = 0; i < attempts; i++) {
+    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    let ok = true;
+    for (let p = base; p < base + count && ok; p++) ok = await tryBind(p);
+    if (ok) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
+}
+
+/** Runs kcat with the given arguments (stdin from `input`). */
+export function kcat(args: string[], input = "", timeoutMs = 30_000): Promise<RunResult> {
+  return run("kcat", args, {}, { timeoutMs, input });
+}

@@ -33,8 +33,13 @@ interface Link {
   /** Resolves once the broker's address is known; every send to it chains on this, in order. */
   ready: Promise<void>;
   resolved: boolean;
-  fetch: KafkaConnection;
-  epoch: KafkaConnection;
+  /**
+   * Connections for replica fetches and epoch queries, each carrying one request at a time: the leader
+   * holds a fetch until it has news, and responses on a connection are in request order, so a second
+   * fetch on a busy connection would wait behind the held one.
+   */
+  fetchers: Array<{ conn: KafkaConnection; busy: boolean }>;
+  makeFetcher: () => KafkaConnection;
   control: KafkaConnection;
   pendingFetches: ReplicaFetchRequest[];
   flushScheduled: boolean;
@@ -76,8 +81,8 @@ export class PeerLinks {
       l = {
         ready: Promise.resolve(),
         resolved: false,
-        fetch: new KafkaConnection(addr, `${id}-fetcher`, 30_000 + this.replicaFetchWaitMs),
-        epoch: new KafkaConnection(addr, `${id}-fetcher`),
+        fetchers: [],
+        makeFetcher: () => new KafkaConnection(addr, `${id}-fetcher`, 30_000 + this.replicaFetchWaitMs),
         control: new KafkaConnection(addr, `${id}-controller`),
         pendingFetches: [],
         flushScheduled: false,
@@ -147,27 +152,29 @@ export class PeerLinks {
     for (const m of batch) latest.set(`${m.topic}\u0000${m.partition}`, m);
     for (const m of latest.values()) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
     try {
-      const res = await l.fetch.request(1, PEER_VERSIONS.fetch, {
-        replicaId: this.self,
-        maxWaitMs: this.replicaFetchWaitMs,
-        minBytes: 1,
-        maxBytes: REPLICA_FETCH_MAX_BYTES * 8,
-        isolationLevel: 0,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [...byTopic].map(([topic, ms]) => ({
-          topic,
-          partitions: ms.map((m) => ({
-            partition: m.partition,
-            currentLeaderEpoch: m.currentLeaderEpoch,
-            fetchOffset: BigInt(m.fetchOffset),
-            logStartOffset: -1n,
-            partitionMaxBytes: REPLICA_FETCH_MAX_BYTES,
+      const res = await this.withFetcher(l, (c) =>
+        c.request(1, PEER_VERSIONS.fetch, {
+          replicaId: this.self,
+          maxWaitMs: this.replicaFetchWaitMs,
+          minBytes: 1,
+          maxBytes: REPLICA_FETCH_MAX_BYTES * 8,
+          isolationLevel: 0,
+          sessionId: 0,
+          sessionEpoch: -1,
+          topics: [...byTopic].map(([topic, ms]) => ({
+            topic,
+            partitions: ms.map((m) => ({
+              partition: m.partition,
+              currentLeaderEpoch: m.currentLeaderEpoch,
+              fetchOffset: BigInt(m.fetchOffset),
+              logStartOffset: -1n,
+              partitionMaxBytes: REPLICA_FETCH_MAX_BYTES,
+            })),
           })),
-        })),
-        forgottenTopicsData: [],
-        rackId: "",
-      });
+          forgottenTopicsData: [],
+          rackId: "",
+        }),
+      );
       for (const t of res.responses)
         for (const p of t.partitions) {
           const req = latest.get(`${t.topic}\u0000${p.partitionIndex}`);
@@ -190,23 +197,40 @@ export class PeerLinks {
     }
   }
 
+  /** Runs `fn` on an idle fetcher connection of the link, opening one if all are busy. */
+  private async withFetcher<T>(l: Link, fn: (c: KafkaConnection) => Promise<T>): Promise<T> {
+    let f = l.fetchers.find((x) => !x.busy);
+    if (f === undefined) {
+      f = { conn: l.makeFetcher(), busy: false };
+      l.fetchers.push(f);
+    }
+    f.busy = true;
+    try {
+      return await fn(f.conn);
+    } finally {
+      f.busy = false;
+    }
+  }
+
   private async sendEpochQuery(to: BrokerId, m: OffsetsForLeaderEpochRequest): Promise<void> {
     try {
-      const res = await this.link(to).epoch.request(23, PEER_VERSIONS.offsetForLeaderEpoch, {
-        replicaId: this.self,
-        topics: [
-          {
-            topic: m.topic,
-            partitions: [
-              {
-                partition: m.partition,
-                currentLeaderEpoch: m.currentLeaderEpoch,
-                leaderEpoch: m.leaderEpoch,
-              },
-            ],
-          },
-        ],
-      });
+      const res = await this.withFetcher(this.link(to), (c) =>
+        c.request(23, PEER_VERSIONS.offsetForLeaderEpoch, {
+          replicaId: this.self,
+          topics: [
+            {
+              topic: m.topic,
+              partitions: [
+                {
+                  partition: m.partition,
+                  currentLeaderEpoch: m.currentLeaderEpoch,
+                  leaderEpoch: m.leaderEpoch,
+                },
+              ],
+            },
+          ],
+        }),
+      );
       for (const t of res.topics)
         for (const p of t.partitions)
           this.deliver(to, {
@@ -256,8 +280,7 @@ export class PeerLinks {
   close(): void {
     this.closed = true;
     for (const l of this.links.values()) {
-      l.fetch.close();
-      l.epoch.close();
+      for (const f of l.fetchers) f.conn.close();
       l.control.close();
     }
     this.links.clear();
