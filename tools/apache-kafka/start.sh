@@ -32,6 +32,8 @@ if [[ ! -f $libs/.complete ]]; then
 fi
 
 mkdir -p "$dir"
+# fault.sh restarts a broker from the same jars, properties and log config.
+echo "$libs" >"$dir/libs.path"
 # A cluster's identity lives in ZooKeeper under its chroot; reuse it when restarting from the same dir.
 if [[ -f $dir/chroot ]]; then chroot=$(cat "$dir/chroot"); else
   chroot=/kafka-ref-$$-$RANDOM
