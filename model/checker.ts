@@ -354,7 +354,7 @@ export class CheckerState {
       );
     const pk = this.partition(op.topic, partition);
     // Kafka 3.7+ caps min.insync.replicas at the replica count (Partition.effectiveMinIsr, KAFKA-15583).
-    const minIsr = Math.min(t.minIsr, t.replicationFactor);
+    const minIsr = Math.min(t.minIsr, pk.replicas?.length ?? t.replicationFactor);
     if (op.acks === -1) {
       const alive = this.aliveBrokers();
       const replicasAlive =

@@ -206,10 +206,16 @@ export const controllerMachine = setup({
       (event.type === "ADD_PARTITIONS" &&
         context.topics[event.topic] !== undefined &&
         event.totalCount <= context.topics[event.topic].partitions.length),
-    invalidReplicationFactor: ({ context, event }) =>
-      event.type === "CREATE_TOPIC" &&
-      (event.replicationFactor < 1 || event.replicationFactor > Object.keys(context.live).length),
-    noLiveBrokers: ({ context }) => Object.keys(context.live).length === 0,
+    invalidReplicationFactor: ({ context, event }) => {
+      const live = Object.keys(context.live).length;
+      if (event.type === "CREATE_TOPIC") return event.replicationFactor < 1 || event.replicationFactor > live;
+      // New partitions get the topic's replication factor, which needs as many live brokers.
+      if (event.type === "ADD_PARTITIONS") {
+        const ts = context.topics[event.topic];
+        return ts !== undefined && ts.partitions[0].replicas.length > live;
+      }
+      return false;
+    },
     isrVersionMatches: ({ context, event }) => {
       if (event.type !== "ISR_UPDATE") return false;
       const ps = context.topics[event.topic]?.partitions[event.partition];
@@ -300,7 +306,7 @@ export const controllerMachine = setup({
         0,
         brokers.findIndex((b) => b >= ts.partitions[0].replicas[0]),
       );
-      const rf = Math.min(ts.partitions[0].replicas.length, brokers.length);
+      const rf = ts.partitions[0].replicas.length;
       const existing = ts.partitions.length;
       const placement = assignReplicas(
         brokers,
@@ -418,6 +424,11 @@ export const controllerMachine = setup({
             guard: "invalidPartitions",
             target: "active",
             actions: ["clearOutputs", "replyInvalidPartitions"],
+          },
+          {
+            guard: "invalidReplicationFactor",
+            target: "active",
+            actions: ["clearOutputs", "replyInvalidReplicationFactor"],
           },
           { guard: "topicExists", target: "active", actions: ["clearOutputs", "addPartitions"] },
           { target: "active", actions: ["clearOutputs", "replyUnknownTopic"] },

@@ -207,6 +207,15 @@ describe("coverage of the model's machines", () => {
 
   it("scenario: a broker restarting behind its old session, crashed again; a broker cut from the store while starting", async () => {
     const m = await model(3, { "zookeeper.session.timeout.ms": 6000 });
+    await m.execute({ kind: "createTopic", topic: "t", partitions: 1, replicationFactor: 3, config: {} });
+    await m.inject({ kind: "crash", broker: 2 });
+    await m.inject({ kind: "advanceTime", ms: 6000 });
+    // New partitions need the topic's replication factor in live brokers.
+    expect(await m.execute({ kind: "addPartitions", topic: "t", totalCount: 2 })).toEqual({
+      status: "failed",
+      error: "INVALID_REPLICATION_FACTOR",
+    });
+    await m.inject({ kind: "restart", broker: 2 });
     await m.inject({ kind: "crash", broker: 2 });
     await m.inject({ kind: "restart", broker: 2 });
     expect((await m.observe()).brokers.find((b) => b.id === 2)!.state).toBe("restarting");
