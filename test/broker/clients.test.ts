@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningCluster, startCluster } from "../../impl/broker/cluster.ts";
-import { freePortRange, kcat, python } from "../interop/support.ts";
+import { freePortRange, kcat, type Line, python } from "../interop/support.ts";
 
 let cluster: RunningCluster;
 let bootstrap: string;
@@ -85,7 +85,7 @@ describe("kafka-python 2.0.2: the tutorial's scripts", () => {
     expect(new Set(sent.lines.map((l) => l.partition))).toEqual(new Set([0, 1]));
     const read = await python("consumer.py", { ...env, GROUP_ID: "tutorial", IDLE_MS: "8000" });
     expect(read.code, read.stderr).toBe(0);
-    const where = (l: { partition: unknown; offset: unknown }) => `${l.partition}@${l.offset}`;
+    const where = (l: Line) => `${String(l.partition)}@${String(l.offset)}`;
     expect(read.lines.map(where).sort()).toEqual(sent.lines.map(where).sort());
     // Per partition, offsets arrive in order.
     for (const p of [0, 1]) {
