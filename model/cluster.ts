@@ -504,8 +504,8 @@ export class ClusterModel implements Target, OutcomeChecker {
     const oldEpoch = this.pausedControllerEpoch.get(broker);
     this.pausedControllerEpoch.delete(broker);
     const ctx = this.controllerCtx();
-    // Still the controller: nothing stale to act on. Otherwise it writes under its old epoch, which the store
-    // takes only if nobody has been elected since (the epoch is still current).
+    // Still the controller: nothing stale to act on. Otherwise it acts on its old epoch before it learns it
+    // lost the seat; the store refuses it.
     if (oldEpoch === undefined || ctx.controller === broker) return;
     const first = Object.entries(ctx.topics)[0];
     if (first === undefined) return;

@@ -8,8 +8,8 @@
  * - Leader election: from the live ISR (clean); outside the ISR only when the topic allows unclean
  *   election. Which ISR member wins is a choice (`choice` in the event): Kafka takes the first in
  *   assignment order, the specification allows any live ISR member.
- * - Fencing: a write from a controller whose epoch is not the current one is refused
- *   (STALE_CONTROLLER_EPOCH); an ISR change from a leader must match the partition state's version.
+ * - Fencing: a write from a controller whose epoch is not the current one, or while nobody holds the seat,
+ *   is refused (STALE_CONTROLLER_EPOCH); an ISR change from a leader must match the partition state's version.
  */
 import { assign, setup } from "xstate";
 import type { KafkaErrorName } from "../spec/errors.ts";
@@ -384,14 +384,9 @@ export const controllerMachine = setup({
           { guard: "isrVersionMatches", target: "noController", actions: ["clearOutputs", "applyIsrUpdate"] },
           { target: "noController", actions: ["clearOutputs", "replyFencedLeaderEpoch"] },
         ],
-        CONTROLLER_WRITE: [
-          {
-            guard: "epochCurrent",
-            target: "noController",
-            actions: ["clearOutputs", "applyControllerWrite"],
-          },
-          { target: "noController", actions: ["clearOutputs", "replyStaleControllerEpoch"] },
-        ],
+        // Nobody holds /controller: a write claiming to be a controller's is refused whatever its epoch (the
+        // last controller resigned when its session expired).
+        CONTROLLER_WRITE: { target: "noController", actions: ["clearOutputs", "replyStaleControllerEpoch"] },
       },
     },
     active: {
