@@ -20,9 +20,14 @@ export interface ClusterOptions {
 }
 
 export interface RunningCluster {
+  /** The running brokers by position (broker id = index + 1); a stopped one stays until restarted. */
   brokers: RunningBroker[];
   store: EmbeddedStore;
   bootstrap: string;
+  /** Stops broker `id` gracefully (as SIGTERM would). */
+  stopBroker(id: number): Promise<void>;
+  /** Starts broker `id` again on its port and log directory (its logs are recovered). */
+  restartBroker(id: number): Promise<RunningBroker>;
   stop(): Promise<void>;
 }
 
@@ -37,28 +42,39 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     await Promise.all(brokers.map((b) => b.stop()));
     await store.close();
   };
+  const propsOf = (id: number) =>
+    new Map<string, string>([
+      ["broker.id", String(id)],
+      ["listeners", `PLAINTEXT://${host}:${options.port + id - 1}`],
+      ["log.dirs", join(options.dataDir, `broker-${id}`)],
+      ["offsets.topic.replication.factor", String(Math.min(3, options.brokers))],
+      ["default.replication.factor", String(Math.min(3, options.brokers))],
+      ...Object.entries(options.properties ?? {}),
+    ]);
+  const start = (id: number) =>
+    startBroker(brokerConfigFrom(propsOf(id)), store, {
+      log: options.log,
+      seededFaults: options.seededFaults,
+    });
   try {
-    for (let i = 0; i < options.brokers; i++) {
-      const id = i + 1;
-      const props = new Map<string, string>([
-        ["broker.id", String(id)],
-        ["listeners", `PLAINTEXT://${host}:${options.port + i}`],
-        ["log.dirs", join(options.dataDir, `broker-${id}`)],
-        ["offsets.topic.replication.factor", String(Math.min(3, options.brokers))],
-        ["default.replication.factor", String(Math.min(3, options.brokers))],
-        ...Object.entries(options.properties ?? {}),
-      ]);
-      brokers.push(
-        await startBroker(brokerConfigFrom(props), store, {
-          log: options.log,
-          seededFaults: options.seededFaults,
-        }),
-      );
-    }
+    for (let id = 1; id <= options.brokers; id++) brokers.push(await start(id));
   } catch (e) {
     await stop();
     throw e;
   }
   await Promise.all(brokers.map((b) => b.runtime.ready(30_000)));
-  return { brokers, store, bootstrap: `${host}:${options.port}`, stop };
+  return {
+    brokers,
+    store,
+    bootstrap: `${host}:${options.port}`,
+    stop,
+    stopBroker: (id) => brokers[id - 1].stop(),
+    async restartBroker(id) {
+      await brokers[id - 1].stop();
+      const b = await start(id);
+      brokers[id - 1] = b;
+      await b.runtime.ready(30_000);
+      return b;
+    },
+  };
 }
