@@ -61,6 +61,8 @@ export class KafkaTarget implements Target {
   private ctx: RunContext | null = null;
   private readonly down = new Set<number>();
   private readonly paused = new Set<number>();
+  /** Fault scripts still running: `stop` waits for them before it restores the brokers. */
+  private readonly injecting = new Set<Promise<unknown>>();
   private readonly requestTimeoutMs: number;
 
   constructor(private readonly options: KafkaTargetOptions) {
@@ -158,14 +160,20 @@ export class KafkaTarget implements Target {
     if (script === undefined || !SCRIPT_FAULTS.includes(fault.kind))
       return failed("INVALID_REQUEST", `fault ${fault.kind} is not supported by the kafka target`);
     const f = fault as Extract<Fault, { kind: "crash" | "restart" | "pause" | "resume" }>;
-    const r = await runFaultScript(script, f.kind, f.broker);
+    // The broker bookkeeping happens inside the tracked promise, so `stop` sees it once the script is done.
+    const running = runFaultScript(script, f.kind, f.broker).then((r) => {
+      if (!r.ok) return r;
+      if (f.kind === "crash") {
+        this.down.add(f.broker);
+        this.paused.delete(f.broker);
+      } else if (f.kind === "restart") this.down.delete(f.broker);
+      else if (f.kind === "pause") this.paused.add(f.broker);
+      else this.paused.delete(f.broker);
+      return r;
+    });
+    this.injecting.add(running);
+    const r = await running.finally(() => this.injecting.delete(running));
     if (!r.ok) return failed("INVALID_REQUEST", `${script} ${f.kind} ${f.broker}: ${r.message}`);
-    if (f.kind === "crash") {
-      this.down.add(f.broker);
-      this.paused.delete(f.broker);
-    } else if (f.kind === "restart") this.down.delete(f.broker);
-    else if (f.kind === "pause") this.paused.add(f.broker);
-    else this.paused.delete(f.broker);
     return ok({});
   }
 
@@ -199,6 +207,7 @@ export class KafkaTarget implements Target {
     this.clients.clear();
     const script = this.options.faultScript;
     if (script === undefined) return;
+    await Promise.all(this.injecting);
     // The cluster outlives the run: the next run must find every broker up, as the model assumes.
     for (const b of [...this.paused])
       if ((await runFaultScript(script, "resume", b)).ok) this.paused.delete(b);

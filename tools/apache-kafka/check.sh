@@ -28,9 +28,8 @@ source "$root/.ci/zookeeper.sh"
 export APACHE_KAFKA_DIR
 APACHE_KAFKA_DIR=$(mktemp -d /tmp/apache-kafka-check.XXXXXX)
 cleanup() {
-  "$here/stop.sh" --dir "$APACHE_KAFKA_DIR" 2>/dev/null
-  # A broker restarted by fault.sh has its pid in the same files; resume paused ones so they can die.
-  for f in "$APACHE_KAFKA_DIR"/broker-*.pid; do [[ -f $f ]] && kill -CONT -- -"$(cat "$f")" 2>/dev/null; done
+  # Brokers first (stop.sh also resumes paused ones and waits for them to exit), then ZooKeeper: a broker
+  # whose ZooKeeper is gone cannot finish a controlled shutdown.
   "$here/stop.sh" --dir "$APACHE_KAFKA_DIR" 2>/dev/null
   stop_zookeeper
   rm -rf "$APACHE_KAFKA_DIR"

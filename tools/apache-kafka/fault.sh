@@ -27,6 +27,10 @@ port=$(sed -n 's/^listeners=.*:\([0-9]*\)$/\1/p' "$props")
 session_ms=$(sed -n 's/^zookeeper.session.timeout.ms=//p' "$props")
 session_ms=${session_ms:-18000}
 
+# One fault at a time per broker: a restart still waiting for the old session must not race another.
+exec 9>"$dir/broker-$id.lock"
+flock 9
+
 case $action in
   crash)
     alive || { echo "broker $id is not running" >&2; exit 1; }
