@@ -98,7 +98,7 @@ async function metadataUntil(pattern: RegExp, ms = 20_000): Promise<string> {
 
 it("runs the tutorial's three ZooKeeper brokers as processes, survives kill -9 of one, and stops on SIGTERM", async () => {
   const lines = await Promise.all([1, 2, 3].map(startBroker));
-  lines.forEach((l, i) => expect(l).toContain(`127.0.0.1:${base + i}`));
+  for (const [i, l] of lines.entries()) expect(l).toContain(`127.0.0.1:${base + i}`);
   await metadataUntil(/ 3 brokers:/);
 
   const values = Array.from({ length: 50 }, (_, i) => `z${i}`);
