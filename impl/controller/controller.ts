@@ -341,7 +341,11 @@ export class Controller {
       });
     }
     this.writeStates(changes, (error) => {
-      if (error !== null) return; // fenced: resign already happened
+      if (error !== null) {
+        // Fenced (we resigned and this term's queue is gone) or the store failed: the event is over.
+        done();
+        return;
+      }
       const addedSet = new Set(added);
       const touched: PartitionStateMessage[] = [];
       for (const [name, topic] of this.topics) {

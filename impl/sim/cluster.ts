@@ -41,6 +41,8 @@ interface SimBroker {
   deferred: Array<() => void>;
   sessionId: string | null;
   sessionExpiredPending: boolean;
+  /** Metadata-store requests waiting for the connection to come back. */
+  zkWaiting: Array<() => void>;
   disk: SimDisk;
 }
 
@@ -141,6 +143,7 @@ export class SimCluster {
         deferred: [],
         sessionId: null,
         sessionExpiredPending: false,
+        zkWaiting: [],
         disk: new SimDisk(() => this.now),
       };
       this.brokers.set(id, b);
@@ -151,6 +154,7 @@ export class SimCluster {
     b.lifecycle = "up";
     b.paused = false;
     b.deferred = [];
+    b.zkWaiting = [];
     b.sessionExpiredPending = false;
     b.sessionId = this.tree.openSession(this.sessionTimeoutMs, this.now);
     if (!this.network.reachesStore(id)) this.tree.disconnect(b.sessionId, this.now);
@@ -247,6 +251,7 @@ export class SimCluster {
     const status = this.tree.reconnect(b.sessionId, this.now);
     this.drainTree();
     if (status === "expired" || b.sessionExpiredPending) this.renewSession(b);
+    this.flushZkWaiting(b);
   }
 
   /** The broker's session is gone: its client library opens a new one and tells the broker. */
@@ -277,30 +282,38 @@ export class SimCluster {
     }
   }
 
-  private zkCall(b: SimBroker, id: number, request: ZkRequest): void {
+  /**
+   * A metadata-store request. Like Kafka's ZooKeeperClient, a request made while the broker cannot reach
+   * the store waits for the connection; if the session expired meanwhile it fails with SESSION_EXPIRED.
+   */
+  private zkCall(b: SimBroker, id: number, request: ZkRequest, sessionId = b.sessionId): void {
     const inc = b.incarnation;
-    const sessionId = b.sessionId;
     const respond = (result: ZkResult) =>
       this.scheduleMessage(this.network.delay(), () =>
         this.deliver(b, inc, () => this.apply(b, b.node!.onZkResult(id, result, this.now))),
       );
-    if (!this.network.reachesStore(b.id) || sessionId === null) {
-      respond({ ok: false, code: "CONNECTION_LOSS" });
-      return;
-    }
-    this.scheduleMessage(this.network.delay(), () => {
+    const attempt = () => {
       if (b.incarnation !== inc) return;
-      if (b.sessionId !== sessionId || this.tree.sessionStatus(sessionId) !== "connected") {
-        respond({
-          ok: false,
-          code: this.tree.sessionStatus(sessionId) === "expired" ? "SESSION_EXPIRED" : "CONNECTION_LOSS",
-        });
-        return;
+      const status = sessionId === null ? undefined : this.tree.sessionStatus(sessionId);
+      if (sessionId === null || b.sessionId !== sessionId || status === "expired" || status === "closed") {
+        respond({ ok: false, code: "SESSION_EXPIRED" });
+      } else if (!this.network.reachesStore(b.id) || status !== "connected") {
+        b.zkWaiting.push(attempt);
+      } else {
+        const result = this.runZk(b, sessionId, request);
+        this.drainTree();
+        respond(result);
       }
-      const result = this.runZk(b, sessionId, request);
-      this.drainTree();
-      respond(result);
-    });
+    };
+    if (!this.network.reachesStore(b.id)) b.zkWaiting.push(attempt);
+    else this.scheduleMessage(this.network.delay(), attempt);
+  }
+
+  /** The broker reaches the store again: requests that waited go now (or fail, if their session is gone). */
+  private flushZkWaiting(b: SimBroker): void {
+    const waiting = b.zkWaiting;
+    b.zkWaiting = [];
+    for (const attempt of waiting) this.scheduleMessage(this.network.delay(), attempt);
   }
 
   private runZk(b: SimBroker, sid: string, r: ZkRequest): ZkResult {

@@ -129,6 +129,25 @@ describe("controller", () => {
     }
   });
 
+  it("a controller cut from the store for less than a session timeout keeps working after the heal", () => {
+    const sim = cluster();
+    createTopic(sim, 3);
+    const ctl = controllerOf(sim);
+    const others = [1, 2, 3].filter((b) => b !== ctl.broker);
+    sim.isolate(others, [ctl.broker]);
+    sim.advance(5_000); // shorter than zookeeper.session.timeout.ms: nobody's session expires
+    sim.heal();
+    sim.settle();
+    expect(controllerOf(sim)).toEqual(ctl);
+    const s0 = stateOf(sim, "t");
+    const victim = s0.leader === ctl.broker ? others[0] : s0.leader;
+    sim.crashBroker(victim);
+    sim.advance(20_000);
+    const s1 = stateOf(sim, "t");
+    expect(s1.leader).not.toBe(victim);
+    expect(s1.leaderEpoch).toBeGreaterThan(s0.leaderEpoch);
+  });
+
   it("places replicas like Kafka's assignReplicasToBrokers (round-robin, shifted followers)", () => {
     expect(assignReplicas([1, 2, 3], 6, 2, 0)).toEqual([
       [1, 2],
