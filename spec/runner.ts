@@ -95,7 +95,7 @@ const SWARM_FAMILIES: Record<string, readonly Intent["kind"][]> = {
 };
 
 const swarmArbitrary: fc.Arbitrary<ReadonlySet<string>> = fc
-  .record(Object.fromEntries(Object.keys(SWARM_FAMILIES).map((f) => [f, fc.nat(2).map((n) => n === 2)])))
+  .record(Object.fromEntries(Object.keys(SWARM_FAMILIES).map((f) => [f, fc.nat(3).map((n) => n === 3)])))
   .map(
     (off) => new Set(Object.entries(off).flatMap(([family, isOff]) => (isOff ? SWARM_FAMILIES[family] : []))),
   );
