@@ -64,6 +64,11 @@ interface MemberKnowledge {
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
   left: boolean;
+  /** Completion sequence of its join, and the generation it got. */
+  joinSeq: number;
+  generation: number;
+  /** Whether a sync for that generation succeeded: the group was then written to __consumer_offsets. */
+  synced: boolean;
 }
 
 interface GroupKnowledge {
@@ -80,6 +85,13 @@ interface GroupKnowledge {
   lastActivityMs: number;
   /** The group may have expired and been created again since the last join we saw. */
   mayRestart: boolean;
+  /**
+   * The highest generation a successful sync proves was stored in __consumer_offsets. A coordinator that moves
+   * reloads the group from there: later generations, their members and assignments can be forgotten.
+   */
+  storedGeneration: number;
+  /** Completion sequence at which the latest generation was first seen. */
+  roundSeq: number;
 }
 
 const reject = (reason: string): Verdict => ({ ok: false, reason });
@@ -120,6 +132,8 @@ export class CheckerState {
   private invocationsReported = false;
   /** For the operation being checked: the completion sequence after which it was invoked. */
   private invokedSince = 0;
+  /** Completion sequence of the latest fault that could move a coordinator. */
+  private disruptionSeq = 0;
   private readonly producers = new Set<string>();
 
   constructor(setup: ClusterSetup) {
@@ -208,6 +222,8 @@ export class CheckerState {
 
   private fault(f: Fault, outcome: Outcome) {
     if (outcome.status !== "ok") return;
+    // Any broker fault may move a group coordinator (it follows __consumer_offsets' leadership).
+    if (f.kind !== "advanceTime" && f.kind !== "heal" && f.kind !== "resume") this.disruptionSeq = this.seq;
     switch (f.kind) {
       case "crash": {
         const b = this.brokers.get(f.broker);
@@ -438,6 +454,8 @@ export class CheckerState {
         commits: new Map(),
         lastActivityMs: this.time,
         mayRestart: false,
+        storedGeneration: 0,
+        roundSeq: this.seq,
       };
       this.groups.set(id, g);
     }
@@ -473,6 +491,12 @@ export class CheckerState {
     }
     g.mayRestart = false;
     g.lastActivityMs = this.time;
+    if (
+      v.generation <= g.previousGeneration &&
+      this.coordinatorMayHaveMoved(g) &&
+      v.generation > g.storedGeneration
+    )
+      this.forgetUnstored(g);
     if (v.generation <= g.previousGeneration)
       return reject(
         `joinGroup ${op.member} got generation ${v.generation}, not greater than the group's previous generation ${g.previousGeneration}`,
@@ -480,6 +504,7 @@ export class CheckerState {
     if (v.generation > g.roundGeneration) {
       g.previousGeneration = g.roundGeneration;
       g.roundGeneration = v.generation;
+      g.roundSeq = this.seq;
     }
     g.members.set(op.member, {
       memberId: v.memberId,
@@ -487,8 +512,34 @@ export class CheckerState {
       sessionTimeoutMs: op.sessionTimeoutMs,
       rebalanceTimeoutMs: op.rebalanceTimeoutMs,
       left: false,
+      joinSeq: this.seq,
+      generation: v.generation,
+      synced: false,
     });
     return OK;
+  }
+
+  /** Whether a broker fault since the group's latest generation may have moved its coordinator. */
+  private coordinatorMayHaveMoved(g: GroupKnowledge): boolean {
+    return this.disruptionSeq > g.roundSeq;
+  }
+
+  /** Whether the group may be back at `generation` because its coordinator reloaded what was stored. */
+  private reloadedAt(g: GroupKnowledge, generation: number): boolean {
+    return this.coordinatorMayHaveMoved(g) && generation >= g.storedGeneration;
+  }
+
+  /** The coordinator moved and reloaded the group as stored: what came after is gone. */
+  private forgetUnstored(g: GroupKnowledge) {
+    g.previousGeneration = Math.min(g.previousGeneration, g.storedGeneration);
+    g.roundGeneration = g.storedGeneration;
+    g.roundSeq = this.seq;
+    for (const gen of [...g.leaderAssignments.keys()])
+      if (gen > g.storedGeneration) g.leaderAssignments.delete(gen);
+    for (const gen of [...g.unverifiedSyncs.keys()])
+      if (gen > g.storedGeneration) g.unverifiedSyncs.delete(gen);
+    for (const [client, m] of g.members)
+      if (m.generation > g.storedGeneration || !m.synced) g.members.delete(client);
   }
 
   private syncGroup(op: Extract<ClientOp, { kind: "syncGroup" }>, outcome: Outcome): Verdict {
@@ -497,8 +548,10 @@ export class CheckerState {
     g.lastActivityMs = this.time;
     const m = g.members.get(op.member);
     const assignment = (outcome.value as { assignment: TopicPartition[] }).assignment;
+    g.storedGeneration = Math.max(g.storedGeneration, op.generation);
     if (m === undefined) return OK;
     m.lastSeenMs = this.time;
+    if (m.generation === op.generation) m.synced = true;
     if (op.assignments !== undefined && !g.leaderAssignments.has(op.generation)) {
       g.leaderAssignments.set(op.generation, op.assignments);
       const waiting = g.unverifiedSyncs.get(op.generation) ?? [];
@@ -529,7 +582,7 @@ export class CheckerState {
   private heartbeat(op: Extract<ClientOp, { kind: "heartbeat" }>, outcome: Outcome): Verdict {
     if (outcome.status !== "ok") return OK;
     const g = this.group(op.groupId);
-    if (op.generation < g.roundGeneration)
+    if (op.generation < g.roundGeneration && !this.reloadedAt(g, op.generation))
       return reject(
         `heartbeat ${op.member} ok with generation ${op.generation}, older than generation ${g.roundGeneration} already handed out (expected ILLEGAL_GENERATION)`,
       );
@@ -546,10 +599,17 @@ export class CheckerState {
     return OK;
   }
 
-  /** A member that certainly still belongs to the group (joined, not left, not yet timed out). */
+  /**
+   * A member that certainly still belongs to the group: joined, not left, not timed out, and either stored
+   * (its generation synced) or joined after the last fault that could have moved the coordinator.
+   */
   private certainMember(g: GroupKnowledge): string | undefined {
     for (const [client, m] of g.members)
-      if (!m.left && this.time - m.lastSeenMs < Math.min(m.sessionTimeoutMs, m.rebalanceTimeoutMs))
+      if (
+        !m.left &&
+        this.time - m.lastSeenMs < Math.min(m.sessionTimeoutMs, m.rebalanceTimeoutMs) &&
+        (m.synced || m.joinSeq > this.disruptionSeq)
+      )
         return client;
     return undefined;
   }
@@ -564,7 +624,7 @@ export class CheckerState {
           return reject(
             `commitOffsets without a generation ok while member ${present} is in group ${op.groupId} (only an Empty group takes such commits)`,
           );
-      } else if (op.generation < g.roundGeneration)
+      } else if (op.generation < g.roundGeneration && !this.reloadedAt(g, op.generation))
         return reject(
           `commitOffsets ${op.member} ok with generation ${op.generation}, older than generation ${g.roundGeneration} already handed out (expected ILLEGAL_GENERATION)`,
         );

@@ -340,6 +340,45 @@ describe("checker: groups", () => {
     expect(c.check(simple, done)).toEqual(OK);
   });
 
+  it("allows a moved coordinator to forget what was not yet stored (members before their sync, later generations)", () => {
+    const c = checker();
+    const simple: ClientOp = {
+      kind: "commitOffsets",
+      groupId: "g",
+      member: "",
+      generation: -1,
+      offsets: [{ ...tp(0), offset: 1 }],
+    };
+    c.check(join("a"), joined("a", 1));
+    c.check(
+      { kind: "syncGroup", groupId: "g", member: "a", generation: 1, assignments: { "a-1": [] } },
+      ok({ assignment: [] }),
+    );
+    c.check(join("a"), joined("a", 2));
+    c.check(join("a"), joined("a", 3));
+    rejects(c.check(join("b"), joined("b", 2)), "previous generation 2");
+    c.check({ kind: "expireSession", broker: 1 }, done);
+    // Generation 1 was stored (its sync succeeded), 2 and 3 were not: the reloaded group may hand out 2 again.
+    expect(c.check(join("b"), joined("b", 2))).toEqual(OK);
+    rejects(c.check(join("c"), joined("c", 1)), "previous generation 1");
+
+    const d = checker();
+    d.check(join("a"), joined("a", 1));
+    rejects(d.check(simple, done), "member a");
+    d.check({ kind: "crash", broker: 2 }, done);
+    // a never synced, so a reloaded group need not know it.
+    expect(d.check(simple, done)).toEqual(OK);
+
+    const e = checker();
+    e.check(join("a"), joined("a", 1));
+    e.check(
+      { kind: "syncGroup", groupId: "g", member: "a", generation: 1, assignments: { "a-1": [] } },
+      ok({ assignment: [] }),
+    );
+    e.check({ kind: "crash", broker: 2 }, done);
+    rejects(e.check(simple, done), "member a");
+  });
+
   it("rejects fetchOffsets answering an offset never committed", () => {
     const c = checker();
     c.check(join("a"), joined("a", 1));
