@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bufferIo } from "../../cli/io.ts";
 import { main } from "../../cli/main.ts";
+import { freePortRange, kcat, startCluster } from "../interop/support.ts";
 
 async function runCli(argv: string[]) {
   const io = bufferIo();
@@ -38,5 +39,20 @@ describe("bad arguments exit 2 with a message and the usage line", () => {
     const r = await runCli(["cluster", "--help"]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/kafkaspec cluster \[--brokers N\]/);
+  });
+});
+
+describe("kafkaspec cluster as a process", () => {
+  it("prints one listening line per broker, serves kcat, and exits 0 on SIGTERM", async () => {
+    const port = await freePortRange(2);
+    const c = await startCluster({ brokers: 2, port });
+    try {
+      const md = await kcat(["-b", c.bootstrap, "-L"]);
+      expect(md.stdout).toMatch(/ 2 brokers:/);
+    } finally {
+      const exited = new Promise<number | null>((resolve) => c.process.once("exit", (code) => resolve(code)));
+      await c.stop();
+      expect(await exited).toBe(0);
+    }
   });
 });
