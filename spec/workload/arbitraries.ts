@@ -29,7 +29,7 @@ export interface WorkloadShape {
 
 export const DEFAULT_SHAPE: Omit<WorkloadShape, "brokers" | "faults" | "customPartitioners" | "ticks"> = {
   producers: 3,
-  consumers: 3,
+  consumers: 4,
   topicPool: 3,
   groupPool: 2,
   keyPool: 8,
@@ -129,7 +129,7 @@ export function intentArbitraries(shape: WorkloadShape): Array<fc.WeightedArbitr
     { arbitrary: byConsumer("poll"), weight: 10 },
     { arbitrary: byConsumer("sync"), weight: 2 },
     { arbitrary: byConsumer("heartbeat"), weight: 2 },
-    { arbitrary: byConsumer("leave"), weight: 1 },
+    { arbitrary: byConsumer("leave"), weight: 2 },
     { arbitrary: commit, weight: 3 },
     { arbitrary: fetchCommitted, weight: 1 },
     { arbitrary: zombie, weight: 1 },
