@@ -7,7 +7,15 @@ import { metadataHandler } from "./03-metadata.ts";
 import { leaderAndIsr } from "./04-leader-and-isr.ts";
 import { stopReplica } from "./05-stop-replica.ts";
 import { updateMetadata } from "./06-update-metadata.ts";
+import { offsetCommit } from "./08-offset-commit.ts";
+import { offsetFetch } from "./09-offset-fetch.ts";
 import { findCoordinator } from "./10-find-coordinator.ts";
+import { joinGroup } from "./11-join-group.ts";
+import { heartbeat } from "./12-heartbeat.ts";
+import { leaveGroup } from "./13-leave-group.ts";
+import { syncGroup } from "./14-sync-group.ts";
+import { describeGroups } from "./15-describe-groups.ts";
+import { listGroups } from "./16-list-groups.ts";
 import { apiVersions } from "./18-api-versions.ts";
 import { createTopics } from "./19-create-topics.ts";
 import { deleteTopics } from "./20-delete-topics.ts";
@@ -15,16 +23,6 @@ import { initProducerId } from "./22-init-producer-id.ts";
 import { offsetForLeaderEpoch } from "./23-offset-for-leader-epoch.ts";
 import { describeConfigs } from "./32-describe-configs.ts";
 import { createPartitions } from "./37-create-partitions.ts";
-import {
-  describeGroups,
-  heartbeat,
-  joinGroup,
-  leaveGroup,
-  listGroups,
-  offsetCommit,
-  offsetFetch,
-  syncGroup,
-} from "./groups.ts";
 import type { Handler } from "./types.ts";
 
 export const handlers: { [K in ApiKey]: Handler<K> } = {

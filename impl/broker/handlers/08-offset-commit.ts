@@ -1,0 +1,45 @@
+/**
+ * OffsetCommit (key 8): v0 has no generation (a simple commit); v2-4 retentionTimeMs (ignored, as Kafka 2.1+
+ * does); v6 committedLeaderEpoch; v7 groupInstanceId. Answered once the commit is replicated.
+ */
+import { groupBody } from "./group-response.ts";
+import { code, type Handler } from "./types.ts";
+
+export const offsetCommit: Handler<8> = async (ctx, body) => {
+  const r = await ctx.runtime.call({
+    api: "offsetCommit",
+    body: {
+      groupId: body.groupId,
+      generationId: body.generationIdOrMemberEpoch,
+      memberId: body.memberId,
+      groupInstanceId: body.groupInstanceId,
+      topics: body.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partitionIndex,
+          committedOffset: Number(p.committedOffset),
+          committedLeaderEpoch: p.committedLeaderEpoch,
+          committedMetadata: p.committedMetadata,
+        })),
+      })),
+    },
+  });
+  const b = groupBody(r, "OffsetCommit");
+  if (typeof b === "string") {
+    const errorCode = codeb;
+    return {
+      throttleTimeMs: 0,
+      topics: body.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+      })),
+    };
+  }
+  return {
+    throttleTimeMs: 0,
+    topics: b.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code(p.error) })),
+    })),
+  };
+};
