@@ -150,6 +150,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
   });
   const replay = options.replay === undefined ? undefined : parseReplay(options.replay);
   let disabled: ReadonlySet<string> = new Set();
+  let startFailure: RunFailed | undefined;
   // A command only asks the execution, through the state it was handed, whether it applies.
   let current: RunExecution | undefined;
   const canRun = (intent: Intent, state: WorkloadState): boolean => {
@@ -191,6 +192,8 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     swarmArbitrary,
     commands,
     async (runSeed, swarm, cmds) => {
+      // A target that cannot start fails every run the same way: shrinking would only repeat it.
+      if (startFailure !== undefined) throw startFailure;
       disabled = swarm;
       const setup: ClusterSetup = {
         brokers: options.brokers,
@@ -213,7 +216,16 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
       if (firstFailure === undefined) total.runs++;
       else total.shrinkRuns++;
       try {
-        await execution.start();
+        try {
+          await execution.start();
+        } catch (e) {
+          if (e instanceof RunFailed) throw e;
+          const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+          startFailure = new RunFailed([
+            { source: "target", invariant: "target-start", message, events: [] },
+          ]);
+          throw startFailure;
+        }
         await fc.asyncModelRun(() => ({ model: execution.state, real: execution }), cmds);
         await execution.finish();
       } catch (e) {

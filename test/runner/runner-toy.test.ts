@@ -97,3 +97,24 @@ describe("runCheck with the real history invariants", () => {
     expect(result.failure!.findings.every((f) => f.source === "history")).toBe(true);
   });
 });
+
+describe("a target that cannot start", () => {
+  it("fails the check once, as target-start, without retrying it run after run", async () => {
+    let starts = 0;
+    const result = await runCheck({
+      ...base,
+      target: () => {
+        const t = new ToyTarget();
+        t.start = async () => {
+          starts++;
+          throw new Error("connection refused");
+        };
+        return t;
+      },
+    });
+    expect(result.ok).toBe(false);
+    expect(result.failure!.findings).toMatchObject([{ source: "target", invariant: "target-start" }]);
+    expect(result.failure!.findings[0].message).toMatch(/connection refused/);
+    expect(starts).toBe(1);
+  });
+});
