@@ -222,8 +222,9 @@ export class CheckerState {
 
   private fault(f: Fault, outcome: Outcome) {
     if (outcome.status !== "ok") return;
-    // Any broker fault may move a group coordinator (it follows __consumer_offsets' leadership).
-    if (f.kind !== "advanceTime" && f.kind !== "heal" && f.kind !== "resume") this.disruptionSeq = this.seq;
+    // Any fault may move a group coordinator (it follows __consumer_offsets' leadership): a broker fault at once,
+    // time passing when sessions expire after an earlier one.
+    this.disruptionSeq = this.seq;
     switch (f.kind) {
       case "crash": {
         const b = this.brokers.get(f.broker);
