@@ -26,7 +26,7 @@ export const offsetCommit: Handler<8> = async (ctx, body) => {
   });
   const b = groupBody(r, "OffsetCommit");
   if (typeof b === "string") {
-    const errorCode = codeb;
+    const errorCode = code(b);
     return {
       throttleTimeMs: 0,
       topics: body.topics.map((t) => ({

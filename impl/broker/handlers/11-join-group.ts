@@ -30,7 +30,7 @@ export const joinGroup: Handler<11> = async (ctx, body) => {
   const b = groupBody(r, "JoinGroup");
   if (typeof b === "string")
     return {
-      errorCode: codeb,
+      errorCode: code(b),
       generationId: -1,
       protocolName: "",
       leader: "",

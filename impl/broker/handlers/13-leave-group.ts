@@ -8,7 +8,7 @@ export const leaveGroup: Handler<13> = async (ctx, body) => {
   const members = ctx.apiVersion <= 2 ? [{ memberId: body.memberId, groupInstanceId: null }] : body.members;
   const r = await ctx.runtime.call({ api: "leaveGroup", body: { groupId: body.groupId, members } });
   const b = groupBody(r, "LeaveGroup");
-  if (typeof b === "string") return { throttleTimeMs: 0, errorCode: codeb, members: [] };
+  if (typeof b === "string") return { throttleTimeMs: 0, errorCode: code(b), members: [] };
   const own = b.members[0]?.error ?? "NONE";
   return {
     throttleTimeMs: 0,

@@ -23,7 +23,7 @@ export const syncGroup: Handler<14> = async (ctx, body) => {
     600_000,
   );
   const b = groupBody(r, "SyncGroup");
-  if (typeof b === "string") return { errorCode: codeb, assignment: Buffer.alloc(0) };
+  if (typeof b === "string") return { errorCode: code(b), assignment: Buffer.alloc(0) };
   return {
     throttleTimeMs: 0,
     errorCode: code(b.error),
