@@ -36,6 +36,14 @@ export const TARGETS: Readonly<Record<string, TargetEntry>> = {
       return () => createEmbeddedTarget();
     },
   },
+  cluster: {
+    description:
+      "our brokers as processes on a real ZooKeeper, with kill -9, pause, session and partition faults",
+    load: async () => {
+      const { createClusterTarget } = await import("../impl/cluster-target/index.ts");
+      return () => createClusterTarget();
+    },
+  },
   kafka: {
     description:
       "any Kafka-protocol cluster at --bootstrap HOST:PORT; faults through --fault-script (impl/kafka-target)",
