@@ -134,6 +134,7 @@ export class CheckerState {
   private invokedSince = 0;
   /** Completion sequence of the latest fault that could move a coordinator. */
   private disruptionSeq = 0;
+  private brokerFaulted = false;
   private readonly producers = new Set<string>();
 
   constructor(setup: ClusterSetup) {
@@ -222,9 +223,10 @@ export class CheckerState {
 
   private fault(f: Fault, outcome: Outcome) {
     if (outcome.status !== "ok") return;
-    // Any fault may move a group coordinator (it follows __consumer_offsets' leadership): a broker fault at once,
-    // time passing when sessions expire after an earlier one.
-    this.disruptionSeq = this.seq;
+    // A fault may move a group coordinator (it follows __consumer_offsets' leadership): a broker fault at once;
+    // time passing once any broker fault has happened (sessions expire later, preferred leaders move back).
+    if (f.kind !== "advanceTime" && f.kind !== "heal") this.brokerFaulted = true;
+    if (f.kind !== "advanceTime" || this.brokerFaulted) this.disruptionSeq = this.seq;
     switch (f.kind) {
       case "crash": {
         const b = this.brokers.get(f.broker);
@@ -549,6 +551,10 @@ export class CheckerState {
     g.lastActivityMs = this.time;
     const m = g.members.get(op.member);
     const assignment = (outcome.value as { assignment: TopicPartition[] }).assignment;
+    if (op.generation < g.roundGeneration && !this.reloadedAt(g, op.generation))
+      return reject(
+        `syncGroup ${op.member} ok with generation ${op.generation}, older than generation ${g.roundGeneration} already handed out (expected ILLEGAL_GENERATION)`,
+      );
     g.storedGeneration = Math.max(g.storedGeneration, op.generation);
     if (m === undefined) return OK;
     m.lastSeenMs = this.time;

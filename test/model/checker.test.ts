@@ -321,6 +321,10 @@ describe("checker: groups", () => {
     rejects(c.check(commit, done), "generation 1", "ILLEGAL_GENERATION");
     expect(c.check(commit, { status: "failed", error: "ILLEGAL_GENERATION" })).toEqual(OK);
     rejects(c.check({ kind: "heartbeat", groupId: "g", member: "a", generation: 1 }, done), "heartbeat");
+    rejects(
+      c.check({ kind: "syncGroup", groupId: "g", member: "a", generation: 1 }, ok({ assignment: [tp(0)] })),
+      "syncGroup a ok with generation 1",
+    );
     expect(c.check({ kind: "heartbeat", groupId: "g", member: "a", generation: 2 }, done)).toEqual(OK);
   });
 
