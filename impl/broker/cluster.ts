@@ -1,12 +1,15 @@
 /**
  * `kafkaspec cluster`: N brokers in one process for development, ports PORT..PORT+N-1, logs under
  * DIR/broker-N, one EmbeddedStore shared in-process as their metadata store. The brokers still talk
- * to each other over TCP with Kafka's inter-broker APIs, exactly as separate processes would.
+ * to each other over TCP with Kafka's inter-broker APIs, exactly as separate processes would. The
+ * metadata is kept in DIR/metadata-snapshot.json, so the cluster can be restarted on the same DIR.
  */
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { EmbeddedStore } from "../metadata/embedded.ts";
 import { type RunningBroker, startBroker } from "./broker.ts";
 import { brokerConfigFrom } from "./config.ts";
+import { loadMetadataSnapshot, METADATA_SNAPSHOT_FILE, saveMetadataSnapshot } from "./metadata-snapshot.ts";
 
 export interface ClusterOptions {
   brokers: number;
@@ -34,12 +37,26 @@ export interface RunningCluster {
 export async function startCluster(options: ClusterOptions): Promise<RunningCluster> {
   const host = options.host ?? "127.0.0.1";
   const store = new EmbeddedStore();
-  // Sessions of brokers that vanish without closing expire by the store's clock.
-  const ticker = setInterval(() => store.tick(), 500);
+  mkdirSync(options.dataDir, { recursive: true });
+  const snapshotFile = join(options.dataDir, METADATA_SNAPSHOT_FILE);
+  await loadMetadataSnapshot(store, snapshotFile);
+  let savedZxid = store.tree.zxid;
+  const save = () => {
+    if (store.tree.zxid === savedZxid) return;
+    savedZxid = store.tree.zxid;
+    saveMetadataSnapshot(store, snapshotFile);
+  };
+  // Sessions of brokers that vanish without closing expire by the store's clock; the metadata is saved
+  // as it changes, so even a kill -9 of the whole process keeps the topics.
+  const ticker = setInterval(() => {
+    store.tick();
+    save();
+  }, 500);
   const brokers: RunningBroker[] = [];
   const stop = async () => {
     clearInterval(ticker);
     await Promise.all(brokers.map((b) => b.stop()));
+    save();
     await store.close();
   };
   const propsOf = (id: number) =>
