@@ -73,18 +73,29 @@ export const brokerCommand: CliCommand = {
       io.err(`ignoring properties we do not act on: ${config.ignored.join(", ")}`);
     const { startBroker } = await import("../../impl/broker/broker.ts");
     let store: import("../../impl/metadata/store.ts").MetadataStore;
+    let keeper: { stop(): void } | null = null;
     if (config.zookeeperConnect !== null) {
       const { ZooKeeperStore } = await import("../../impl/metadata/zookeeper.ts");
       store = new ZooKeeperStore(config.zookeeperConnect);
     } else {
+      // A single broker with embedded metadata keeps it beside its logs, so a restart keeps its topics.
       const { EmbeddedStore } = await import("../../impl/metadata/embedded.ts");
-      store = new EmbeddedStore();
+      const { keepEmbeddedMetadata, METADATA_SNAPSHOT_FILE } = await import(
+        "../../impl/broker/metadata-snapshot.ts"
+      );
+      const { mkdirSync } = await import("node:fs");
+      const { join } = await import("node:path");
+      const embedded = new EmbeddedStore();
+      mkdirSync(config.logDirs[0], { recursive: true });
+      keeper = await keepEmbeddedMetadata(embedded, join(config.logDirs[0], METADATA_SNAPSHOT_FILE));
+      store = embedded;
     }
     let broker: import("../../impl/broker/broker.ts").RunningBroker;
     try {
       broker = await startBroker(config, store, { log: (l) => io.err(l) });
     } catch (e) {
       io.err(`broker ${config.brokerId} could not start: ${(e as Error).message}`);
+      keeper?.stop();
       await store.close().catch(() => {});
       return EXIT_FAILED;
     }
@@ -95,6 +106,7 @@ export const brokerCommand: CliCommand = {
     const sig = await untilSignal();
     io.err(`${sig}: shutting down broker ${broker.brokerId}`);
     await broker.stop();
+    keeper?.stop();
     await store.close().catch(() => {});
     return EXIT_OK;
   },

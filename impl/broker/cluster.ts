@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { EmbeddedStore } from "../metadata/embedded.ts";
 import { type RunningBroker, startBroker } from "./broker.ts";
 import { brokerConfigFrom } from "./config.ts";
-import { loadMetadataSnapshot, METADATA_SNAPSHOT_FILE, saveMetadataSnapshot } from "./metadata-snapshot.ts";
+import { keepEmbeddedMetadata, METADATA_SNAPSHOT_FILE } from "./metadata-snapshot.ts";
 
 export interface ClusterOptions {
   brokers: number;
@@ -39,24 +39,13 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   const store = new EmbeddedStore();
   mkdirSync(options.dataDir, { recursive: true });
   const snapshotFile = join(options.dataDir, METADATA_SNAPSHOT_FILE);
-  await loadMetadataSnapshot(store, snapshotFile);
-  let savedZxid = store.tree.zxid;
-  const save = () => {
-    if (store.tree.zxid === savedZxid) return;
-    savedZxid = store.tree.zxid;
-    saveMetadataSnapshot(store, snapshotFile);
-  };
   // Sessions of brokers that vanish without closing expire by the store's clock; the metadata is saved
   // as it changes, so even a kill -9 of the whole process keeps the topics.
-  const ticker = setInterval(() => {
-    store.tick();
-    save();
-  }, 500);
+  const keeper = await keepEmbeddedMetadata(store, snapshotFile);
   const brokers: RunningBroker[] = [];
   const stop = async () => {
-    clearInterval(ticker);
     await Promise.all(brokers.map((b) => b.stop()));
-    save();
+    keeper.stop();
     await store.close();
   };
   const propsOf = (id: number) =>

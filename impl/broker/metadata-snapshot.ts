@@ -47,3 +47,31 @@ export async function loadMetadataSnapshot(store: EmbeddedStore, file: string): 
     await session.close();
   }
 }
+
+/**
+ * Loads the snapshot, then saves it whenever the tree changed (checked every `intervalMs`) and once more
+ * on `stop()`. Also ticks the store, so sessions of clients that vanish without closing expire.
+ */
+export async function keepEmbeddedMetadata(
+  store: EmbeddedStore,
+  file: string,
+  intervalMs = 500,
+): Promise<{ stop(): void }> {
+  await loadMetadataSnapshot(store, file);
+  let savedZxid = store.tree.zxid;
+  const save = () => {
+    if (store.tree.zxid === savedZxid) return;
+    savedZxid = store.tree.zxid;
+    saveMetadataSnapshot(store, file);
+  };
+  const timer = setInterval(() => {
+    store.tick();
+    save();
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      save();
+    },
+  };
+}
