@@ -28,6 +28,8 @@ export type BrokerEvent =
   | { type: "PAUSE" }
   | { type: "RESUME" };
 
+const NO_INPUT: { id: BrokerId } = { id: 0 };
+
 export const brokerMachine = setup({
   types: {
     context: {} as BrokerContext,
@@ -48,7 +50,8 @@ export const brokerMachine = setup({
   },
 }).createMachine({
   id: "broker",
-  context: ({ input }) => ({
+  // xstate's pure transition() builds a throwaway actor without input on every step: give it a cheap context.
+  context: ({ input = NO_INPUT }) => ({
     id: input.id,
     paused: false,
     registered: false,

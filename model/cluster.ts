@@ -9,13 +9,7 @@
  * Network: clients reach every live broker. `isolate` cuts brokers of one side from the other; the
  * metadata store stays with side 0, so side 1 loses its sessions after zookeeper.session.timeout.ms.
  */
-import {
-  type AnyStateMachine,
-  type EventFromLogic,
-  initialTransition,
-  type SnapshotFrom,
-  transition,
-} from "xstate";
+import { type AnyStateMachine, type EventFromLogic, initialTransition, type SnapshotFrom } from "xstate";
 import type {
   BrokerState,
   Capabilities,
@@ -45,6 +39,7 @@ import { type GroupInput, groupMachine, tpKey } from "./group.machine.ts";
 import { choosePartition, newPartitionerState, type PartitionerState } from "./partitioners.ts";
 import { Prng } from "./prng.ts";
 import { MODEL_DEFAULTS, type ModelSettings, readSettings } from "./settings.ts";
+import { step as pureStep } from "./step.ts";
 import { type AppendResult, type ReplicationEvent, replicationMachine } from "./replication.machine.ts";
 
 type BrokerSnap = SnapshotFrom<typeof brokerMachine>;
@@ -145,8 +140,7 @@ export class ClusterModel implements Target, OutcomeChecker {
     event: EventFromLogic<M>,
   ): SnapshotFrom<M> {
     this.coverage?.record(name, machine, snap, event);
-    const [next] = transition(machine, snap, event);
-    return next as SnapshotFrom<M>;
+    return pureStep(machine, snap, event);
   }
 
   private choose<T>(what: string, options: T[]): T {

@@ -231,6 +231,8 @@ function protocolMismatch(ctx: GroupContext, e: GroupEvent): boolean {
   return others.length > 0 && others.some((m) => m.assignor !== e.assignor);
 }
 
+const NO_INPUT: GroupInput = { groupId: "", now: 0, offsetsRetentionMs: 0 };
+
 export const groupMachine = setup({
   types: {
     context: {} as GroupContext,
@@ -470,7 +472,8 @@ export const groupMachine = setup({
   },
 }).createMachine({
   id: "group",
-  context: ({ input }) => ({
+  // xstate's pure transition() builds a throwaway actor without input on every step: give it a cheap context.
+  context: ({ input = NO_INPUT }) => ({
     groupId: input.groupId,
     generation: input.generation ?? 0,
     protocol: null,

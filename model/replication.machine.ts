@@ -219,6 +219,17 @@ const initialReplica = (broker: BrokerId): ReplicaState => ({
   lastCaughtUpMs: 0,
 });
 
+const NO_INPUT: ReplicationInput = {
+  topic: "",
+  partition: 0,
+  replicas: [],
+  minIsr: 1,
+  lagMaxMs: 0,
+  requestTimeoutMs: 0,
+  flushIntervalMessages: 0,
+  now: 0,
+};
+
 export const replicationMachine = setup({
   types: {
     context: {} as ReplicationContext,
@@ -470,7 +481,8 @@ export const replicationMachine = setup({
   },
 }).createMachine({
   id: "replication",
-  context: ({ input }) => {
+  // xstate's pure transition() builds a throwaway actor without input on every step: give it a cheap context.
+  context: ({ input = NO_INPUT }) => {
     const replicaStates: Record<number, ReplicaState> = {};
     for (const b of input.replicas) replicaStates[b] = initialReplica(b);
     return {
