@@ -331,7 +331,12 @@ export function describeOperation(op: Operation): string {
     case "addPartitions":
       return `addPartitions ${op.topic} total=${op.totalCount}`;
     case "produce": {
-      const p = op.partitioner.kind === "explicit" ? `p${op.partitioner.partition}` : op.partitioner.kind;
+      const p =
+        op.partitioner.kind === "explicit"
+          ? `p${op.partitioner.partition}`
+          : op.partitioner.kind === "custom"
+            ? `custom:${op.partitioner.name}`
+            : op.partitioner.kind;
       const acks = op.acks === -1 ? "all" : String(op.acks);
       return `produce ${op.producer} ${op.topic} key=${op.key ?? "null"} value=${op.value} ${p} acks=${acks}${
         op.idempotent ? " idempotent" : ""
@@ -350,7 +355,8 @@ export function describeOperation(op: Operation): string {
     case "leaveGroup":
       return `leaveGroup ${op.member} group=${op.groupId}`;
     case "commitOffsets":
-      return `commitOffsets ${op.member} group=${op.groupId} gen=${op.generation} ${op.offsets
+      // A simple commit (outside any generation) has no member: say so rather than print nothing.
+      return `commitOffsets ${op.member === "" ? "(simple)" : op.member} group=${op.groupId} gen=${op.generation} ${op.offsets
         .map((o) => `${o.topic}-${o.partition}@${o.offset}`)
         .join(",")}`;
     case "fetchOffsets":
