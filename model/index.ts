@@ -31,6 +31,7 @@ export {
 } from "./coverage.ts";
 export { type GroupContext, type GroupEvent, type GroupMember, groupMachine } from "./group.machine.ts";
 export { ReplicaLog } from "./log.ts";
+export { diagramDocument, machineDiagram } from "./diagram.ts";
 export { MACHINES, type MachineName } from "./machines.ts";
 export {
   allowedPartitions,
@@ -40,6 +41,8 @@ export {
   keyBytes,
   murmur2,
   murmur2Partition,
+  newPartitionerState,
+  type PartitionerState,
   toPositive,
 } from "./partitioners.ts";
 export { Prng, prngNext } from "./prng.ts";
