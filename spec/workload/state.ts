@@ -113,12 +113,13 @@ function onGroupError(state: WorkloadState, consumer: string, error: string) {
 export function applyOutcome(state: WorkloadState, op: Operation, outcome: Outcome): void {
   switch (op.kind) {
     case "createTopic": {
-      const exists = state.topics.some((t) => t.name === op.topic);
-      if (exists) return;
+      const known = state.topics.find((t) => t.name === op.topic);
       if (outcome.status === "ok") {
+        // The cluster's last word wins: an earlier createTopic whose outcome was unknown only guessed.
         const v = outcome.value as { partitions: number };
-        state.topics.push({ name: op.topic, partitions: v.partitions });
-      } else if (outcome.status === "unknown") {
+        if (known !== undefined) known.partitions = v.partitions;
+        else state.topics.push({ name: op.topic, partitions: v.partitions });
+      } else if (outcome.status === "unknown" && known === undefined) {
         // It may exist: keep using it; the cluster answers UNKNOWN_TOPIC_OR_PARTITION if it does not.
         state.topics.push({ name: op.topic, partitions: op.partitions });
       }

@@ -119,6 +119,25 @@ describe("buildOp", () => {
     expect(buildOp({ kind: "heartbeat", consumer: "c1" }, s, ctx)).toBeNull();
   });
 
+  it("follows the cluster's last createTopic answer over an earlier unknown one", () => {
+    const s = initialState(3);
+    const create = (partitions: number): Operation => ({
+      kind: "createTopic",
+      topic: "t0",
+      partitions,
+      replicationFactor: 1,
+      config: {},
+    });
+    applyOutcome(s, create(2), { status: "unknown" });
+    expect(s.topics).toEqual([{ name: "t0", partitions: 2 }]);
+    applyOutcome(s, create(4), ok({ partitions: 4 }));
+    expect(s.topics).toEqual([{ name: "t0", partitions: 4 }]);
+    // A later guess does not override what the cluster said; a refusal leaves it as it was.
+    applyOutcome(s, create(1), { status: "unknown" });
+    applyOutcome(s, create(3), { status: "failed", error: "TOPIC_ALREADY_EXISTS" });
+    expect(s.topics).toEqual([{ name: "t0", partitions: 4 }]);
+  });
+
   it("moves a consumer's position forward past what it fetched", () => {
     const s = initialState(1);
     s.topics.push({ name: "t0", partitions: 1 });
