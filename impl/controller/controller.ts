@@ -27,7 +27,7 @@ import {
   ZkPaths,
 } from "../metadata/layout.ts";
 import type { MultiOp } from "../metadata/store.ts";
-import { electLeader, NO_LEADER, removeFromIsr } from "./election.ts";
+import { electFirstLive, electLeader, NO_LEADER, removeFromIsr } from "./election.ts";
 import type { AlterPartitionRequest, ControllerMessage, PartitionStateMessage } from "./messages.ts";
 import { assignAddedPartitions, assignReplicas } from "./placement.ts";
 import type { ZkCalls, ZkResult } from "./zk-effects.ts";
@@ -324,8 +324,9 @@ export class Controller {
         let next: CachedState | null = null;
         const leaderGone = s.leader === NO_LEADER || !this.liveBrokers.has(s.leader);
         if (leaderGone) {
-          const unclean = topic.config.uncleanLeaderElection || this.host.faults.has("elect-outside-isr");
-          const elected = electLeader(replicas, s, this.liveBrokers, unclean);
+          const elected = this.host.faults.has("elect-outside-isr")
+            ? electFirstLive(replicas, s, this.liveBrokers)
+            : electLeader(replicas, s, this.liveBrokers, topic.config.uncleanLeaderElection);
           if (elected !== null) next = { ...elected, zkVersion: s.zkVersion };
           else if (s.leader !== NO_LEADER) next = { ...removeFromIsr(s, s.leader), zkVersion: s.zkVersion };
         }

@@ -45,3 +45,18 @@ export function removeFromIsr(current: LeaderAndIsr, dead: BrokerId): LeaderAndI
   const isr = current.isr.length === 1 ? current.isr : current.isr.filter((r) => r !== dead);
   return { leader, leaderEpoch: current.leaderEpoch + 1, isr };
 }
+
+/**
+ * The seeded fault "elect-outside-isr": the first live replica in assignment order leads, in the ISR or
+ * not, and the ISR is reset to it, as an unclean election would. Only under that fault.
+ */
+export function electFirstLive(
+  replicas: readonly BrokerId[],
+  current: LeaderAndIsr,
+  live: ReadonlySet<BrokerId>,
+): LeaderAndIsr | null {
+  const first = replicas.find((r) => live.has(r));
+  if (first === undefined) return null;
+  const isr = current.isr.includes(first) ? current.isr.filter((r) => live.has(r)) : [first];
+  return { leader: first, leaderEpoch: current.leaderEpoch + 1, isr };
+}

@@ -32,7 +32,8 @@ export const SEEDED_FAULTS: Array<{ name: SeededFaultName; description: string; 
   {
     name: "elect-outside-isr",
     description:
-      "The controller elects the first live replica even when it is not in the ISR (an unclean election the topic did not allow).",
+      "When a leader dies the controller elects the first live replica in assignment order, in the ISR " +
+      "or not (an unclean election the topic did not allow, even with ISR members alive).",
     faults: ["crash", "restart", "time"],
   },
   {
