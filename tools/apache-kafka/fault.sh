@@ -46,8 +46,9 @@ case $action in
       ((wait_ms > 0)) && sleep "$(printf '%d.%03d' $((wait_ms / 1000)) $((wait_ms % 1000)))"
     fi
     libs=$(cat "$dir/libs.path")
+    # 9>&-: the broker must not inherit the lock, or it would hold it for its whole life.
     setsid java -Xmx512m -Dlog4j.configuration="file:$dir/log4j-$id.properties" -cp "$libs/*" kafka.Kafka "$props" \
-      >>"$dir/broker-$id.log" 2>&1 </dev/null &
+      >>"$dir/broker-$id.log" 2>&1 </dev/null 9>&- &
     echo $! >"$pidfile"
     rm -f "$dir/broker-$id.crashed"
     for _ in $(seq 1 240); do
