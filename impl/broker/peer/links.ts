@@ -53,6 +53,7 @@ export function nameOf(code: number): KafkaErrorName | null {
 export class PeerLinks {
   private readonly links = new Map<BrokerId, Link>();
   private closed = false;
+  private readonly unknownTypes = new Set<string>();
 
   constructor(
     private readonly self: BrokerId,
@@ -126,9 +127,20 @@ export class PeerLinks {
       case "alterPartition":
         void this.sendControl(to, message);
         break;
-      default:
+      case "replicaFetchResponse":
+      case "offsetsForLeaderEpochResponse":
+      case "alterPartitionResponse":
         // Responses travel on the connection their request came in on (the runtime answers them).
         break;
+      default: {
+        // A message type this transport does not carry yet: say so once rather than drop it silently.
+        const type = (message as { type: string }).type;
+        if (!this.unknownTypes.has(type)) {
+          this.unknownTypes.add(type);
+          this.log(`[peer] no inter-broker mapping for ${type} messages: dropped`);
+        }
+        break;
+      }
     }
   }
 
