@@ -13,6 +13,25 @@ import {
   ZkPaths,
 } from "../metadata/layout.ts";
 import type { SimCluster } from "../sim/cluster.ts";
+import { SimReplicaLog } from "../sim/disk.ts";
+
+/** Decoded znode contents by path, valid while the znode's mzxid is unchanged. */
+const decoded = new WeakMap<SimCluster, Map<string, { mzxid: number; value: unknown }>>();
+
+function readDecoded<T>(sim: SimCluster, path: string, decode: (b: Buffer) => T): T | null {
+  const node = sim.tree.get(sim.observerSession, path);
+  if (node === null) return null;
+  let cache = decoded.get(sim);
+  if (cache === undefined) {
+    cache = new Map();
+    decoded.set(sim, cache);
+  }
+  const hit = cache.get(path);
+  if (hit !== undefined && hit.mzxid === node.stat.mzxid) return hit.value as T;
+  const value = decode(node.data);
+  cache.set(path, { mzxid: node.stat.mzxid, value });
+  return value;
+}
 
 export function observeCluster(sim: SimCluster): Observation {
   const tree = sim.tree;
@@ -26,15 +45,12 @@ export function observeCluster(sim: SimCluster): Observation {
   const partitions: PartitionObservation[] = [];
   const topics = (tree.children(sid, ZkPaths.topics) ?? []).filter((t) => t !== OFFSETS_TOPIC).sort();
   for (const topic of topics) {
-    const a = read(ZkPaths.topic(topic));
-    if (a === null) continue;
-    const assignment = decodeTopicAssignment(topic, a.data);
-    const cfgNode = read(ZkPaths.configTopic(topic));
-    const cfg = cfgNode === null ? {} : decodeTopicConfig(cfgNode.data);
+    const assignment = readDecoded(sim, ZkPaths.topic(topic), (b) => decodeTopicAssignment(topic, b));
+    if (assignment === null) continue;
+    const cfg = readDecoded(sim, ZkPaths.configTopic(topic), decodeTopicConfig) ?? {};
     for (const [p, replicas] of [...assignment.partitions.entries()].sort((x, y) => x[0] - y[0])) {
-      const st = read(ZkPaths.partitionState(topic, p));
-      if (st === null) continue;
-      const s = decodePartitionState(st.data);
+      const s = readDecoded(sim, ZkPaths.partitionState(topic, p), decodePartitionState);
+      if (s === null) continue;
       const key = `${topic}\u0000${p}`;
       const leaderReplica = s.leader >= 0 ? sim.brokers.get(s.leader)?.node?.replicas.get(key) : undefined;
       const replicaStates: ReplicaObservation[] = [];
@@ -59,8 +75,8 @@ export function observeCluster(sim: SimCluster): Observation {
         partition: p,
         leader: s.leader >= 0 ? s.leader : null,
         leaderEpoch: s.leaderEpoch,
-        isr: s.isr,
-        replicas,
+        isr: [...s.isr],
+        replicas: [...replicas],
         leaderIsr: leaderReplica?.role === "leader" ? [...leaderReplica.isr] : [],
         highWatermark: leaderReplica?.role === "leader" ? leaderReplica.highWatermark : 0,
         minInsyncReplicas: Number(cfg["min.insync.replicas"] ?? sim.setting("min.insync.replicas", 1)),

@@ -28,9 +28,18 @@ function fromHeaders(h: RecordHeader[]): Record<string, string> | undefined {
   return Object.fromEntries(h.map((x) => [x.key, x.value === null ? "" : x.value.toString("utf8")]));
 }
 
-/** ReplicaLog over one PartitionLog: records become RecordBatch v2 bytes on the simulated disk. */
+/**
+ * ReplicaLog over one PartitionLog: records become RecordBatch v2 bytes on the simulated disk. Reads are
+ * served from a decoded copy of the log kept beside it (what a page cache would give a real broker), so
+ * follower fetches and observations do not decode every batch again; the copy is rebuilt from the
+ * segments whenever the log is opened, i.e. after every crash.
+ */
 export class SimReplicaLog implements ReplicaLog {
   private hw: number;
+  /** Entries from the log start, index = offset - logStartOffset. */
+  private entries: LogEntry[];
+  /** The same entries as observations show them (values as strings), built lazily and extended. */
+  private observed: Array<{ offset: number; epoch: number; value: string }> = [];
 
   constructor(
     readonly log: PartitionLog,
@@ -39,6 +48,16 @@ export class SimReplicaLog implements ReplicaLog {
   ) {
     const path = joinPath(log.dir, HW_CHECKPOINT);
     this.hw = fs.exists(path) ? Number(readWholeFile(fs, path).toString("utf8").trim()) || 0 : 0;
+    this.entries = this.decode(log.logStartOffset, Number.MAX_SAFE_INTEGER);
+  }
+
+  private decode(from: number, maxRecords: number, maxOffset?: number): LogEntry[] {
+    return this.log.readRecords(from, maxRecords, maxOffset).map((r) => {
+      const e: LogEntry = { offset: r.offset, epoch: r.leaderEpoch, key: r.key, value: r.value };
+      const headers = fromHeaders(r.headers);
+      if (headers !== undefined) e.headers = headers;
+      return e;
+    });
   }
 
   get logStartOffset(): number {
@@ -58,6 +77,11 @@ export class SimReplicaLog implements ReplicaLog {
       { partitionLeaderEpoch: epoch },
     );
     const r = this.log.appendAsLeader(batch, epoch, nowMs);
+    records.forEach((rec, i) => {
+      const e: LogEntry = { offset: r.baseOffset + i, epoch, key: rec.key, value: rec.value };
+      if (rec.headers !== undefined && Object.keys(rec.headers).length > 0) e.headers = rec.headers;
+      this.entries.push(e);
+    });
     return { baseOffset: r.baseOffset, lastOffset: r.lastOffset };
   }
 
@@ -72,20 +96,40 @@ export class SimReplicaLog implements ReplicaLog {
       }),
     );
     this.log.appendAsFollower(batches.length === 1 ? batches[0] : Buffer.concat(batches), this.now());
+    for (const e of entries) this.entries.push(e);
   }
 
-  read(from: number, maxRecords: number, maxOffset?: number): LogEntry[] {
-    if (from >= this.log.logEndOffset || maxRecords <= 0) return [];
-    return this.log.readRecords(from, maxRecords, maxOffset).map((r) => {
-      const e: LogEntry = { offset: r.offset, epoch: r.leaderEpoch, key: r.key, value: r.value };
-      const headers = fromHeaders(r.headers);
-      if (headers !== undefined) e.headers = headers;
-      return e;
-    });
+  read(from: number, maxRecords: number, maxOffset = Number.MAX_SAFE_INTEGER): LogEntry[] {
+    const start = Math.max(from, this.log.logStartOffset) - this.log.logStartOffset;
+    const end = Math.min(
+      this.log.logEndOffset,
+      maxOffset,
+      Math.max(from, this.log.logStartOffset) + maxRecords,
+    );
+    return end - this.log.logStartOffset <= start
+      ? []
+      : this.entries.slice(start, end - this.log.logStartOffset);
+  }
+
+  /** The log as (offset, epoch, value) for observations, without decoding anything twice. */
+  observation(): Array<{ offset: number; epoch: number; value: string }> {
+    if (this.observed.length > this.entries.length) this.observed.length = this.entries.length;
+    for (let i = this.observed.length; i < this.entries.length; i++) {
+      const e = this.entries[i];
+      this.observed.push({
+        offset: e.offset,
+        epoch: e.epoch,
+        value: e.value === null ? "" : e.value.toString("utf8"),
+      });
+    }
+    return this.observed.slice();
   }
 
   truncateTo(offset: number): void {
-    if (offset < this.log.logEndOffset) this.log.truncateTo(offset, this.now());
+    if (offset >= this.log.logEndOffset) return;
+    this.log.truncateTo(offset, this.now());
+    // A batch straddling `offset` goes whole, so take the log's own end, not `offset`.
+    this.entries.length = Math.max(0, this.log.logEndOffset - this.log.logStartOffset);
   }
 
   flush(): void {
