@@ -38,25 +38,168 @@ export function compress(type: CompressionType, data: Buffer): Buffer {
   }
 }
 
-export function decompress(type: CompressionType, data: Buffer): Buffer {
+/**
+ * The most bytes one decompression may produce by default. A batch is at most message.max.bytes
+ * (1 MiB by default) compressed, but gzip and zstd can expand a thousandfold: without a cap a hostile
+ * producer could make the broker allocate gigabytes from one small request.
+ */
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Decompresses one records section. Output beyond `maxBytes` fails with RECORD_LIST_TOO_LARGE before
+ * it is allocated (each codec is stopped or checked against its own size prefixes); malformed input
+ * fails with CORRUPT_MESSAGE.
+ */
+export function decompress(
+  type: CompressionType,
+  data: Buffer,
+  maxBytes: number = DEFAULT_MAX_DECOMPRESSED_BYTES,
+): Buffer {
   try {
     switch (type) {
       case "none":
         return data;
       case "gzip":
-        return gunzipSync(data);
+        return gunzipSync(data, { maxOutputLength: Math.max(1, maxBytes) });
       case "snappy":
-        return isXerial(data) ? xerialDecompress(data) : (snappyUncompress(data) as Buffer);
+        return isXerial(data) ? xerialDecompress(data, maxBytes) : snappyBlock(data, maxBytes);
       case "lz4":
+        checkLz4Bound(data, maxBytes);
         return decompressFrameSync(data);
-      case "zstd": {
-        const out = zstdDecompress(data);
-        return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
-      }
+      case "zstd":
+        return zstdCapped(data, maxBytes);
     }
   } catch (e) {
     if (e instanceof RecordFormatError) throw e;
+    if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw tooLarge(type, maxBytes);
     throw new RecordFormatError("CORRUPT_MESSAGE", `cannot decompress ${type}: ${(e as Error).message}`);
+  }
+}
+
+function tooLarge(type: CompressionType, maxBytes: number): RecordFormatError {
+  return new RecordFormatError(
+    "RECORD_LIST_TOO_LARGE",
+    `${type} records decompress to more than the ${maxBytes}-byte limit`,
+  );
+}
+
+/** A raw snappy block starts with its uncompressed length (a varint): check it before allocating. */
+function snappyBlock(block: Buffer, maxBytes: number, before = 0): Buffer {
+  let length = 0;
+  for (let i = 0, shift = 0; ; i++, shift += 7) {
+    if (i >= block.length || i >= 5) throw new RecordFormatError("CORRUPT_MESSAGE", "bad snappy length");
+    length += (block[i] & 0x7f) * 2 ** shift;
+    if ((block[i] & 0x80) === 0) break;
+  }
+  if (before + length > maxBytes) throw tooLarge("snappy", maxBytes);
+  return snappyUncompress(block) as Buffer;
+}
+
+/*
+ * Zstandard frames: magic, a header declaring the window (or, for a single segment, the content size),
+ * then blocks of [3-byte LE header: last flag, type, size]. A raw block yields its size, an RLE block
+ * its size from one byte, a compressed block at most min(window, 128 KiB). The decoder allocates the
+ * window up front, so both the window and the sum of the block bounds are checked before decoding.
+ */
+const ZSTD_MAGIC = 0xfd2fb528;
+const ZSTD_BLOCK_MAX = 128 * 1024;
+
+function zstdCapped(data: Buffer, maxBytes: number): Buffer {
+  const corrupt = (why: string) => new RecordFormatError("CORRUPT_MESSAGE", `zstd frame: ${why}`);
+  let pos = 0;
+  let bound = 0;
+  while (pos < data.length) {
+    if (pos + 4 > data.length) throw corrupt("truncated magic");
+    const magic = data.readUInt32LE(pos);
+    pos += 4;
+    if ((magic & 0xfffffff0) === 0x184d2a50) {
+      if (pos + 4 > data.length) throw corrupt("truncated skippable frame");
+      pos += 4 + data.readUInt32LE(pos);
+      continue;
+    }
+    if (magic !== ZSTD_MAGIC) throw corrupt(`bad magic 0x${magic.toString(16)}`);
+    if (pos + 1 > data.length) throw corrupt("truncated header");
+    const fhd = data[pos++];
+    const singleSegment = (fhd & 0x20) !== 0;
+    let window = 0;
+    if (!singleSegment) {
+      if (pos + 1 > data.length) throw corrupt("truncated window");
+      const wd = data[pos++];
+      const base = 2 ** (10 + (wd >> 3));
+      window = base + (base / 8) * (wd & 7);
+    }
+    pos += [0, 1, 2, 4][fhd & 3];
+    const fcsBytes = [singleSegment ? 1 : 0, 2, 4, 8][fhd >> 6];
+    if (pos + fcsBytes > data.length) throw corrupt("truncated content size");
+    let contentSize = 0;
+    for (let i = 0; i < fcsBytes; i++) contentSize += data[pos + i] * 2 ** (8 * i);
+    if (fcsBytes === 2) contentSize += 256;
+    pos += fcsBytes;
+    if (singleSegment) window = contentSize;
+    if (window > maxBytes || contentSize > maxBytes) throw tooLarge("zstd", maxBytes);
+    for (let last = false; !last; ) {
+      if (pos + 3 > data.length) throw corrupt("truncated block header");
+      const header = data[pos] | (data[pos + 1] << 8) | (data[pos + 2] << 16);
+      pos += 3;
+      last = (header & 1) === 1;
+      const type = (header >> 1) & 3;
+      const size = header >>> 3;
+      if (type === 3) throw corrupt("reserved block type");
+      bound += type === 2 ? Math.min(window, ZSTD_BLOCK_MAX) : size;
+      if (bound > maxBytes) throw tooLarge("zstd", maxBytes);
+      pos += type === 1 ? 1 : size;
+    }
+    pos += fhd & 0x04 ? 4 : 0;
+  }
+  const out = zstdDecompress(data);
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/*
+ * LZ4 frames (the only lz4 form Kafka's v2 batches use): magic, FLG, BD, optional content size and
+ * dictionary id, header checksum, then blocks of [uint32 LE size, high bit = stored uncompressed]
+ * ending with a zero size. A block decompresses to at most the frame's block maximum (BD), and LZ4
+ * cannot expand one input byte to more than 255 output bytes, so the sum of those bounds over the blocks
+ * limits the output before the native decoder allocates anything.
+ */
+const LZ4_MAGIC = 0x184d2204;
+const LZ4_BLOCK_MAX = [0, 0, 0, 0, 64 * 1024, 256 * 1024, 1024 * 1024, 4 * 1024 * 1024];
+// A match's length extension yields 255 bytes per input byte; a block's first token, offset and
+// 19-byte match cost three bytes, so n compressed bytes never yield more than 255 * n.
+const LZ4_MAX_RATIO = 255;
+
+function checkLz4Bound(data: Buffer, maxBytes: number): void {
+  const corrupt = (why: string) => new RecordFormatError("CORRUPT_MESSAGE", `lz4 frame: ${why}`);
+  let pos = 0;
+  let bound = 0;
+  while (pos < data.length) {
+    if (pos + 4 > data.length) throw corrupt("truncated magic");
+    const magic = data.readUInt32LE(pos);
+    pos += 4;
+    if ((magic & 0xfffffff0) === 0x184d2a50) {
+      // A skippable frame: a length and that many bytes the decoder ignores.
+      if (pos + 4 > data.length) throw corrupt("truncated skippable frame");
+      pos += 4 + data.readUInt32LE(pos);
+      continue;
+    }
+    if (magic !== LZ4_MAGIC) throw corrupt(`bad magic 0x${magic.toString(16)}`);
+    if (pos + 3 > data.length) throw corrupt("truncated header");
+    const flg = data[pos];
+    const blockMax = LZ4_BLOCK_MAX[(data[pos + 1] >> 4) & 7];
+    if (blockMax === 0) throw corrupt("bad block maximum");
+    pos += 2 + (flg & 0x08 ? 8 : 0) + (flg & 0x01 ? 4 : 0) + 1;
+    const blockChecksum = flg & 0x10 ? 4 : 0;
+    for (;;) {
+      if (pos + 4 > data.length) throw corrupt("truncated block size");
+      const word = data.readUInt32LE(pos);
+      pos += 4;
+      if (word === 0) break;
+      const size = word & 0x7fffffff;
+      bound += word & 0x80000000 ? size : Math.min(blockMax, size * LZ4_MAX_RATIO);
+      if (bound > maxBytes) throw tooLarge("lz4", maxBytes);
+      pos += size + blockChecksum;
+    }
+    pos += flg & 0x04 ? 4 : 0;
   }
 }
 
@@ -80,8 +223,9 @@ function xerialCompress(data: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-function xerialDecompress(data: Buffer): Buffer {
+function xerialDecompress(data: Buffer, maxBytes: number): Buffer {
   const parts: Buffer[] = [];
+  let total = 0;
   let pos = XERIAL_HEADER_BYTES;
   while (pos < data.length) {
     if (pos + 4 > data.length) throw new RecordFormatError("CORRUPT_MESSAGE", "truncated xerial block");
@@ -89,7 +233,9 @@ function xerialDecompress(data: Buffer): Buffer {
     pos += 4;
     if (len < 0 || pos + len > data.length)
       throw new RecordFormatError("CORRUPT_MESSAGE", "bad xerial block");
-    parts.push(snappyUncompress(data.subarray(pos, pos + len)) as Buffer);
+    const block = snappyBlock(data.subarray(pos, pos + len), maxBytes, total);
+    total += block.length;
+    parts.push(block);
     pos += len;
   }
   return Buffer.concat(parts);
