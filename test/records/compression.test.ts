@@ -73,23 +73,24 @@ describe("decompression cap", () => {
     expectTooLarge(() => decompress("zstd", zstdRleBomb(1, 16, 0xf8)));
   });
 
-  it.each([
-    ...BOMBS,
-    [
-      "zstd",
-      "zstd" as CompressionType,
-      () => zstdRleBomb(DEFAULT_MAX_DECOMPRESSED_BYTES / (128 * 1024) + 1),
-      10_000,
-      0,
-    ],
-  ] as const)("%s: a bomb past the default 64 MiB limit is refused", (_, type, squeeze, ratio) => {
-    const huge = Buffer.alloc(DEFAULT_MAX_DECOMPRESSED_BYTES + MiB);
-    const body = squeeze(huge);
-    expect(body.length).toBeLessThan(huge.length / ratio);
-    const started = Date.now();
-    expectTooLarge(() => decompress(type, body));
-    expect(Date.now() - started).toBeLessThan(2000);
-  });
+  const zstdBomb: (typeof BOMBS)[number] = [
+    "zstd",
+    "zstd",
+    () => zstdRleBomb(DEFAULT_MAX_DECOMPRESSED_BYTES / (128 * 1024) + 1),
+    10_000,
+    0,
+  ];
+  it.each([...BOMBS, zstdBomb])(
+    "%s: a bomb past the default 64 MiB limit is refused",
+    (_, type, squeeze, ratio) => {
+      const huge = Buffer.alloc(DEFAULT_MAX_DECOMPRESSED_BYTES + MiB);
+      const body = squeeze(huge);
+      expect(body.length).toBeLessThan(huge.length / ratio);
+      const started = Date.now();
+      expectTooLarge(() => decompress(type, body));
+      expect(Date.now() - started).toBeLessThan(2000);
+    },
+  );
 
   it("a malformed lz4 or zstd frame is still CORRUPT_MESSAGE", () => {
     for (const type of ["lz4", "zstd"] as const) {
