@@ -3,13 +3,13 @@
  * sockets, real disk in a temp dir, replication over TCP), and kcat, kafka-python (the tutorial's
  * scripts) and kafkajs as separate processes or in-process clients.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningCluster, startCluster } from "../../impl/broker/cluster.ts";
-import { freePortRange, kcat, type Line, python } from "../interop/support.ts";
+import { freePortRange, kcat, type Line, python, run } from "../interop/support.ts";
 
 let cluster: RunningCluster;
 let bootstrap: string;
@@ -159,4 +159,50 @@ describe("kafkajs 2.2.4", () => {
     await consumer.disconnect();
     expect([...seen].sort()).toEqual([...values].sort());
   });
+});
+
+/** Apache Kafka's own client jars (tools/apache-kafka fetches them); the Java test runs where they are. */
+const KAFKA_LIBS = process.env.KAFKA_LIBS ?? join(homedir(), ".cache/kafkaspec/apache-kafka-libs");
+const haveJava =
+  existsSync(join(KAFKA_LIBS, "kafka-tools-3.9.1.jar")) || existsSync(join(KAFKA_LIBS, ".complete"));
+
+describe("the Java client (kafka-clients 3.9)", () => {
+  it.skipIf(!haveJava)(
+    "console producer (idempotent by default) and console consumer in a group",
+    async () => {
+      const cp = `${KAFKA_LIBS}/*`;
+      const p = await run(
+        "java",
+        ["-cp", cp, "kafka.tools.ConsoleProducer", "--bootstrap-server", bootstrap, "--topic", "java"],
+        {},
+        {
+          input: "j1\nj2\nj3\n",
+          timeoutMs: 60_000,
+        },
+      );
+      expect(p.code, p.stderr).toBe(0);
+      const c = await run(
+        "java",
+        [
+          "-cp",
+          cp,
+          "org.apache.kafka.tools.consumer.ConsoleConsumer",
+          "--bootstrap-server",
+          bootstrap,
+          "--topic",
+          "java",
+          "--from-beginning",
+          "--group",
+          "java-group",
+          "--max-messages",
+          "3",
+          "--timeout-ms",
+          "30000",
+        ],
+        {},
+        { timeoutMs: 60_000 },
+      );
+      expect(c.stdout.trim().split("\n")).toEqual(["j1", "j2", "j3"]);
+    },
+  );
 });
