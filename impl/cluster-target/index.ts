@@ -72,7 +72,15 @@ export class ClusterTarget implements Target {
       bootstrap: this.cluster.bootstrap,
       requestTimeoutMs: this.options.requestTimeoutMs ?? 5_000,
     });
-    await this.ops.start(setup);
+    try {
+      await this.ops.start(setup);
+    } catch (e) {
+      const c = this.cluster;
+      const tails = c.brokerIds.map(
+        (id) => `broker ${id} (${c.isAlive(id) ? "running" : "exited"}):\n${c.logTail(id, 8)}`,
+      );
+      throw new Error(`${(e as Error).message}\n${tails.join("\n")}`);
+    }
   }
 
   execute(op: ClientOp): Promise<Outcome> {

@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseProperties } from "../broker/properties.ts";
 import { KafkaZk, ZkPaths } from "../metadata/layout.ts";
 import type { MetadataSession } from "../metadata/store.ts";
 import { parseConnectString, ZooKeeperStore } from "../metadata/zookeeper.ts";
@@ -33,7 +34,13 @@ import { startZooKeeperServer, type ZooKeeperServer } from "./zookeeper-server.t
 
 export interface LocalClusterOptions {
   brokers: number;
-  /** Extra broker properties by Kafka's names, for every broker (after the defaults below). */
+  /**
+   * Broker N's own server.properties (index N-1), e.g. the tutorial's examples/cluster/server-N.properties:
+   * every setting is kept except the addresses and log dirs this cluster owns (listeners, advertised
+   * listeners, log.dirs, zookeeper.connect). Without files, TEST_CLUSTER_DEFAULTS apply.
+   */
+  propertiesFiles?: readonly string[];
+  /** Extra broker properties by Kafka's names, for every broker (over the file or the defaults). */
   properties?: Record<string, string | number | boolean>;
   /** host:port of a running ZooKeeper; one is started (and stopped with the cluster) when absent. */
   zookeeper?: string;
@@ -171,21 +178,30 @@ export class LocalCluster {
     });
     const frontPort = await front.listen();
     const zkProxyPort = await zk.listen();
+    const file = options.propertiesFiles?.[id - 1];
+    const base: Record<string, string> =
+      file === undefined
+        ? {
+            "offsets.topic.replication.factor": String(Math.min(3, options.brokers)),
+            "default.replication.factor": String(Math.min(3, options.brokers)),
+            ...TEST_CLUSTER_DEFAULTS,
+          }
+        : Object.fromEntries(parseProperties(readFileSync(file, "utf8")));
     const props: Record<string, string> = {
+      ...base,
       "broker.id": String(id),
       listeners: `PLAINTEXT://127.0.0.1:${port}`,
       "advertised.listeners": `PLAINTEXT://127.0.0.1:${frontPort}`,
       "log.dirs": join(home, "logs"),
       "zookeeper.connect": `127.0.0.1:${zkProxyPort}${this.chroot}`,
-      "offsets.topic.replication.factor": String(Math.min(3, options.brokers)),
-      "default.replication.factor": String(Math.min(3, options.brokers)),
-      ...TEST_CLUSTER_DEFAULTS,
       ...Object.fromEntries(Object.entries(options.properties ?? {}).map(([k, v]) => [k, String(v)])),
     };
     const configPath = join(home, "server.properties");
     await writeFile(
       configPath,
-      `# broker ${id} of a kafkaspec local cluster (impl/cluster-target)\n${Object.entries(props)
+      `# broker ${id} of a kafkaspec local cluster (impl/cluster-target)${file !== undefined ? `, from ${file}` : ""}\n${Object.entries(
+        props,
+      )
         .map(([k, v]) => `${k}=${v}`)
         .join("\n")}\n`,
     );
@@ -206,13 +222,16 @@ export class LocalCluster {
     try {
       await waitForPort(slot.port, this.startTimeoutMs);
     } catch (e) {
-      let tail = "";
-      try {
-        tail = readFileSync(slot.process.logPath, "utf8").split("\n").slice(-15).join("\n");
-      } catch {
-        // No output yet.
-      }
-      throw new Error(`broker ${slot.id} did not start: ${(e as Error).message}\n${tail}`);
+      throw new Error(`broker ${slot.id} did not start: ${(e as Error).message}\n${this.logTail(slot.id)}`);
+    }
+  }
+
+  /** The last lines broker `id` printed (its log file), for failure reports. */
+  logTail(id: BrokerId, lines = 15): string {
+    try {
+      return readFileSync(this.slot(id).process.logPath, "utf8").split("\n").slice(-lines).join("\n");
+    } catch {
+      return "(no output)";
     }
   }
 
