@@ -11,6 +11,7 @@ import type { Assignor, ClientOp, Fault, Operation, Outcome, Partitioner } from 
 import { isFault } from "../../spec/operations.ts";
 
 export interface WalkResult {
+  setup: ClusterSetup;
   ops: number;
   completions: Array<{ op: Operation; outcome: Outcome }>;
   rejections: Array<{ op: Operation; outcome: Outcome; reason: string }>;
@@ -257,5 +258,5 @@ export async function walk(
   await target.stop();
   await Promise.resolve();
   feed();
-  return { ops: steps, completions, rejections, target };
+  return { setup, ops: steps, completions, rejections, target };
 }
