@@ -57,11 +57,15 @@ async function runConsume(argv: string[], io: Io): Promise<number> {
   process.once("SIGTERM", onSignal);
   let count = 0;
   let lastRecordAt = Date.now();
+  let joined = false;
   let lastError = "";
   try {
     while (!stop && count < maxMessages) {
       if (timeoutMs > 0 && Date.now() - lastRecordAt >= timeoutMs) break;
-      const r = await consumer.poll(timeoutMs > 0 ? Math.min(500, timeoutMs) : 500);
+      const r = await consumer.poll(
+        timeoutMs > 0 ? Math.min(500, timeoutMs) : 500,
+        Math.min(500, maxMessages - count),
+      );
       if (!r.ok) {
         // A consumer retries what a cluster in motion answers (no coordinator yet, a rebalance): say so once.
         const e = `${r.error}${r.message ? `: ${r.message}` : ""}`;
@@ -78,6 +82,9 @@ async function runConsume(argv: string[], io: Io): Promise<number> {
         lastRecordAt = Date.now();
       }
       if (r.value.length > 0) await consumer.commit();
+      // The quiet time counts from joining, not from starting: a rebalance may take seconds.
+      if (!joined && consumer.isJoined) lastRecordAt = Date.now();
+      joined = consumer.isJoined;
     }
     await consumer.close();
   } finally {

@@ -55,6 +55,11 @@ export class GroupConsumer {
     private readonly o: GroupConsumerOptions,
   ) {}
 
+  /** Whether the member is in a generation with its assignment (joined and synced). */
+  get isJoined(): boolean {
+    return this.joined;
+  }
+
   get assignment(): Array<{ topic: string; partition: number }> {
     return [...this.positions.values()].map(({ topic, partition }) => ({ topic, partition }));
   }
@@ -134,10 +139,11 @@ export class GroupConsumer {
   }
 
   /**
-   * Heartbeats when due, rejoins when asked, then fetches each assigned partition once. Records come back
-   * in offset order per partition; positions advance past them.
+   * Heartbeats when due, rejoins when asked, then fetches each assigned partition once, at most
+   * `maxRecords` records in all. Records come back in offset order per partition; positions advance past
+   * exactly the records returned, so a commit never covers a record the caller did not get.
    */
-  async poll(maxWaitMs: number): Promise<Reply<ConsumedRecord[]>> {
+  async poll(maxWaitMs: number, maxRecords = 500): Promise<Reply<ConsumedRecord[]>> {
     if (!this.joined) {
       const j = await this.join();
       if (!j.ok) return j;
@@ -157,11 +163,13 @@ export class GroupConsumer {
     const wait = parts.length === 0 ? 0 : Math.max(10, Math.floor(maxWaitMs / parts.length));
     if (parts.length === 0) await new Promise((r) => setTimeout(r, maxWaitMs));
     for (const p of parts) {
+      const room = maxRecords - out.length;
+      if (room <= 0) break;
       const f = await this.client.fetch({
         topic: p.topic,
         partition: p.partition,
         offset: p.offset,
-        maxRecords: 500,
+        maxRecords: room,
         maxWaitMs: wait,
       });
       if (!f.ok) {
