@@ -18,7 +18,12 @@ import {
   type Finding,
   mergeStats,
 } from "./report/types.ts";
-import { intentArbitrary, DEFAULT_SHAPE } from "./workload/arbitraries.ts";
+import {
+  DEFAULT_SHAPE,
+  intentArbitrary,
+  rebalancePhaseArbitrary,
+  type WorkloadShape,
+} from "./workload/arbitraries.ts";
 import type { AssignFn, BuildContext } from "./workload/build.ts";
 import { type InvariantSuite, RunExecution, RunFailed } from "./workload/execution.ts";
 import { describeIntent, type Intent } from "./workload/intents.ts";
@@ -117,6 +122,30 @@ class IntentCommand implements fc.AsyncCommand<WorkloadState, RunExecution> {
   }
 }
 
+/**
+ * Several workload steps run back to back (a rebalance phase): each step applies or is skipped on its
+ * own, exactly as if it were a command of its own, so shrinking can still drop the whole phase.
+ */
+class PhaseCommand implements fc.AsyncCommand<WorkloadState, RunExecution> {
+  constructor(
+    readonly intents: readonly Intent[],
+    private readonly live: (state: WorkloadState) => boolean,
+    private readonly canRun: (intent: Intent, state: WorkloadState) => boolean,
+  ) {}
+  check(state: Readonly<WorkloadState>): boolean {
+    return this.live(state as WorkloadState);
+  }
+  async run(state: WorkloadState, execution: RunExecution): Promise<void> {
+    for (const intent of this.intents) if (this.canRun(intent, state)) await execution.step(intent);
+  }
+  toString(): string {
+    return `phase[${this.intents.map(describeIntent).join("; ")}]`;
+  }
+}
+
+/** One rebalance phase per this many single steps, on average. */
+const STEPS_PER_PHASE = 60;
+
 interface FailingRun {
   runSeed: number;
   execution: RunExecution;
@@ -141,13 +170,15 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     maxAddedBrokers: 2,
     initialBrokers: options.brokers,
   };
-  const intents = intentArbitrary({
+  const shape: WorkloadShape = {
     ...DEFAULT_SHAPE,
     brokers: options.brokers,
     faults: faultKinds,
     ticks: probe.capabilities.virtualTime && probe.capabilities.faults.includes("advanceTime"),
     customPartitioners: options.customPartitioners ?? [],
-  });
+  };
+  const intents = intentArbitrary(shape);
+  const phases = rebalancePhaseArbitrary(shape);
   const replay = options.replay === undefined ? undefined : parseReplay(options.replay);
   let disabled: ReadonlySet<string> = new Set();
   let startFailure: RunFailed | undefined;
@@ -165,8 +196,22 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     }
     return true;
   };
+  const live = (state: WorkloadState): boolean =>
+    current !== undefined &&
+    current.state === state &&
+    current.stats.operations + current.stats.faults < options.opsPerRun;
   const commands = fc.commands(
-    [intents.map((intent) => new IntentCommand(intent, canRun))],
+    [
+      fc.oneof(
+        {
+          arbitrary: intents.map(
+            (intent): fc.AsyncCommand<WorkloadState, RunExecution> => new IntentCommand(intent, canRun),
+          ),
+          weight: STEPS_PER_PHASE,
+        },
+        { arbitrary: phases.map((steps) => new PhaseCommand(steps, live, canRun)), weight: 1 },
+      ),
+    ],
     // Three times the steps, capped at opsPerRun executed: many intents do not apply when their turn comes.
     replay?.replayPath !== undefined
       ? { maxCommands: 3 * options.opsPerRun, size: "max", replayPath: replay.replayPath }

@@ -180,6 +180,35 @@ function faultArbitrary(kind: FaultKind, broker: fc.Arbitrary<number>): fc.Arbit
   }
 }
 
+/**
+ * A rebalance phase: two to four consumers join one group close together, then poll in rounds (a small
+ * clock tick between rounds where time is virtual) until the group would be Stable. Single steps rarely
+ * line this up within a run, so generations with several synced members would otherwise be rare; the
+ * phase makes them common. Its steps are ordinary intents: each is skipped when it does not apply.
+ */
+export function rebalancePhaseArbitrary(shape: WorkloadShape): fc.Arbitrary<Intent[]> {
+  const consumers = clientNames("c", shape.consumers);
+  return fc
+    .record({
+      members: fc.shuffledSubarray(consumers, { minLength: Math.min(2, consumers.length), maxLength: 4 }),
+      group: fc.nat(shape.groupPool - 1),
+      topics: fc.uniqueArray(fc.nat(shape.topicPool - 1), { minLength: 1, maxLength: shape.topicPool }),
+      assignor: fc.constantFrom(...ASSIGNORS),
+      sessionTimeoutMs: fc.constantFrom(10000, 30000),
+      rebalanceTimeoutMs: fc.constantFrom(10000, 30000),
+      rounds: fc.integer({ min: 3, max: 4 }),
+      tickMs: fc.constantFrom(500, 1000, 3000),
+    })
+    .map(({ members, rounds, tickMs, ...join }) => {
+      const steps: Intent[] = members.map((consumer) => ({ kind: "join", consumer, ...join }));
+      for (let r = 0; r < rounds; r++) {
+        if (shape.ticks) steps.push({ kind: "advanceTime", ms: tickMs });
+        for (const consumer of members) steps.push({ kind: "poll", consumer });
+      }
+      return steps;
+    });
+}
+
 /** One arbitrary drawing intents by weight. */
 export function intentArbitrary(shape: WorkloadShape): fc.Arbitrary<Intent> {
   return fc.oneof(...intentArbitraries(shape));

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Operation } from "../../spec/operations.ts";
-import { DEFAULT_SHAPE, intentArbitrary } from "../../spec/workload/arbitraries.ts";
+import { DEFAULT_SHAPE, intentArbitrary, rebalancePhaseArbitrary } from "../../spec/workload/arbitraries.ts";
 import { type BuildContext, buildOp } from "../../spec/workload/build.ts";
 import type { Intent } from "../../spec/workload/intents.ts";
 import { applyOutcome, initialState } from "../../spec/workload/state.ts";
@@ -215,5 +215,33 @@ describe("intentArbitrary", () => {
     ).toEqual([]);
     expect(kinds.has("crash") && kinds.has("restart")).toBe(true);
     expect([...partitioners].sort()).toEqual(["explicit", "lastPartition", "murmur2", "roundRobin"]);
+  });
+});
+
+describe("rebalancePhaseArbitrary", () => {
+  it("joins 2-4 distinct consumers to one group, then polls each in rounds (ticking only with virtual time)", () => {
+    for (const ticks of [true, false]) {
+      const arb = rebalancePhaseArbitrary({
+        ...DEFAULT_SHAPE,
+        brokers: 3,
+        faults: [],
+        ticks,
+        customPartitioners: [],
+      });
+      for (const steps of fc.sample(arb, { numRuns: 200, seed: 7 })) {
+        const joins = steps.filter((s) => s.kind === "join");
+        const consumers = joins.map((j) => j.consumer);
+        expect(new Set(consumers).size).toBe(consumers.length);
+        expect(consumers.length).toBeGreaterThanOrEqual(2);
+        expect(consumers.length).toBeLessThanOrEqual(4);
+        expect(new Set(joins.map((j) => `${j.group}/${j.topics}/${j.assignor}`)).size).toBe(1);
+        expect(steps.slice(0, joins.length)).toEqual(joins);
+        const rest = steps.slice(joins.length);
+        const polls = rest.filter((s) => s.kind === "poll");
+        expect(polls.length % consumers.length).toBe(0);
+        expect(polls.length / consumers.length).toBeGreaterThanOrEqual(3);
+        expect(rest.every((s) => s.kind === "poll" || (ticks && s.kind === "advanceTime"))).toBe(true);
+      }
+    }
   });
 });
