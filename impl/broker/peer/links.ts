@@ -205,7 +205,7 @@ export class PeerLinks {
           });
         }
     } catch (e) {
-      this.log(`[peer] fetch from broker ${to} failed: ${(e as Error).message}`);
+      if (!this.closed) this.log(`[peer] fetch from broker ${to} failed: ${(e as Error).message}`);
     }
   }
 
@@ -255,7 +255,8 @@ export class PeerLinks {
             endOffset: Number(p.endOffset),
           });
     } catch (e) {
-      this.log(`[peer] OffsetForLeaderEpoch to broker ${to} failed: ${(e as Error).message}`);
+      if (!this.closed)
+        this.log(`[peer] OffsetForLeaderEpoch to broker ${to} failed: ${(e as Error).message}`);
     }
   }
 
@@ -285,7 +286,7 @@ export class PeerLinks {
           return;
       }
     } catch (e) {
-      this.log(`[peer] ${m.type} to broker ${to} failed: ${(e as Error).message}`);
+      if (!this.closed) this.log(`[peer] ${m.type} to broker ${to} failed: ${(e as Error).message}`);
     }
   }
 
