@@ -14,7 +14,17 @@
  * A newer version than we know is read with the newest layout we know (the specs promise fields are
  * only appended), which is what Kafka's own clients do.
  */
-import { Reader, WireError, Writer } from "./wire.ts";
+import {
+  ConsumerProtocolAssignment,
+  ConsumerProtocolAssignmentPartitions,
+  ConsumerProtocolAssignmentUserData,
+  ConsumerProtocolSubscription,
+  decodeAt,
+  encodeVersioned,
+  ownBytes,
+  readVersion,
+  WireError,
+} from "./schemas.ts";
 
 export const CONSUMER_PROTOCOL_TYPE = "consumer";
 export const SUBSCRIPTION_MAX_VERSION = 3;
@@ -43,53 +53,45 @@ export interface Assignment {
   userData: Buffer | null;
 }
 
-function writeTopicPartitions(w: Writer, list: readonly TopicPartitions[]): void {
-  w.array(list, (w2, tp) => {
-    w2.string(tp.topic);
-    w2.array(tp.partitions, (w3, p) => w3.int32(p));
-  });
-}
-
-function readTopicPartitions(r: Reader): TopicPartitions[] {
-  return r.array((r2) => ({ topic: r2.string(), partitions: r2.array((r3) => r3.int32()) }));
-}
-
 export function encodeSubscription(
   sub: Partial<Subscription> & { topics: string[] },
   version = sub.version ?? 0,
 ): Buffer {
   if (version < 0 || version > SUBSCRIPTION_MAX_VERSION)
-    throw new WireError(`subscription version ${version}`);
-  const w = new Writer().int16(version);
-  w.array(sub.topics, (w2, t) => w2.string(t));
-  w.nullableBytes(sub.userData ?? null);
-  if (version >= 1) writeTopicPartitions(w, sub.ownedPartitions ?? []);
-  if (version >= 2) w.int32(sub.generationId ?? -1);
-  if (version >= 3) w.nullableString(sub.rackId ?? null);
-  return w.toBuffer();
+    throw new WireError(`subscription version ${version}`, 0);
+  return encodeVersioned(ConsumerProtocolSubscription, version, {
+    topics: sub.topics,
+    userData: sub.userData ?? null,
+    ownedPartitions: sub.ownedPartitions ?? [],
+    generationId: sub.generationId ?? -1,
+    rackId: sub.rackId ?? null,
+  });
 }
 
 export function decodeSubscription(buf: Buffer): Subscription {
-  const r = new Reader(buf);
-  const version = r.int16();
-  if (version < 0) throw new WireError(`subscription version ${version}`);
-  const topics = r.array((r2) => r2.string());
-  const userData = r.nullableBytes();
-  const ownedPartitions = version >= 1 ? readTopicPartitions(r) : [];
-  const generationId = version >= 2 ? r.int32() : -1;
-  const rackId = version >= 3 ? r.nullableString() : null;
-  return { version, topics, userData, ownedPartitions, generationId, rackId };
+  const { version, reader } = readVersion(buf);
+  if (version < 0) throw new WireError(`subscription version ${version}`, 0);
+  const o = decodeAt(reader, ConsumerProtocolSubscription, Math.min(version, SUBSCRIPTION_MAX_VERSION));
+  return {
+    version,
+    topics: o.topics as string[],
+    userData: ownBytes(o.userData),
+    ownedPartitions: o.ownedPartitions as TopicPartitions[],
+    generationId: o.generationId as number,
+    rackId: o.rackId as string | null,
+  };
 }
 
 export function encodeAssignment(
   a: Partial<Assignment> & { partitions: TopicPartitions[] },
   version = a.version ?? 0,
 ): Buffer {
-  if (version < 0 || version > ASSIGNMENT_MAX_VERSION) throw new WireError(`assignment version ${version}`);
-  const w = new Writer().int16(version);
-  writeTopicPartitions(w, a.partitions);
-  w.nullableBytes(a.userData ?? null);
-  return w.toBuffer();
+  if (version < 0 || version > ASSIGNMENT_MAX_VERSION)
+    throw new WireError(`assignment version ${version}`, 0);
+  return encodeVersioned(ConsumerProtocolAssignment, version, {
+    assignedPartitions: a.partitions,
+    userData: a.userData ?? null,
+  });
 }
 
 /**
@@ -98,12 +100,16 @@ export function encodeAssignment(
  */
 export function decodeAssignment(buf: Buffer): Assignment {
   if (buf.length === 0) return { version: 0, partitions: [], userData: null };
-  const r = new Reader(buf);
-  const version = r.int16();
-  if (version < 0) throw new WireError(`assignment version ${version}`);
-  const partitions = readTopicPartitions(r);
+  const { version, reader } = readVersion(buf);
+  if (version < 0) throw new WireError(`assignment version ${version}`, 0);
+  const at = Math.min(version, ASSIGNMENT_MAX_VERSION);
+  const partitions = decodeAt(reader, ConsumerProtocolAssignmentPartitions, at)
+    .assignedPartitions as TopicPartitions[];
   // Lenient: an assignment that ends before userData reads as userData null.
-  const userData = r.remaining >= 4 ? r.nullableBytes() : null;
+  const userData =
+    reader.remaining >= 4
+      ? ownBytes(decodeAt(reader, ConsumerProtocolAssignmentUserData, at).userData)
+      : null;
   return { version, partitions, userData };
 }
 

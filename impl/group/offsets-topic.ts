@@ -24,7 +24,20 @@
  * Partition of a group: abs(groupId.hashCode()) % offsets.topic.num.partitions, with Java's
  * String.hashCode over UTF-16 code units and Kafka's Utils.abs (Integer.MIN_VALUE maps to 0).
  */
-import { Reader, WireError, Writer } from "./wire.ts";
+import {
+  decodeAt,
+  encodeVersioned,
+  GROUP_METADATA_VALUE_FLEXIBLE,
+  GroupMetadataKey,
+  GroupMetadataValue,
+  OFFSET_COMMIT_VALUE_FLEXIBLE,
+  OffsetCommitKey,
+  OffsetCommitValue,
+  ownBytes,
+  readVersion,
+  safeNumber,
+  WireError,
+} from "./schemas.ts";
 
 export const OFFSETS_TOPIC = "__consumer_offsets";
 /** offsets.topic.num.partitions default. */
@@ -91,116 +104,106 @@ export function partitionForGroup(groupId: string, numPartitions: number): numbe
 }
 
 export function encodeOffsetCommitKey(group: string, topic: string, partition: number): Buffer {
-  return new Writer().int16(1).string(group).string(topic).int32(partition).toBuffer();
+  return encodeVersioned(OffsetCommitKey, 1, { group, topic, partition });
 }
 
 export function encodeGroupMetadataKey(group: string): Buffer {
-  return new Writer().int16(2).string(group).toBuffer();
+  return encodeVersioned(GroupMetadataKey, 2, { group });
 }
 
 /** Returns null for key versions this coordinator does not own (e.g. the KIP-848 record types). */
 export function decodeOffsetsKey(buf: Buffer): OffsetsKey | null {
-  const r = new Reader(buf);
-  const version = r.int16();
+  const { version, reader } = readVersion(buf);
   if (version === 0 || version === 1) {
-    return { kind: "offset", group: r.string(), topic: r.string(), partition: r.int32() };
+    const k = decodeAt(reader, OffsetCommitKey, version);
+    return {
+      kind: "offset",
+      group: k.group as string,
+      topic: k.topic as string,
+      partition: k.partition as number,
+    };
   }
-  if (version === 2) return { kind: "group", group: r.string() };
+  if (version === 2)
+    return { kind: "group", group: decodeAt(reader, GroupMetadataKey, version).group as string };
   return null;
 }
 
 export function encodeOffsetCommitValue(v: CommittedOffset, version = 3): Buffer {
-  const w = new Writer().int16(version);
-  switch (version) {
-    case 0:
-    case 2:
-      return w.int64(v.offset).string(v.metadata).int64(v.commitTimestamp).toBuffer();
-    case 1:
-      return w
-        .int64(v.offset)
-        .string(v.metadata)
-        .int64(v.commitTimestamp)
-        .int64(v.expireTimestamp)
-        .toBuffer();
-    case 3:
-      return w.int64(v.offset).int32(v.leaderEpoch).string(v.metadata).int64(v.commitTimestamp).toBuffer();
-    default:
-      throw new WireError(`we write OffsetCommitValue v0..v3, not v${version}`);
-  }
+  if (version < 0 || version >= OFFSET_COMMIT_VALUE_FLEXIBLE)
+    throw new WireError(`we write OffsetCommitValue v0..v3, not v${version}`, 0);
+  return encodeVersioned(OffsetCommitValue, version, {
+    offset: BigInt(v.offset),
+    leaderEpoch: v.leaderEpoch,
+    metadata: v.metadata,
+    commitTimestamp: BigInt(v.commitTimestamp),
+    expireTimestamp: BigInt(v.expireTimestamp),
+  });
 }
 
 export function decodeOffsetCommitValue(buf: Buffer): CommittedOffset {
-  const r = new Reader(buf);
-  const version = r.int16();
-  if (version < 0 || version > 4) throw new WireError(`OffsetCommitValue v${version} is not known`);
-  const offset = r.int64();
-  if (version === 4) {
-    const leaderEpoch = r.int32();
-    const metadata = r.compactString();
-    const commitTimestamp = r.int64();
-    r.skipTaggedFields();
-    return { offset, leaderEpoch, metadata, commitTimestamp, expireTimestamp: -1 };
-  }
-  const leaderEpoch = version >= 3 ? r.int32() : -1;
-  const metadata = r.string();
-  const commitTimestamp = r.int64();
-  const expireTimestamp = version === 1 ? r.int64() : -1;
-  return { offset, leaderEpoch, metadata, commitTimestamp, expireTimestamp };
+  const { version, reader } = readVersion(buf);
+  if (version < 0 || version > OFFSET_COMMIT_VALUE_FLEXIBLE)
+    throw new WireError(`OffsetCommitValue v${version} is not known`, 0);
+  const o = decodeAt(reader, OffsetCommitValue, version, version >= OFFSET_COMMIT_VALUE_FLEXIBLE);
+  return {
+    offset: safeNumber(o.offset),
+    leaderEpoch: o.leaderEpoch as number,
+    metadata: o.metadata as string,
+    commitTimestamp: safeNumber(o.commitTimestamp),
+    expireTimestamp: safeNumber(o.expireTimestamp),
+  };
 }
 
 export function encodeGroupMetadataValue(g: StoredGroup, version = 3): Buffer {
-  if (version < 0 || version > 3) throw new WireError(`we write GroupMetadataValue v0..v3, not v${version}`);
-  const w = new Writer().int16(version);
-  w.string(g.protocolType).int32(g.generation).nullableString(g.protocol).nullableString(g.leader);
-  if (version >= 2) w.int64(g.currentStateTimestamp);
-  w.array(g.members, (w2, m) => {
-    w2.string(m.memberId);
-    if (version >= 3) w2.nullableString(m.groupInstanceId);
-    w2.string(m.clientId).string(m.clientHost);
-    if (version >= 1) w2.int32(m.rebalanceTimeoutMs);
-    w2.int32(m.sessionTimeoutMs).bytes(m.subscription).bytes(m.assignment);
+  if (version < 0 || version >= GROUP_METADATA_VALUE_FLEXIBLE)
+    throw new WireError(`we write GroupMetadataValue v0..v3, not v${version}`, 0);
+  return encodeVersioned(GroupMetadataValue, version, {
+    protocolType: g.protocolType,
+    generation: g.generation,
+    protocol: g.protocol,
+    leader: g.leader,
+    currentStateTimestamp: BigInt(g.currentStateTimestamp),
+    members: g.members.map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      rebalanceTimeout: m.rebalanceTimeoutMs,
+      sessionTimeout: m.sessionTimeoutMs,
+      subscription: m.subscription,
+      assignment: m.assignment,
+    })),
   });
-  return w.toBuffer();
 }
 
 export function decodeGroupMetadataValue(buf: Buffer): StoredGroup {
-  const r = new Reader(buf);
-  const version = r.int16();
-  if (version < 0 || version > 4) throw new WireError(`GroupMetadataValue v${version} is not known`);
-  const flexible = version >= 4;
-  const str = () => (flexible ? r.compactString() : r.string());
-  const nstr = () => (flexible ? r.compactNullableString() : r.nullableString());
-  const bytes = () => (flexible ? r.compactBytes() : r.bytes());
-  const protocolType = str();
-  const generation = r.int32();
-  const protocol = nstr();
-  const leader = nstr();
-  const currentStateTimestamp = version >= 2 ? r.int64() : -1;
-  const readMember = (): StoredMember => {
-    const memberId = str();
-    const groupInstanceId = version >= 3 ? nstr() : null;
-    const clientId = str();
-    const clientHost = str();
-    const rebalanceTimeoutMs = version >= 1 ? r.int32() : -1;
-    const sessionTimeoutMs = r.int32();
-    const subscription = bytes();
-    const assignment = bytes();
-    if (flexible) r.skipTaggedFields();
+  const { version, reader } = readVersion(buf);
+  if (version < 0 || version > GROUP_METADATA_VALUE_FLEXIBLE)
+    throw new WireError(`GroupMetadataValue v${version} is not known`, 0);
+  const o = decodeAt(reader, GroupMetadataValue, version, version >= GROUP_METADATA_VALUE_FLEXIBLE);
+  const members = (o.members as Array<Record<string, unknown>>).map((m): StoredMember => {
+    const sessionTimeoutMs = m.sessionTimeout as number;
+    const rebalanceTimeoutMs = m.rebalanceTimeout as number;
     return {
-      memberId,
-      groupInstanceId,
-      clientId,
-      clientHost,
+      memberId: m.memberId as string,
+      groupInstanceId: m.groupInstanceId as string | null,
+      clientId: m.clientId as string,
+      clientHost: m.clientHost as string,
       // v0 had no rebalance timeout: the session timeout served as both (JoinGroup v0 semantics).
       rebalanceTimeoutMs: rebalanceTimeoutMs < 0 ? sessionTimeoutMs : rebalanceTimeoutMs,
       sessionTimeoutMs,
-      subscription,
-      assignment,
+      subscription: ownBytes(m.subscription) as Buffer,
+      assignment: ownBytes(m.assignment) as Buffer,
     };
+  });
+  return {
+    protocolType: o.protocolType as string,
+    generation: o.generation as number,
+    protocol: o.protocol as string | null,
+    leader: o.leader as string | null,
+    currentStateTimestamp: safeNumber(o.currentStateTimestamp),
+    members,
   };
-  const members = flexible ? r.compactArray(readMember) : r.array(readMember);
-  if (flexible) r.skipTaggedFields();
-  return { protocolType, generation, protocol, leader, currentStateTimestamp, members };
 }
 
 export function offsetCommitRecord(
