@@ -160,6 +160,23 @@ function defaultStruct(plan: StructPlan): AnyStruct {
   return o;
 }
 
+/** Fixed-size and varint primitives: one read and one write each, straight onto the Reader/Writer. */
+type FixedPrimitive = Exclude<PrimitiveType, "string" | "bytes" | "records">;
+const FIXED: {
+  [P in FixedPrimitive]: { read(r: Reader): unknown; write(w: Writer, v: never): void };
+} = {
+  bool: { read: (r) => r.bool(), write: (w, v: boolean) => w.bool(v) },
+  int8: { read: (r) => r.int8(), write: (w, v: number) => w.int8(v) },
+  int16: { read: (r) => r.int16(), write: (w, v: number) => w.int16(v) },
+  uint16: { read: (r) => r.uint16(), write: (w, v: number) => w.uint16(v) },
+  int32: { read: (r) => r.int32(), write: (w, v: number) => w.int32(v) },
+  int64: { read: (r) => r.int64(), write: (w, v: bigint) => w.int64(v) },
+  varint: { read: (r) => r.varint(), write: (w, v: number) => w.varint(v) },
+  varlong: { read: (r) => r.varlong(), write: (w, v: bigint) => w.varlong(v) },
+  float64: { read: (r) => r.float64(), write: (w, v: number) => w.float64(v) },
+  uuid: { read: (r) => r.uuid(), write: (w, v: string) => w.uuid(v) },
+};
+
 // ---------------------------------------------------------------------------------------------------
 // Decoding
 // ---------------------------------------------------------------------------------------------------
@@ -179,26 +196,6 @@ function nullCheck(f: FieldPlan, at: number, len: number): boolean {
 
 function readPrimitive(r: Reader, f: FieldPlan, prim: PrimitiveType): unknown {
   switch (prim) {
-    case "bool":
-      return r.bool();
-    case "int8":
-      return r.int8();
-    case "int16":
-      return r.int16();
-    case "uint16":
-      return r.uint16();
-    case "int32":
-      return r.int32();
-    case "int64":
-      return r.int64();
-    case "varint":
-      return r.varint();
-    case "varlong":
-      return r.varlong();
-    case "float64":
-      return r.float64();
-    case "uuid":
-      return r.uuid();
     case "string": {
       const at = r.pos;
       const len = readLength(r, f.compact, "int16");
@@ -212,6 +209,8 @@ function readPrimitive(r: Reader, f: FieldPlan, prim: PrimitiveType): unknown {
       if (nullCheck(f, at, len)) return null;
       return r.slice(len);
     }
+    default:
+      return FIXED[prim].read(r);
   }
 }
 
@@ -390,36 +389,6 @@ function checkType(prim: PrimitiveType, v: unknown): void {
 function writePrimitive(w: Writer, f: FieldPlan, prim: PrimitiveType, v: unknown): void {
   checkType(prim, v);
   switch (prim) {
-    case "bool":
-      w.bool(v as boolean);
-      return;
-    case "int8":
-      w.int8(v as number);
-      return;
-    case "int16":
-      w.int16(v as number);
-      return;
-    case "uint16":
-      w.uint16(v as number);
-      return;
-    case "int32":
-      w.int32(v as number);
-      return;
-    case "int64":
-      w.int64(v as bigint);
-      return;
-    case "varint":
-      w.varint(v as number);
-      return;
-    case "varlong":
-      w.varlong(v as bigint);
-      return;
-    case "float64":
-      w.float64(v as number);
-      return;
-    case "uuid":
-      w.uuid(v as string);
-      return;
     case "string": {
       if (v === null) {
         writeNull(w, f, "int16");
@@ -444,6 +413,8 @@ function writePrimitive(w: Writer, f: FieldPlan, prim: PrimitiveType, v: unknown
       else w.bytes(b);
       return;
     }
+    default:
+      FIXED[prim].write(w, v as never);
   }
 }
 
