@@ -127,8 +127,11 @@ function syncError(error: GroupError): SyncGroupResponse {
   return { error, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
 }
 
-/** How an append failure surfaces to a SyncGroup leader (Kafka's storeGroup error mapping). */
-function storeGroupError(error: KafkaErrorName): GroupError {
+/**
+ * How a failed append to __consumer_offsets surfaces to the client (Kafka's storeGroup and
+ * storeOffsets error mappings). The two differ only in what a too-large record and a time-out become.
+ */
+function appendError(error: KafkaErrorName, tooLarge: GroupError, timedOut: GroupError): GroupError {
   switch (error) {
     case "UNKNOWN_TOPIC_OR_PARTITION":
     case "NOT_ENOUGH_REPLICAS":
@@ -138,34 +141,22 @@ function storeGroupError(error: KafkaErrorName): GroupError {
     case "KAFKA_STORAGE_ERROR":
       return "NOT_COORDINATOR";
     case "REQUEST_TIMED_OUT":
-      return "REBALANCE_IN_PROGRESS";
+      return timedOut;
     case "MESSAGE_TOO_LARGE":
     case "RECORD_LIST_TOO_LARGE":
     case "INVALID_FETCH_SIZE":
-      return "UNKNOWN_SERVER_ERROR";
+      return tooLarge;
     default:
       return error;
   }
 }
 
-/** How an append failure surfaces to an OffsetCommit (Kafka's storeOffsets error mapping). */
-function storeOffsetsError(error: KafkaErrorName): GroupError {
-  switch (error) {
-    case "UNKNOWN_TOPIC_OR_PARTITION":
-    case "NOT_ENOUGH_REPLICAS":
-    case "NOT_ENOUGH_REPLICAS_AFTER_APPEND":
-      return "COORDINATOR_NOT_AVAILABLE";
-    case "NOT_LEADER_OR_FOLLOWER":
-    case "KAFKA_STORAGE_ERROR":
-      return "NOT_COORDINATOR";
-    case "MESSAGE_TOO_LARGE":
-    case "RECORD_LIST_TOO_LARGE":
-    case "INVALID_FETCH_SIZE":
-      return "INVALID_COMMIT_OFFSET_SIZE";
-    default:
-      return error;
-  }
-}
+/** SyncGroup leader: a time-out means the rebalance must start over. */
+const storeGroupError = (error: KafkaErrorName): GroupError =>
+  appendError(error, "UNKNOWN_SERVER_ERROR", "REBALANCE_IN_PROGRESS");
+
+const storeOffsetsError = (error: KafkaErrorName): GroupError =>
+  appendError(error, "INVALID_COMMIT_OFFSET_SIZE", "REQUEST_TIMED_OUT");
 
 export class GroupCoordinator {
   readonly config: GroupCoordinatorConfig;
