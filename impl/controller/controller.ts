@@ -316,6 +316,7 @@ export class Controller {
   ): void {
     const changes = new Map<string, CachedState>();
     const deadSet = new Set(dead);
+    const addedSet = new Set(added);
     for (const [name, topic] of this.topics) {
       topic.replicas.forEach((replicas, p) => {
         const k = key(name, p);
@@ -329,6 +330,21 @@ export class Controller {
             : electLeader(replicas, s, this.liveBrokers, topic.config.uncleanLeaderElection);
           if (elected !== null) next = { ...elected, zkVersion: s.zkVersion };
           else if (s.leader !== NO_LEADER) next = { ...removeFromIsr(s, s.leader), zkVersion: s.zkVersion };
+        }
+        if (
+          next === null &&
+          this.host.faults.has("elect-outside-isr") &&
+          addedSet.has(replicas[0]) &&
+          s.leader !== replicas[0]
+        ) {
+          // The seeded bug: a preferred leader election that skips the ISR check, so the preferred replica
+          // leads again the moment it re-registers, before it has caught up.
+          next = {
+            leader: replicas[0],
+            leaderEpoch: s.leaderEpoch + 1,
+            isr: [replicas[0]],
+            zkVersion: s.zkVersion,
+          };
         }
         const base = next ?? s;
         const isrDead = base.isr.filter((r) => deadSet.has(r) && r !== base.leader);

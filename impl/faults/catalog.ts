@@ -32,8 +32,8 @@ export const SEEDED_FAULTS: Array<{ name: SeededFaultName; description: string; 
   {
     name: "elect-outside-isr",
     description:
-      "When a leader dies the controller elects the first live replica in assignment order, in the ISR " +
-      "or not (an unclean election the topic did not allow, even with ISR members alive).",
+      "The controller elects replicas outside the ISR: the first live replica when a leader dies, and the " +
+      "preferred replica as soon as it re-registers (a preferred election without the ISR check).",
     faults: ["crash", "restart", "time"],
   },
   {

@@ -51,26 +51,21 @@ describe("seeded faults are caught by the suite, and only when on", () => {
     expect(on.complaints.length).toBeGreaterThan(0);
   });
 
-  it("elect-outside-isr: a replica that missed a committed record is elected when the ISR is dead", async () => {
+  it("elect-outside-isr: the preferred replica leads again on re-registering, before it has caught up", async () => {
+    // The first leader is the preferred replica (first in assignment order). It dies, v1 is committed
+    // by the others, and when it comes back the faulty controller hands it leadership at once: the
+    // others truncate to its log and v1 is gone. A correct controller makes it a follower until in sync.
     const steps = (): Step[] => {
-      let l = 0;
-      let out = 0;
-      let other = 0;
+      let preferred = 0;
       return [
         create(3, 2),
         (o) => {
-          l = leader(o);
-          [out, other] = partitionOf(o, "t").replicas.filter((r) => r !== l);
-          return { kind: "crash", broker: out };
+          preferred = partitionOf(o, "t").replicas[0];
+          return { kind: "crash", broker: preferred };
         },
         { kind: "advanceTime", ms: 35_000 },
         produce("v1"),
-        () => ({ kind: "crash", broker: l }),
-        () => ({ kind: "crash", broker: other }),
-        () => ({ kind: "restart", broker: out }),
-        { kind: "advanceTime", ms: 35_000 },
-        () => ({ kind: "restart", broker: l }),
-        () => ({ kind: "restart", broker: other }),
+        () => ({ kind: "restart", broker: preferred }),
         { kind: "advanceTime", ms: 1_000 },
         produce("v2"),
         fetchAll(),
