@@ -6,13 +6,19 @@ import { nonmonotonicSend } from "../../spec/invariants/history/nonmonotonic-sen
 import { pollSkip } from "../../spec/invariants/history/poll-skip.ts";
 import { Script } from "./script.ts";
 
+/** Topic t with a, b, c acknowledged at offsets 0, 1, 2 of partition 0. */
+function abc(): Script {
+  const s = new Script();
+  s.topic("t");
+  s.sent("p1", "t", 0, "a", 0);
+  s.sent("p1", "t", 0, "b", 1);
+  s.sent("p1", "t", 0, "c", 2);
+  return s;
+}
+
 describe("poll-skip", () => {
   it("catches a continuing fetch that jumped over an acknowledged record", () => {
-    const s = new Script();
-    s.topic("t");
-    s.sent("p1", "t", 0, "a", 0);
-    s.sent("p1", "t", 0, "b", 1);
-    s.sent("p1", "t", 0, "c", 2);
+    const s = abc();
     const f1 = s.polled("c1", "t", 0, 0, "0=a");
     const f2 = s.polled("c1", "t", 0, 1, "2=c");
     expect(pollSkip.check(s.history)).toEqual([
@@ -24,37 +30,32 @@ describe("poll-skip", () => {
     ]);
   });
 
-  it("passes the same jump across a rebalance of that consumer", () => {
-    const s = new Script();
-    s.topic("t");
-    s.sent("p1", "t", 0, "a", 0);
-    s.sent("p1", "t", 0, "b", 1);
-    s.sent("p1", "t", 0, "c", 2);
-    s.polled("c1", "t", 0, 0, "0=a");
-    s.joined("c1", "g", 2, { leader: "c1", members: [["c1", ["t"]]] });
-    s.polled("c1", "t", 0, 1, "2=c");
-    expect(pollSkip.check(s.history)).toEqual([]);
-  });
-
-  it("passes a fetch that did not continue from the previous end (the consumer sought)", () => {
-    const s = new Script();
-    s.topic("t");
-    s.sent("p1", "t", 0, "a", 0);
-    s.sent("p1", "t", 0, "b", 1);
-    s.sent("p1", "t", 0, "c", 2);
-    s.polled("c1", "t", 0, 0, "0=a");
-    s.polled("c1", "t", 0, 2, "2=c");
-    expect(pollSkip.check(s.history)).toEqual([]);
-  });
-
-  it("passes a gap below the log start offset (retention)", () => {
-    const s = new Script();
-    s.topic("t");
-    s.sent("p1", "t", 0, "a", 0);
-    s.sent("p1", "t", 0, "b", 1);
-    s.sent("p1", "t", 0, "c", 2);
-    s.polled("c1", "t", 0, 0, "0=a");
-    s.polled("c1", "t", 0, 1, "2=c", { lso: 2 });
+  it.each<[string, (s: Script) => void]>([
+    [
+      "the same jump across a rebalance of that consumer",
+      (s) => {
+        s.polled("c1", "t", 0, 0, "0=a");
+        s.joined("c1", "g", 2, { leader: "c1", members: [["c1", ["t"]]] });
+        s.polled("c1", "t", 0, 1, "2=c");
+      },
+    ],
+    [
+      "a fetch that did not continue from the previous end (the consumer sought)",
+      (s) => {
+        s.polled("c1", "t", 0, 0, "0=a");
+        s.polled("c1", "t", 0, 2, "2=c");
+      },
+    ],
+    [
+      "a gap below the log start offset (retention)",
+      (s) => {
+        s.polled("c1", "t", 0, 0, "0=a");
+        s.polled("c1", "t", 0, 1, "2=c", { lso: 2 });
+      },
+    ],
+  ])("passes %s", (_, polls) => {
+    const s = abc();
+    polls(s);
     expect(pollSkip.check(s.history)).toEqual([]);
   });
 });
