@@ -92,8 +92,10 @@ export async function startCluster(options: {
   brokers: number;
   port: number;
   dataDir?: string;
+  /** Broker properties by Kafka's names, passed as `--override key=value`. */
+  properties?: Record<string, string>;
   extra?: string[];
-}): Promise<{ process: ChildProcess; bootstrap: string; dataDir: string; stop: () => Promise<void> }> {
+}): Promise<ClusterProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "kafkaspec-interop-"));
   const child = spawn(
     process.execPath,
@@ -106,6 +108,10 @@ export async function startCluster(options: {
       String(options.port),
       "--data-dir",
       dataDir,
+      ...Object.entries({ ...TEST_PROPERTIES, ...options.properties }).flatMap(([k, v]) => [
+        "--override",
+        `${k}=${v}`,
+      ]),
       ...(options.extra ?? []),
     ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
@@ -130,7 +136,111 @@ export async function startCluster(options: {
       child.kill("SIGTERM");
       setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
     });
-  return { process: child, bootstrap: `127.0.0.1:${options.port}`, dataDir, stop };
+  return { process: child, bootstrap: `127.0.0.1:${options.port}`, dataDir, stop, log: () => log };
+}
+
+/** Groups form at once in tests (Kafka waits 3 s for more members by default). */
+export const TEST_PROPERTIES: Record<string, string> = { "group.initial.rebalance.delay.ms": "0" };
+
+export interface ClusterProcess {
+  process: ChildProcess;
+  bootstrap: string;
+  dataDir: string;
+  stop: () => Promise<void>;
+  /** Everything the cluster process printed so far (stdout and stderr). */
+  log: () => string;
+}
+
+/** A client process left running (a group member): its JSON lines as they arrive, and a way to stop it. */
+export interface LiveProcess {
+  lines: Line[];
+  output: () => string;
+  exited: Promise<number | null>;
+  /** Resolves once a line matching `predicate` arrived (rejects after `timeoutMs`, with the output). */
+  waitFor: (predicate: (line: Line) => boolean, timeoutMs?: number) => Promise<Line>;
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+}
+
+export function spawnLive(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd = ROOT,
+): LiveProcess {
+  const child = spawn(command, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: Line[] = [];
+  const waiters: { predicate: (l: Line) => boolean; resolve: (l: Line) => void }[] = [];
+  let out = "";
+  let partial = "";
+  child.stdout.on("data", (d: Buffer) => {
+    out += d.toString();
+    partial += d.toString();
+    const parts = partial.split("\n");
+    partial = parts.pop() ?? "";
+    for (const raw of parts) {
+      if (!raw.startsWith("{")) continue;
+      const line = JSON.parse(raw) as Line;
+      lines.push(line);
+      for (const w of waiters.splice(0)) {
+        if (w.predicate(line)) w.resolve(line);
+        else waiters.push(w);
+      }
+    }
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  const exited = new Promise<number | null>((res) => child.on("close", (code) => res(code)));
+  return {
+    lines,
+    output: () => out,
+    exited,
+    waitFor(predicate, timeoutMs = 30_000) {
+      const found = lines.find(predicate);
+      if (found) return Promise.resolve(found);
+      return new Promise((res, rej) => {
+        const timer = setTimeout(
+          () => rej(new Error(`no such line within ${timeoutMs} ms; output:\n${out}`)),
+          timeoutMs,
+        );
+        waiters.push({
+          predicate,
+          resolve: (l) => {
+            clearTimeout(timer);
+            res(l);
+          },
+        });
+      });
+    },
+    stop(signal = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      return exited.finally(() => clearTimeout(kill));
+    },
+  };
+}
+
+/** Apache Kafka's client jars (3.9.1): KAFKA_LIBS, else /tmp/kref/libs. Java tests skip when absent. */
+export const KAFKA_LIBS = process.env.KAFKA_LIBS ?? "/tmp/kref/libs";
+
+/** Every `(partition, offset)` of lines as `p@o`, sorted: where records were written or read. */
+export function placements(lines: Line[]): string[] {
+  return lines.map((l) => `${String(l.partition)}@${String(l.offset)}`).sort();
+}
+
+/** True when, per partition, the lines' offsets strictly increase in the order they were printed. */
+export function inOffsetOrder(lines: Line[]): boolean {
+  const last = new Map<unknown, number>();
+  for (const l of lines) {
+    const o = Number(l.offset);
+    if ((last.get(l.partition) ?? -1) >= o) return false;
+    last.set(l.partition, o);
+  }
+  return true;
 }
 
 /** A base port with `count` consecutive free ports after it (bound and released to check). */
