@@ -4,21 +4,17 @@
  * (its last JoinGroup answer and its assignment), which brokers the nemesis took down. Intents become
  * operations from this state (build.ts); outcomes update it (`applyOutcome`). No I/O here.
  */
-import type { Fault, JoinGroup, Operation, Outcome, TopicPartition } from "../operations.ts";
+import type { Fault, JoinGroup, OkValues, Operation, Outcome, TopicPartition } from "../operations.ts";
 
 export interface TopicState {
   name: string;
   partitions: number;
 }
 
-export interface Membership {
-  groupId: string;
-  memberId: string;
-  generation: number;
-  leader: string;
-  protocol: string;
-  /** Filled for the leader: every member and its subscription, as JoinGroup returned them. */
-  members: Array<{ memberId: string; topics: string[] }>;
+type JoinAnswer = OkValues["joinGroup"];
+
+/** A consumer's last JoinGroup answer (members filled for the leader only), and what followed it. */
+export interface Membership extends JoinAnswer {
   topics: string[];
   /** The JoinGroup that made it a member, to join again with the same settings. */
   joined: JoinGroup;
@@ -116,7 +112,7 @@ export function applyOutcome(state: WorkloadState, op: Operation, outcome: Outco
       const known = state.topics.find((t) => t.name === op.topic);
       if (outcome.status === "ok") {
         // The cluster's last word wins: an earlier createTopic whose outcome was unknown only guessed.
-        const v = outcome.value as { partitions: number };
+        const v = outcome.value as OkValues["createTopic"];
         if (known !== undefined) known.partitions = v.partitions;
         else state.topics.push({ name: op.topic, partitions: v.partitions });
       } else if (outcome.status === "unknown" && known === undefined) {
@@ -128,26 +124,19 @@ export function applyOutcome(state: WorkloadState, op: Operation, outcome: Outco
     case "addPartitions": {
       const t = state.topics.find((x) => x.name === op.topic);
       if (t === undefined) return;
-      if (outcome.status === "ok") t.partitions = (outcome.value as { partitions: number }).partitions;
+      if (outcome.status === "ok") t.partitions = (outcome.value as OkValues["addPartitions"]).partitions;
       return;
     }
     case "fetch": {
       if (outcome.status !== "ok") return;
-      const v = outcome.value as { records: Array<{ offset: number }> };
+      const v = outcome.value as OkValues["fetch"];
       const last = v.records[v.records.length - 1];
       if (last !== undefined) advancePosition(state, op.consumer, op.topic, op.partition, last.offset + 1);
       return;
     }
     case "joinGroup": {
       if (outcome.status === "ok") {
-        const v = outcome.value as {
-          groupId: string;
-          memberId: string;
-          generation: number;
-          leader: string;
-          protocol: string;
-          members: Array<{ memberId: string; topics: string[] }>;
-        };
+        const v = outcome.value as OkValues["joinGroup"];
         state.groupProtocols.set(v.groupId, v.protocol);
         const before = state.members.get(op.member);
         const sameMember =
@@ -173,7 +162,7 @@ export function applyOutcome(state: WorkloadState, op: Operation, outcome: Outco
       const m = state.members.get(op.member);
       if (m === undefined || m.generation !== op.generation) return;
       if (outcome.status === "ok") {
-        m.assignment = (outcome.value as { assignment: TopicPartition[] }).assignment;
+        m.assignment = (outcome.value as OkValues["syncGroup"]).assignment;
         m.synced = true;
         if (!m.syncedGenerations.includes(op.generation)) m.syncedGenerations.push(op.generation);
       } else if (outcome.status === "failed") onGroupError(state, op.member, outcome.error);
