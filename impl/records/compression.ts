@@ -105,32 +105,21 @@ const ZSTD_MAGIC = 0xfd2fb528;
 const ZSTD_BLOCK_MAX = 128 * 1024;
 
 function zstdCapped(data: Buffer, maxBytes: number): Buffer {
-  const corrupt = (why: string) => new RecordFormatError("CORRUPT_MESSAGE", `zstd frame: ${why}`);
-  let pos = 0;
-  let bound = 0;
-  while (pos < data.length) {
-    if (pos + 4 > data.length) throw corrupt("truncated magic");
-    const magic = data.readUInt32LE(pos);
-    pos += 4;
-    if ((magic & 0xfffffff0) === 0x184d2a50) {
-      if (pos + 4 > data.length) throw corrupt("truncated skippable frame");
-      pos += 4 + data.readUInt32LE(pos);
-      continue;
-    }
-    if (magic !== ZSTD_MAGIC) throw corrupt(`bad magic 0x${magic.toString(16)}`);
-    if (pos + 1 > data.length) throw corrupt("truncated header");
+  walkFrames("zstd", data, maxBytes, ZSTD_MAGIC, (start, f) => {
+    let pos = start;
+    f.need(pos + 1, "header");
     const fhd = data[pos++];
     const singleSegment = (fhd & 0x20) !== 0;
     let window = 0;
     if (!singleSegment) {
-      if (pos + 1 > data.length) throw corrupt("truncated window");
+      f.need(pos + 1, "window");
       const wd = data[pos++];
       const base = 2 ** (10 + (wd >> 3));
       window = base + (base / 8) * (wd & 7);
     }
     pos += [0, 1, 2, 4][fhd & 3];
     const fcsBytes = [singleSegment ? 1 : 0, 2, 4, 8][fhd >> 6];
-    if (pos + fcsBytes > data.length) throw corrupt("truncated content size");
+    f.need(pos + fcsBytes, "content size");
     let contentSize = 0;
     for (let i = 0; i < fcsBytes; i++) contentSize += data[pos + i] * 2 ** (8 * i);
     if (fcsBytes === 2) contentSize += 256;
@@ -138,21 +127,63 @@ function zstdCapped(data: Buffer, maxBytes: number): Buffer {
     if (singleSegment) window = contentSize;
     if (window > maxBytes || contentSize > maxBytes) throw tooLarge("zstd", maxBytes);
     for (let last = false; !last; ) {
-      if (pos + 3 > data.length) throw corrupt("truncated block header");
+      f.need(pos + 3, "block header");
       const header = data[pos] | (data[pos + 1] << 8) | (data[pos + 2] << 16);
       pos += 3;
       last = (header & 1) === 1;
       const type = (header >> 1) & 3;
       const size = header >>> 3;
-      if (type === 3) throw corrupt("reserved block type");
-      bound += type === 2 ? Math.min(window, ZSTD_BLOCK_MAX) : size;
-      if (bound > maxBytes) throw tooLarge("zstd", maxBytes);
+      if (type === 3) throw f.corrupt("reserved block type");
+      f.grow(type === 2 ? Math.min(window, ZSTD_BLOCK_MAX) : size);
       pos += type === 1 ? 1 : size;
     }
-    pos += fhd & 0x04 ? 4 : 0;
-  }
+    return pos + (fhd & 0x04 ? 4 : 0);
+  });
   const out = zstdDecompress(data);
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+}
+
+interface FrameWalk {
+  /** Throws CORRUPT_MESSAGE unless the body reaches `end`. */
+  need(end: number, what: string): void;
+  corrupt(why: string): RecordFormatError;
+  /** Adds a block's output bound; throws RECORD_LIST_TOO_LARGE once the total passes the cap. */
+  grow(bytes: number): void;
+}
+
+/**
+ * Walks the frames of an lz4 or zstd body, skipping skippable frames (both formats allow them between
+ * frames); `frame` reads one data frame from just after its magic and returns where it ends.
+ */
+function walkFrames(
+  type: "lz4" | "zstd",
+  data: Buffer,
+  maxBytes: number,
+  magic: number,
+  frame: (pos: number, f: FrameWalk) => number,
+): void {
+  let bound = 0;
+  const f: FrameWalk = {
+    need(end, what) {
+      if (end > data.length) throw f.corrupt(`truncated ${what}`);
+    },
+    corrupt: (why) => new RecordFormatError("CORRUPT_MESSAGE", `${type} frame: ${why}`),
+    grow(bytes) {
+      bound += bytes;
+      if (bound > maxBytes) throw tooLarge(type, maxBytes);
+    },
+  };
+  let pos = 0;
+  while (pos < data.length) {
+    f.need(pos + 4, "magic");
+    const m = data.readUInt32LE(pos);
+    pos += 4;
+    if ((m & 0xfffffff0) === 0x184d2a50) {
+      f.need(pos + 4, "skippable frame");
+      pos += 4 + data.readUInt32LE(pos);
+    } else if (m === magic) pos = frame(pos, f);
+    else throw f.corrupt(`bad magic 0x${m.toString(16)}`);
+  }
 }
 
 /*
@@ -169,38 +200,24 @@ const LZ4_BLOCK_MAX = [0, 0, 0, 0, 64 * 1024, 256 * 1024, 1024 * 1024, 4 * 1024 
 const LZ4_MAX_RATIO = 255;
 
 function checkLz4Bound(data: Buffer, maxBytes: number): void {
-  const corrupt = (why: string) => new RecordFormatError("CORRUPT_MESSAGE", `lz4 frame: ${why}`);
-  let pos = 0;
-  let bound = 0;
-  while (pos < data.length) {
-    if (pos + 4 > data.length) throw corrupt("truncated magic");
-    const magic = data.readUInt32LE(pos);
-    pos += 4;
-    if ((magic & 0xfffffff0) === 0x184d2a50) {
-      // A skippable frame: a length and that many bytes the decoder ignores.
-      if (pos + 4 > data.length) throw corrupt("truncated skippable frame");
-      pos += 4 + data.readUInt32LE(pos);
-      continue;
-    }
-    if (magic !== LZ4_MAGIC) throw corrupt(`bad magic 0x${magic.toString(16)}`);
-    if (pos + 3 > data.length) throw corrupt("truncated header");
-    const flg = data[pos];
-    const blockMax = LZ4_BLOCK_MAX[(data[pos + 1] >> 4) & 7];
-    if (blockMax === 0) throw corrupt("bad block maximum");
-    pos += 2 + (flg & 0x08 ? 8 : 0) + (flg & 0x01 ? 4 : 0) + 1;
+  walkFrames("lz4", data, maxBytes, LZ4_MAGIC, (start, f) => {
+    f.need(start + 3, "header");
+    const flg = data[start];
+    const blockMax = LZ4_BLOCK_MAX[(data[start + 1] >> 4) & 7];
+    if (blockMax === 0) throw f.corrupt("bad block maximum");
+    let pos = start + 2 + (flg & 0x08 ? 8 : 0) + (flg & 0x01 ? 4 : 0) + 1;
     const blockChecksum = flg & 0x10 ? 4 : 0;
     for (;;) {
-      if (pos + 4 > data.length) throw corrupt("truncated block size");
+      f.need(pos + 4, "block size");
       const word = data.readUInt32LE(pos);
       pos += 4;
       if (word === 0) break;
       const size = word & 0x7fffffff;
-      bound += word & 0x80000000 ? size : Math.min(blockMax, size * LZ4_MAX_RATIO);
-      if (bound > maxBytes) throw tooLarge("lz4", maxBytes);
+      f.grow(word & 0x80000000 ? size : Math.min(blockMax, size * LZ4_MAX_RATIO));
       pos += size + blockChecksum;
     }
-    pos += flg & 0x04 ? 4 : 0;
-  }
+    return pos + (flg & 0x04 ? 4 : 0);
+  });
 }
 
 function isXerial(data: Buffer): boolean {
