@@ -140,25 +140,12 @@ function malformed(
   correlationId: number,
   e: unknown,
 ): DecodeError {
-  if (e instanceof WireError) {
-    return {
-      kind: "malformed",
-      apiKey,
-      apiVersion,
-      correlationId,
-      message: spec.name,
-      path: formatPath(e.path),
-      offset: e.offset,
-      reason: e.message,
-    };
-  }
+  const where = { kind: "malformed", apiKey, apiVersion, correlationId, message: spec.name } as const;
+  if (e instanceof WireError)
+    return { ...where, path: formatPath(e.path), offset: e.offset, reason: e.message };
   // Anything else is a bug in the codec; still report it as data rather than throwing past the boundary.
   return {
-    kind: "malformed",
-    apiKey,
-    apiVersion,
-    correlationId,
-    message: spec.name,
+    ...where,
     path: "",
     offset: -1,
     reason: `internal decoder error: ${e instanceof Error ? e.message : String(e)}`,
