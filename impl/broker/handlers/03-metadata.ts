@@ -39,6 +39,9 @@ export const metadataHandler: Handler<3> = async (ctx, body) => {
       md = (await metadata(rt, names)) ?? md;
     }
   }
+  // A broker that registered after this one read the registrations may not be in its address book yet:
+  // read its registration rather than leave a live broker out of the answer.
+  for (const id of md.brokers) if (rt.endpointOf(id) === null) await rt.lookupEndpoint(id);
   const live = new Set(md.brokers);
   return {
     throttleTimeMs: 0,
