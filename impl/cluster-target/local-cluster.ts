@@ -46,6 +46,11 @@ export interface LocalClusterOptions {
   zookeeper?: string;
   /** Where brokers keep logs and properties; a fresh temp dir (removed on stop) when absent. */
   dir?: string;
+  /**
+   * Put the proxies in (default). Without them the brokers talk to each other and to ZooKeeper
+   * directly: no partitions or session expiry, but nothing between clients and brokers (benchmarks).
+   */
+  proxies?: boolean;
   /** How long a start or restart waits for a broker's port. Default 30 s. */
   startTimeoutMs?: number;
 }
@@ -64,8 +69,9 @@ interface BrokerSlot {
   /** The broker's own listener (private: only its proxy connects here). */
   port: number;
   process: BrokerProcess;
-  front: CuttableProxy;
-  zk: CuttableProxy;
+  /** Null when the cluster runs without proxies (then partitions and session expiry are unavailable). */
+  front: CuttableProxy | null;
+  zk: CuttableProxy | null;
   /** ZooKeeper sessions this broker was handed, by session id (the proxy read them). */
   sessions: Map<string, ZooKeeperSessionCredentials>;
   lastSession: ZooKeeperSessionCredentials | null;
@@ -118,11 +124,12 @@ export class LocalCluster {
 
   /** The advertised addresses (front proxies), comma-separated. */
   get bootstrap(): string {
-    return [...this.slots.values()].map((s) => `127.0.0.1:${s.front.port}`).join(",");
+    return [...this.slots.values()].map((s) => `127.0.0.1:${s.front?.port ?? s.port}`).join(",");
   }
 
   address(id: BrokerId): string {
-    return `127.0.0.1:${this.slot(id).front.port}`;
+    const s = this.slot(id);
+    return `127.0.0.1:${s.front?.port ?? s.port}`;
   }
 
   configPath(id: BrokerId): string {
@@ -176,8 +183,9 @@ export class LocalCluster {
         return true;
       },
     });
-    const frontPort = await front.listen();
-    const zkProxyPort = await zk.listen();
+    const proxied = options.proxies ?? true;
+    const frontPort = proxied ? await front.listen() : port;
+    const zkAddress = proxied ? `127.0.0.1:${await zk.listen()}` : `${host}:${zkPort}`;
     const file = options.propertiesFiles?.[id - 1];
     const base: Record<string, string> =
       file === undefined
@@ -193,7 +201,7 @@ export class LocalCluster {
       listeners: `PLAINTEXT://127.0.0.1:${port}`,
       "advertised.listeners": `PLAINTEXT://127.0.0.1:${frontPort}`,
       "log.dirs": join(home, "logs"),
-      "zookeeper.connect": `127.0.0.1:${zkProxyPort}${this.chroot}`,
+      "zookeeper.connect": `${zkAddress}${this.chroot}`,
       ...Object.fromEntries(Object.entries(options.properties ?? {}).map(([k, v]) => [k, String(v)])),
     };
     const configPath = join(home, "server.properties");
@@ -209,8 +217,8 @@ export class LocalCluster {
       id,
       port,
       process: new BrokerProcess(id, configPath, join(home, "broker.log")),
-      front,
-      zk,
+      front: proxied ? front : null,
+      zk: proxied ? zk : null,
       sessions,
       lastSession: null,
     };
@@ -278,6 +286,10 @@ export class LocalCluster {
   private applyCut(): void {
     const cut = this.cut;
     for (const s of this.slots.values()) {
+      if (s.front === null || s.zk === null) {
+        if (cut !== null) throw new Error("this cluster runs without proxies: it cannot be partitioned");
+        continue;
+      }
       s.front.setPolicy((source) => mayReachBroker(cut, source, s.id));
       const reach = mayReachZooKeeper(cut, s.id);
       s.zk.setPolicy(() => reach);
@@ -296,9 +308,12 @@ export class LocalCluster {
     const owner = stat?.ephemeralOwner ?? "";
     const creds = (owner !== "" ? s.sessions.get(owner) : undefined) ?? s.lastSession;
     if (creds === undefined || creds === null) return null;
-    const release = s.zk.hold();
+    const proxy = s.zk;
+    if (proxy === null)
+      throw new Error("this cluster runs without proxies: it cannot expire a broker's session");
+    const release = proxy.hold();
     try {
-      s.zk.severAll();
+      proxy.severAll();
       await closeSessionAs(parseConnectString(this.zookeeperServers).servers, creds);
     } finally {
       release();
@@ -311,8 +326,8 @@ export class LocalCluster {
     this.heal();
     await Promise.all([...this.slots.values()].map((s) => s.process.stop(2_000)));
     for (const s of this.slots.values()) {
-      await s.front.close();
-      await s.zk.close();
+      await s.front?.close();
+      await s.zk?.close();
     }
     await this.admin?.close().catch(() => {});
     await this.adminStore?.close().catch(() => {});
