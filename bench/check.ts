@@ -3,7 +3,7 @@
  * machine), the simulator alone without the checker, and the time to catch each seeded fault (goal
  * under 60 s each).
  *
- *   node bin/run-ts.mjs bench/check.ts [--runs 300] [--seed 1] [--hunt-runs 3000] [--hunt-seconds 60] [--hunt-ops 40] [--only NAME]
+ *   node bin/run-ts.mjs bench/check.ts [--runs 300] [--seed 1] [--hunt-runs 3000] [--hunt-seconds 60] [--hunt-ops 60] [--only NAME]
  */
 import { parseArgs } from "node:util";
 import { createEmbeddedTarget } from "../impl/embedded/index.ts";
@@ -22,7 +22,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     "skip-hunt": { type: "boolean", default: false },
     /** Longer runs reach deeper fault sequences (crash, time, restart, crash...). */
-    "hunt-ops": { type: "string", default: "40" },
+    "hunt-ops": { type: "string", default: "60" },
   },
 });
 const seed = Number(values.seed);
