@@ -45,7 +45,8 @@ export const findCoordinator: Handler<10> = async (ctx, body) => {
       errorMessage: null,
     });
   }
-  const first = found[0];
+  // v4 with no keys gets an empty list (the top-level fields are not on the wire from v4).
+  const first = found[0] ?? { errorCode: 0, nodeId: -1, host: "", port: -1 };
   return {
     throttleTimeMs: 0,
     errorCode: first.errorCode,

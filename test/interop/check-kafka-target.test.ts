@@ -1,0 +1,40 @@
+/**
+ * The conformance suite's `kafka` target (any Kafka-protocol cluster by bootstrap address) against our
+ * own cluster process: `kafkaspec check --target kafka --faults none --runs 50` must pass (exit 0).
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type ClusterProcess, freePortRange, ROOT, run, startCluster } from "./support.ts";
+
+let cluster: ClusterProcess;
+
+beforeAll(async () => {
+  cluster = await startCluster({ brokers: 3, port: await freePortRange(3) });
+}, 60_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+  if (cluster) rmSync(cluster.dataDir, { recursive: true, force: true });
+});
+
+it("kafkaspec check --target kafka --faults none --runs 50 passes against kafkaspec cluster", async () => {
+  const args = [
+    join(ROOT, "bin/kafkaspec.mjs"),
+    "check",
+    "--target",
+    "kafka",
+    "--bootstrap",
+    cluster.bootstrap,
+  ];
+  const r = await run(
+    process.execPath,
+    [...args, "--faults", "none", "--runs", "50"],
+    {},
+    { timeoutMs: 560_000 },
+  );
+  // On failure the output holds the seed and the shrunk counterexample (and the command that replays it).
+  expect(r.code, `${r.stdout}\n${r.stderr}\ncluster log:\n${cluster.log().slice(-4000)}`).toBe(0);
+  expect(r.stdout).toMatch(/^PASS/m);
+  expect(r.stdout).toMatch(/runs:\s+50\b/);
+}, 600_000);
