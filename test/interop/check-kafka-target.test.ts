@@ -15,7 +15,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cluster?.stop();
-  if (cluster) rmSync(cluster.dataDir, { recursive: true, force: true });
+  if (cluster?.dataDir) rmSync(cluster.dataDir, { recursive: true, force: true });
 });
 
 it("kafkaspec check --target kafka --faults none --runs 50 passes against kafkaspec cluster", async () => {

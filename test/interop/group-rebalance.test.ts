@@ -11,6 +11,7 @@ import {
   type ClusterProcess,
   EXAMPLES,
   freePortRange,
+  named,
   inOffsetOrder,
   type LiveProcess,
   placements,
@@ -26,10 +27,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cluster?.stop();
-  if (cluster) rmSync(cluster.dataDir, { recursive: true, force: true });
+  if (cluster?.dataDir) rmSync(cluster.dataDir, { recursive: true, force: true });
 });
 
-const TOPIC = "rebalance-six";
+const TOPIC = named("rebalance-six");
 const received = (m: LiveProcess) => m.lines.filter((l) => l.event === "received");
 const lastAssignment = (m: LiveProcess) =>
   (m.lines.filter((l) => l.event === "assigned").at(-1)?.partitions as number[] | undefined) ?? [];
@@ -76,7 +77,7 @@ it("three members split six partitions 2/2/2; after one leaves the two left get 
         spawnLive(process.execPath, [join(EXAMPLES, "kafkajs", "consumer-group-member.mjs")], {
           KAFKA_BOOTSTRAP: cluster.bootstrap,
           TOPIC,
-          GROUP_ID: "rebalance-group",
+          GROUP_ID: named("rebalance-group"),
           MEMBER: member,
           RUN_MS: "150000",
         }),

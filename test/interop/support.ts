@@ -96,6 +96,8 @@ export async function startCluster(options: {
   properties?: Record<string, string>;
   extra?: string[];
 }): Promise<ClusterProcess> {
+  if (EXTERNAL !== undefined && options.dataDir === undefined)
+    return { process: null, bootstrap: EXTERNAL, dataDir: "", stop: async () => {}, log: () => "" };
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "kafkaspec-interop-"));
   const child = spawn(
     process.execPath,
@@ -142,8 +144,22 @@ export async function startCluster(options: {
 /** Groups form at once in tests (Kafka waits 3 s for more members by default). */
 export const TEST_PROPERTIES: Record<string, string> = { "group.initial.rebalance.delay.ms": "0" };
 
+/**
+ * INTEROP_BOOTSTRAP=host:port runs the tests against a cluster already running there (Apache Kafka:
+ * tools/apache-kafka/start.sh) instead of starting `kafkaspec cluster`; topics and groups then get a
+ * per-run suffix (`named`), and tests that need to stop the cluster or read its log are skipped.
+ */
+export const EXTERNAL = process.env.INTEROP_BOOTSTRAP || undefined;
+const RUN_SUFFIX = EXTERNAL ? `-${Date.now().toString(36)}` : "";
+
+/** A topic or group name, unique per run when the cluster outlives the run (INTEROP_BOOTSTRAP). */
+export function named(base: string): string {
+  return `${base}${RUN_SUFFIX}`;
+}
+
 export interface ClusterProcess {
-  process: ChildProcess;
+  /** The `kafkaspec cluster` process; null for an external cluster (INTEROP_BOOTSTRAP). */
+  process: ChildProcess | null;
   bootstrap: string;
   dataDir: string;
   stop: () => Promise<void>;

@@ -12,6 +12,7 @@ import {
   type ClusterProcess,
   EXAMPLES,
   freePortRange,
+  named,
   inOffsetOrder,
   kafkajs,
   type Line,
@@ -32,7 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cluster?.stop();
-  if (cluster) rmSync(cluster.dataDir, { recursive: true, force: true });
+  if (cluster?.dataDir) rmSync(cluster.dataDir, { recursive: true, force: true });
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -74,14 +75,16 @@ async function until(
 
 describe("kafka-python: the tutorial's scripts", () => {
   it("producer with a JSON value_serializer and Faker data spreads a 2-partition topic; a group reads it all once", async () => {
-    const topic = "tutorial-py-two-partitions";
+    const topic = named("tutorial-py-two-partitions");
     await ok(python("create_topic.py", env(topic, { PARTITIONS: "2", REPLICATION: "3" })));
     const sent = sentLines(await ok(python("producer.py", env(topic, { COUNT: "30" }))));
     expect(sent.map((l) => l.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i));
     expect(new Set(sent.map((l) => l.partition))).toEqual(new Set([0, 1]));
     expect(inOffsetOrder(sent)).toBe(true);
     const read = received(
-      await ok(python("consumer.py", env(topic, { GROUP_ID: "tutorial-py", COUNT: "30", IDLE_MS: "8000" }))),
+      await ok(
+        python("consumer.py", env(topic, { GROUP_ID: named("tutorial-py"), COUNT: "30", IDLE_MS: "8000" })),
+      ),
     );
     expect(placements(read)).toEqual(placements(sent));
     expect(inOffsetOrder(read)).toBe(true);
@@ -90,13 +93,13 @@ describe("kafka-python: the tutorial's scripts", () => {
     for (const l of read) expect(l.seq).toBe(seqAt.get(`${l.partition}@${l.offset}`));
     // The group committed: the next consumer in it finds nothing left.
     const again = received(
-      await ok(python("consumer.py", env(topic, { GROUP_ID: "tutorial-py", IDLE_MS: "2500" }))),
+      await ok(python("consumer.py", env(topic, { GROUP_ID: named("tutorial-py"), IDLE_MS: "2500" }))),
     );
     expect(again).toHaveLength(0);
   }, 90_000);
 
   it("every message to partition 0 only", async () => {
-    const topic = "tutorial-py-partition0";
+    const topic = named("tutorial-py-partition0");
     await ok(python("create_topic.py", env(topic, { PARTITIONS: "2" })));
     const sent = sentLines(await ok(python("producer_partition0.py", env(topic, { COUNT: "12" }))));
     expect(sent.map((l) => [l.partition, l.offset, l.seq])).toEqual(
@@ -105,7 +108,7 @@ describe("kafka-python: the tutorial's scripts", () => {
   }, 60_000);
 
   it("the custom partitioner gets key_bytes, all_partitions and available_partitions", async () => {
-    const topic = "tutorial-py-custom-partitioner";
+    const topic = named("tutorial-py-custom-partitioner");
     await ok(python("create_topic.py", env(topic, { PARTITIONS: "3", REPLICATION: "2" })));
     const sent = sentLines(await ok(python("producer_custom_partitioner.py", env(topic, { COUNT: "12" }))));
     const zero = sent.filter((l) => l.partitioner === "always_zero");
@@ -122,7 +125,7 @@ describe("kafka-python: the tutorial's scripts", () => {
   }, 60_000);
 
   it("a consumer with no group id reads every partition, commits nothing, and reads it all again", async () => {
-    const topic = "tutorial-py-no-group";
+    const topic = named("tutorial-py-no-group");
     await ok(python("create_topic.py", env(topic, { PARTITIONS: "2" })));
     const sent = sentLines(await ok(python("producer.py", env(topic, { COUNT: "15" }))));
     for (let round = 0; round < 2; round++) {
@@ -134,13 +137,16 @@ describe("kafka-python: the tutorial's scripts", () => {
   }, 60_000);
 
   it("1 topic, 1 partition, 1 consumer: every message in send order at offsets 0..n-1", async () => {
-    const topic = "tutorial-py-one-partition";
+    const topic = named("tutorial-py-one-partition");
     await ok(python("create_topic.py", env(topic, { PARTITIONS: "1" })));
     const sent = sentLines(await ok(python("producer.py", env(topic, { COUNT: "20" }))));
     expect(sent.map((l) => [l.partition, l.offset])).toEqual(Array.from({ length: 20 }, (_, i) => [0, i]));
     const read = received(
       await ok(
-        python("consumer.py", env(topic, { GROUP_ID: "tutorial-py-one", COUNT: "20", IDLE_MS: "8000" })),
+        python(
+          "consumer.py",
+          env(topic, { GROUP_ID: named("tutorial-py-one"), COUNT: "20", IDLE_MS: "8000" }),
+        ),
       ),
     );
     expect(read.map((l) => [l.partition, l.offset, l.seq])).toEqual(
@@ -149,7 +155,7 @@ describe("kafka-python: the tutorial's scripts", () => {
   }, 60_000);
 
   it("a group of 3 consumers shares a 3-partition topic: one partition each, every message read once", async () => {
-    const topic = "tutorial-py-group-of-3";
+    const topic = named("tutorial-py-group-of-3");
     await ok(python("create_topic.py", env(topic, { PARTITIONS: "3", REPLICATION: "2" })));
     const stopFile = join(scratch, "stop-py-group");
     // Members start one after another (each once the previous is connected and polling): three
@@ -159,7 +165,12 @@ describe("kafka-python: the tutorial's scripts", () => {
       const m = spawnLive(
         PYTHON,
         [join(EXAMPLES, "python", "consumer_group_member.py")],
-        env(topic, { GROUP_ID: "tutorial-py-3", MEMBER: member, STOP_FILE: stopFile, IDLE_MS: "60000" }),
+        env(topic, {
+          GROUP_ID: named("tutorial-py-3"),
+          MEMBER: member,
+          STOP_FILE: stopFile,
+          IDLE_MS: "60000",
+        }),
         join(EXAMPLES, "python"),
       );
       members.push(m);
@@ -205,7 +216,7 @@ describe("kafka-python: the tutorial's scripts", () => {
 
 describe("kafkajs: the tutorial's flows", () => {
   it("a producer spreads a 2-partition topic; PARTITION=0 sends every message to partition 0", async () => {
-    const topic = "tutorial-js-two-partitions";
+    const topic = named("tutorial-js-two-partitions");
     await ok(kafkajs("create-topic.mjs", env(topic, { PARTITIONS: "2", REPLICATION: "3" })));
     const spread = sentLines(await ok(kafkajs("producer.mjs", env(topic, { COUNT: "12" }))));
     expect(new Set(spread.map((l) => l.partition))).toEqual(new Set([0, 1]));
@@ -218,13 +229,13 @@ describe("kafkajs: the tutorial's flows", () => {
   }, 60_000);
 
   it("a group of 3 members shares a 3-partition topic: one partition each, every message read once", async () => {
-    const topic = "tutorial-js-group-of-3";
+    const topic = named("tutorial-js-group-of-3");
     await ok(kafkajs("create-topic.mjs", env(topic, { PARTITIONS: "3", REPLICATION: "2" })));
     const members = ["c1", "c2", "c3"].map((member) =>
       spawnLive(
         process.execPath,
         [join(EXAMPLES, "kafkajs", "consumer-group-member.mjs")],
-        env(topic, { GROUP_ID: "tutorial-js-3", MEMBER: member, RUN_MS: "90000" }),
+        env(topic, { GROUP_ID: named("tutorial-js-3"), MEMBER: member, RUN_MS: "90000" }),
       ),
     );
     const output = () => members.map((m) => m.output()).join("\n---\n");
