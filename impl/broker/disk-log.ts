@@ -7,118 +7,15 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { LogStore } from "../node/broker-node.ts";
-import type { EpochEndOffset, LogEntry, ReplicaLog } from "../replication/replica-log.ts";
+import { StorageReplicaLog } from "../replication/storage-log.ts";
 import { DEFAULT_LOG_CONFIG, type LogConfig } from "../storage/config.ts";
 import { DiskFileSystem } from "../storage/disk-fs.ts";
-import { type FileSystem, joinPath, readWholeFile, writeFileAtomic } from "../storage/fs.ts";
 import { PartitionLog, partitionDirName } from "../storage/partition-log.ts";
-import { encodeBatch } from "../records/batch.ts";
-import {
-  type TimedEntry,
-  type TimedRecord,
-  encodeEntries,
-  headersToRecord,
-  toRecordInput,
-} from "./record-codec.ts";
-
-const HW_CHECKPOINT = "high-watermark-checkpoint";
-
-export class DiskReplicaLog implements ReplicaLog {
-  private hw: number;
-
-  constructor(
-    readonly log: PartitionLog,
-    private readonly fs: FileSystem,
-    private readonly now: () => number,
-  ) {
-    const path = joinPath(log.dir, HW_CHECKPOINT);
-    let hw = 0;
-    if (fs.exists(path)) {
-      const n = Number(readWholeFile(fs, path).toString("utf8").trim());
-      if (Number.isInteger(n) && n >= 0) hw = n;
-    }
-    this.hw = hw;
-  }
-
-  get logStartOffset(): number {
-    return this.log.logStartOffset;
-  }
-  get logEndOffset(): number {
-    return this.log.logEndOffset;
-  }
-
-  appendAsLeader(
-    records: TimedRecord[],
-    epoch: number,
-    nowMs: number,
-  ): { baseOffset: number; lastOffset: number } {
-    const leo = this.log.logEndOffset;
-    if (records.length === 0) return { baseOffset: leo, lastOffset: leo - 1 };
-    const batch = encodeBatch(
-      records.map((r) => toRecordInput(r, nowMs)),
-      { partitionLeaderEpoch: epoch },
-    );
-    const r = this.log.appendAsLeader(batch, epoch, nowMs);
-    return { baseOffset: r.baseOffset, lastOffset: r.lastOffset };
-  }
-
-  appendAsFollower(entries: LogEntry[]): void {
-    if (entries.length === 0) return;
-    const chunks = encodeEntries(entries as TimedEntry[]);
-    this.log.appendAsFollower(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), this.now());
-  }
-
-  read(from: number, maxRecords: number, maxOffset?: number): LogEntry[] {
-    if (from >= this.log.logEndOffset || maxRecords <= 0) return [];
-    const recs = this.log.readRecords(from, maxRecords, maxOffset);
-    return recs.map(
-      (r): TimedEntry => ({
-        offset: r.offset,
-        epoch: r.leaderEpoch,
-        key: r.key,
-        value: r.value,
-        headers: headersToRecord(r.headers),
-        timestamp: r.timestamp,
-      }),
-    );
-  }
-
-  truncateTo(offset: number): void {
-    this.log.truncateTo(offset, this.now());
-  }
-
-  flush(): void {
-    this.log.flush(this.now());
-  }
-
-  get checkpointedHighWatermark(): number {
-    return this.hw;
-  }
-
-  checkpointHighWatermark(highWatermark: number): void {
-    if (highWatermark === this.hw) return;
-    writeFileAtomic(this.fs, joinPath(this.log.dir, HW_CHECKPOINT), Buffer.from(`${highWatermark}\n`));
-    this.hw = highWatermark;
-  }
-
-  epochEntries(): Array<[number, number]> {
-    return this.log.epochCache.entries().map((e) => [e.epoch, e.startOffset]);
-  }
-  latestEpoch(): number {
-    return this.log.epochCache.latestEpoch;
-  }
-  assignEpoch(epoch: number, startOffset: number): void {
-    if (epoch > this.log.epochCache.latestEpoch) this.log.epochCache.assign(epoch, startOffset);
-  }
-  endOffsetFor(epoch: number): EpochEndOffset {
-    return this.log.epochCache.endOffsetFor(epoch, this.log.logEndOffset);
-  }
-}
 
 /** Partition logs under one log directory (the first of log.dirs). */
 export class DiskLogStore implements LogStore {
   private readonly fs = new DiskFileSystem();
-  private readonly open_ = new Map<string, DiskReplicaLog>();
+  private readonly open_ = new Map<string, StorageReplicaLog>();
 
   constructor(
     readonly dir: string,
@@ -128,7 +25,7 @@ export class DiskLogStore implements LogStore {
     this.fs.mkdir(dir);
   }
 
-  open(topic: string, partition: number): DiskReplicaLog {
+  open(topic: string, partition: number): StorageReplicaLog {
     const name = partitionDirName(topic, partition);
     let log = this.open_.get(name);
     if (log === undefined) {
@@ -139,7 +36,7 @@ export class DiskLogStore implements LogStore {
             `[log] ${name}: recovery cut ${e.truncatedBytes} bytes of segment ${e.segmentBaseOffset} (${e.reason})`,
           ),
       });
-      log = new DiskReplicaLog(plog, this.fs, this.now);
+      log = new StorageReplicaLog(plog, this.fs, this.now);
       this.open_.set(name, log);
     }
     return log;
@@ -158,7 +55,7 @@ export class DiskLogStore implements LogStore {
   }
 
   /** The opened logs, for flushing, retention and shutdown. */
-  logs(): IterableIterator<[string, DiskReplicaLog]> {
+  logs(): IterableIterator<[string, StorageReplicaLog]> {
     return this.open_.entries();
   }
 

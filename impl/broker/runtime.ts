@@ -33,7 +33,8 @@ import type {
 } from "../replication/messages.ts";
 import { parseLogConfig } from "../storage/config.ts";
 import type { BrokerConfig } from "./config.ts";
-import { DiskLogStore, DiskReplicaLog } from "./disk-log.ts";
+import { DiskLogStore } from "./disk-log.ts";
+import { StorageReplicaLog } from "../replication/storage-log.ts";
 import type { Endpoint } from "./peer/mapping.ts";
 import { PeerLinks } from "./peer/links.ts";
 import { ProducerIds } from "./producer-ids.ts";
@@ -619,7 +620,7 @@ export class BrokerRuntime {
       this.lastRetentionMs = now;
       for (const [key, r] of this.node.replicas) {
         try {
-          if (r.log instanceof DiskReplicaLog) r.log.log.enforceRetention(now, r.highWatermark);
+          if (r.log instanceof StorageReplicaLog) r.log.log.enforceRetention(now, r.highWatermark);
         } catch (e) {
           this.log(
             `[broker ${this.brokerId}] retention of ${key.replace("\u0000", "-")} failed: ${(e as Error).message}`,

@@ -13,7 +13,8 @@ import {
   ZkPaths,
 } from "../metadata/layout.ts";
 import type { SimCluster } from "../sim/cluster.ts";
-import { SimReplicaLog } from "../sim/disk.ts";
+import type { LogEntry, ReplicaLog } from "../replication/replica-log.ts";
+import { StorageReplicaLog } from "../replication/storage-log.ts";
 
 /** Decoded znode contents by path, valid while the znode's mzxid is unchanged. */
 const decoded = new WeakMap<SimCluster, Map<string, { mzxid: number; value: unknown }>>();
@@ -33,12 +34,34 @@ function readDecoded<T>(sim: SimCluster, path: string, decode: (b: Buffer) => T)
   return value;
 }
 
+type LogView = ReplicaObservation["log"];
+
+/**
+ * Each log's observed entries, rebuilt only when its content version moves; entries that are the same
+ * objects as last time (the decoded copy keeps them until truncation) keep their decoded strings.
+ */
+const logViews = new WeakMap<ReplicaLog, { version: number; source: LogEntry[]; view: LogView }>();
+
+function observeLog(log: ReplicaLog): LogView {
+  const version = log instanceof StorageReplicaLog ? log.contentVersion : -1;
+  const hit = logViews.get(log);
+  if (hit !== undefined && version >= 0 && hit.version === version) return hit.view;
+  const source = log.read(log.logStartOffset, Number.MAX_SAFE_INTEGER);
+  const view: LogView = new Array(source.length);
+  for (let i = 0; i < source.length; i++) {
+    const e = source[i];
+    view[i] =
+      hit !== undefined && hit.source[i] === e
+        ? hit.view[i]
+        : { offset: e.offset, epoch: e.epoch, value: e.value === null ? "" : e.value.toString("utf8") };
+  }
+  if (version >= 0) logViews.set(log, { version, source, view });
+  return view;
+}
+
 export function observeCluster(sim: SimCluster): Observation {
   const tree = sim.tree;
   const sid = sim.observerSession;
-  const read = (path: string) => tree.get(sid, path);
-  const ctrl = read(ZkPaths.controller);
-  const epoch = read(ZkPaths.controllerEpoch);
   const brokers = [...sim.brokers.keys()]
     .sort((a, b) => a - b)
     .map((id) => ({ id, state: sim.brokerState(id) }));
@@ -63,11 +86,7 @@ export function observeCluster(sim: SimCluster): Observation {
           logEndOffset: r.log.logEndOffset,
           highWatermark: r.highWatermark,
           epochCache: r.log.epochEntries(),
-          log: r.log.read(r.log.logStartOffset, Number.MAX_SAFE_INTEGER).map((e) => ({
-            offset: e.offset,
-            epoch: e.epoch,
-            value: e.value === null ? "" : e.value.toString("utf8"),
-          })),
+          log: observeLog(r.log),
         });
       }
       partitions.push({
@@ -95,8 +114,8 @@ export function observeCluster(sim: SimCluster): Observation {
   return {
     time: sim.now,
     controller: {
-      broker: ctrl === null ? null : decodeController(ctrl.data).brokerId,
-      epoch: epoch === null ? 0 : decodeControllerEpoch(epoch.data),
+      broker: readDecoded(sim, ZkPaths.controller, decodeController)?.brokerId ?? null,
+      epoch: readDecoded(sim, ZkPaths.controllerEpoch, decodeControllerEpoch) ?? 0,
     },
     brokers,
     partitions,

@@ -8,7 +8,7 @@
  * v9 currentLeaderEpoch, v11 rackId and preferredReadReplica (-1), v12 flexible.
  */
 import type { FetchRequest, FetchResponseInput } from "../../protocol/index.ts";
-import { DiskReplicaLog } from "../disk-log.ts";
+import { StorageReplicaLog } from "../../replication/storage-log.ts";
 import { encodeEntries, type TimedEntry } from "../record-codec.ts";
 import { code, type Handler, type RequestContext } from "./types.ts";
 
@@ -98,7 +98,7 @@ function readStored(
   minOneBatch: boolean,
 ): { highWatermark: number; logStartOffset: number; records: Buffer } | null {
   const r = rt.node.replicas.get(`${topic}\u0000${partition}`);
-  if (!rt.running || r === undefined || r.role !== "leader" || !(r.log instanceof DiskReplicaLog))
+  if (!rt.running || r === undefined || r.role !== "leader" || !(r.log instanceof StorageReplicaLog))
     return null;
   const log = r.log.log;
   if (fetchOffset < log.logStartOffset || fetchOffset > log.logEndOffset) return null;

@@ -4,7 +4,7 @@
  * watermark, from the storage's time index (-1 when there is none). v0 answers in oldStyleOffsets;
  * v1+ with timestamp and offset; v4+ with the leader epoch.
  */
-import { DiskReplicaLog } from "../disk-log.ts";
+import { StorageReplicaLog } from "../../replication/storage-log.ts";
 import { code, type Handler } from "./types.ts";
 
 export const listOffsets: Handler<2> = async (ctx, body) => {
@@ -32,7 +32,7 @@ export const listOffsets: Handler<2> = async (ctx, body) => {
         } else error = r.api === "error" ? r.error : "UNKNOWN_SERVER_ERROR";
       } else if (replica === undefined || replica.role !== "leader") {
         error = replica === undefined ? "UNKNOWN_TOPIC_OR_PARTITION" : "NOT_LEADER_OR_FOLLOWER";
-      } else if (replica.log instanceof DiskReplicaLog) {
+      } else if (replica.log instanceof StorageReplicaLog) {
         const found = replica.log.log.offsetForTimestamp(ts);
         if (found !== null && found.offset < replica.highWatermark) {
           offset = found.offset;
