@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- --against kafka] [--records N] [--record-size B]`: produce and consume throughput
- * and produce latency percentiles, measured with Apache Kafka's own perf tools, for
+ * `npm run bench [-- --against kafka] [--records N] [--record-size B] [--latency-rate R]`: produce and
+ * consume throughput, and produce latency percentiles at full load and at a fixed rate, measured with Apache Kafka's own perf tools, for
  *   - 1 broker, acks=1, and
  *   - 3 brokers, RF=3, acks=all, min.insync.replicas=2,
  * against our brokers as processes on ZooKeeper; with `--against kafka`, the same against Apache Kafka
@@ -63,6 +63,7 @@ async function runScenario(
   libs: string,
   records: number,
   recordSize: number,
+  latencyRate: number,
 ): Promise<ScenarioResult> {
   const topic = `bench-${s.brokers}b-${Date.now().toString(36)}`;
   await createTopic(
@@ -73,20 +74,17 @@ async function runScenario(
     s.replicationFactor,
     s.minInsyncReplicas,
   );
-  const produce = await producerPerformance({
-    libs,
-    bootstrap: cluster.bootstrap,
-    topic,
-    records,
-    recordSize,
-    acks: s.acks,
-  });
+  const run = { libs, bootstrap: cluster.bootstrap, topic, recordSize, acks: s.acks };
+  const produce = await producerPerformance({ ...run, records });
   const consume = await consumerPerformance({ libs, bootstrap: cluster.bootstrap, topic, records });
+  // The latency run appends to the same topic after the consumer has read it.
+  const latency = await producerPerformance({ ...run, records: latencyRate * 10, throughput: latencyRate });
   const rss = (await cluster.pids()).map(peakRssMiB).filter((r): r is number => r !== null);
   return {
     system: cluster.system,
     scenario: s,
     produce,
+    latency,
     consume,
     brokerPeakRssMiB: rss.length === 0 ? null : Math.max(...rss),
   };
@@ -99,12 +97,14 @@ async function main(): Promise<void> {
       records: { type: "string" },
       "record-size": { type: "string" },
       "kafka-port": { type: "string" },
+      "latency-rate": { type: "string" },
     },
   });
   if (values.against !== undefined && values.against !== "kafka")
     throw new Error(`--against takes only "kafka", got "${values.against}"`);
   const records = Number(values.records ?? 500_000);
   const recordSize = Number(values["record-size"] ?? 100);
+  const latencyRate = Number(values["latency-rate"] ?? 1000);
   const libs = kafkaLibs();
   const systems: Array<BenchCluster["system"]> =
     values.against === "kafka" ? ["kafkaspec", "apache-kafka"] : ["kafkaspec"];
@@ -124,9 +124,9 @@ async function main(): Promise<void> {
                 libs,
               );
         try {
-          const r = await runScenario(cluster, s, libs, records, recordSize);
+          const r = await runScenario(cluster, s, libs, records, recordSize, latencyRate);
           console.error(
-            `[bench]   produce ${Math.round(r.produce.recordsPerSec)} rec/s p50 ${r.produce.latencyP50Ms} ms p99 ${r.produce.latencyP99Ms} ms; consume ${Math.round(r.consume.recordsPerSec)} rec/s; RSS ${r.brokerPeakRssMiB} MiB`,
+            `[bench]   produce ${Math.round(r.produce.recordsPerSec)} rec/s p50/p99 ${r.produce.latencyP50Ms}/${r.produce.latencyP99Ms} ms, at ${latencyRate}/s ${r.latency.latencyP50Ms}/${r.latency.latencyP99Ms} ms; consume ${Math.round(r.consume.recordsPerSec)} rec/s; RSS ${r.brokerPeakRssMiB} MiB`,
           );
           results.push(r);
         } finally {
@@ -144,6 +144,7 @@ async function main(): Promise<void> {
     kafkaVersion: kafkaVersion(libs),
     records,
     recordSize,
+    latencyRate,
     results,
   };
   const md = markdownReport(bench);

@@ -96,6 +96,8 @@ export interface ProduceRun {
   records: number;
   recordSize: number;
   acks: "1" | "all";
+  /** Records per second to send at; -1 (default) for as fast as possible. */
+  throughput?: number;
 }
 
 export async function producerPerformance(r: ProduceRun): Promise<ProduceResult> {
@@ -110,7 +112,7 @@ export async function producerPerformance(r: ProduceRun): Promise<ProduceResult>
       "--record-size",
       String(r.recordSize),
       "--throughput",
-      "-1",
+      String(r.throughput ?? -1),
       "--producer-props",
       `bootstrap.servers=${r.bootstrap}`,
       `acks=${r.acks}`,

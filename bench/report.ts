@@ -14,7 +14,10 @@ export interface Scenario {
 export interface ScenarioResult {
   system: "kafkaspec" | "apache-kafka";
   scenario: Scenario;
+  /** As fast as the producer can send. */
   produce: ProduceResult;
+  /** At a fixed, moderate rate (BenchResults.latencyRate): latency without queueing in the client. */
+  latency: ProduceResult;
   consume: ConsumeResult;
   /** The largest peak RSS (VmHWM) among the brokers, MiB. */
   brokerPeakRssMiB: number | null;
@@ -26,6 +29,8 @@ export interface BenchResults {
   kafkaVersion: string | null;
   records: number;
   recordSize: number;
+  /** Records per second of the latency runs. */
+  latencyRate: number;
   results: ScenarioResult[];
 }
 
@@ -42,8 +47,10 @@ interface Row {
 const ROWS: Row[] = [
   { metric: "produce records/s", get: (r) => r.produce.recordsPerSec, digits: 0 },
   { metric: "produce MB/s", get: (r) => r.produce.mbPerSec, digits: 2 },
-  { metric: "produce latency p50 ms", get: (r) => r.produce.latencyP50Ms, digits: 0 },
-  { metric: "produce latency p99 ms", get: (r) => r.produce.latencyP99Ms, digits: 0 },
+  { metric: "produce latency p50 ms, at full load", get: (r) => r.produce.latencyP50Ms, digits: 0 },
+  { metric: "produce latency p99 ms, at full load", get: (r) => r.produce.latencyP99Ms, digits: 0 },
+  { metric: "produce latency p50 ms, at the fixed rate", get: (r) => r.latency.latencyP50Ms, digits: 0 },
+  { metric: "produce latency p99 ms, at the fixed rate", get: (r) => r.latency.latencyP99Ms, digits: 0 },
   { metric: "consume records/s", get: (r) => r.consume.recordsPerSec, digits: 0 },
   { metric: "consume MB/s", get: (r) => r.consume.mbPerSec, digits: 2 },
   { metric: "broker peak RSS MiB", get: (r) => r.brokerPeakRssMiB, digits: 0 },
@@ -53,8 +60,10 @@ export function markdownReport(b: BenchResults): string {
   const lines = [
     `# Benchmark ${b.date}`,
     "",
-    `Machine: ${b.machine.cpu}, ${b.machine.cores} cores, ${b.machine.memoryGiB} GiB; Node ${b.machine.node}; ${b.machine.java}; Apache Kafka ${b.kafkaVersion ?? "(not run)"}.`,
-    `Client: Apache Kafka's ProducerPerformance / ConsumerPerformance (kafka-tools ${b.kafkaVersion ?? "?"}), ${fmt(b.records)} records of ${b.recordSize} bytes, unthrottled.`,
+    `Machine: ${b.machine.cpu}, ${b.machine.cores} cores, ${b.machine.memoryGiB} GiB; Node ${b.machine.node}; ${b.machine.java}${
+      b.results.some((r) => r.system === "apache-kafka") ? `; Apache Kafka ${b.kafkaVersion ?? "?"}` : ""
+    }.`,
+    `Client: Apache Kafka's ProducerPerformance / ConsumerPerformance (kafka-tools ${b.kafkaVersion ?? "?"}): ${fmt(b.records)} records of ${b.recordSize} bytes as fast as possible (throughput, latency at full load), then at ${fmt(b.latencyRate)} records/s for ten seconds (latency at the fixed rate). Consume rates exclude the group join.`,
     "",
   ];
   const scenarios = [...new Map(b.results.map((r) => [r.scenario.name, r.scenario])).values()];
