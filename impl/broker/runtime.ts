@@ -455,9 +455,9 @@ export class BrokerRuntime {
   /* -------------------------------------------------------------------------------------------- */
 
   /**
-   * A follower's fetch of several partitions. Answers as soon as one partition has records or an
-   * error (the others answered empty, as Kafka answers a fetch once any partition has data), or when
-   * every partition's held fetch expires.
+   * A follower's fetch of several partitions. Answers as soon as the node answers one partition (the
+   * others answered empty, as Kafka answers a fetch once any partition has data), or when every
+   * partition's held fetch expires.
    */
   peerFetch(
     from: BrokerId,
@@ -467,17 +467,22 @@ export class BrokerRuntime {
       const answers = new Map<number, ReplicaFetchResponse>();
       const ids: number[] = [];
       let done = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const finish = () => {
         if (done) return;
         done = true;
+        clearTimeout(timer);
         for (const id of ids) this.inbound.delete(`${from}:${id}`);
         resolve(
           requests.map((r, i) => answers.get(ids[i]) ?? this.emptyFetchAnswer(ids[i], r.topic, r.partition)),
         );
       };
+      // Any partition answered means news for the follower (records, an error, or a higher high
+      // watermark): the node answers a replica fetch only then, and counts that answer as delivered,
+      // so holding it back for the other partitions would leave that partition without a fetch at the
+      // leader (a new record for it would wait for this fetch's timeout, stalling acks=all produces).
       const check = () => {
-        if (answers.size === ids.length) return finish();
-        for (const a of answers.values()) if (a.entries.length > 0 || a.error !== null) return finish();
+        if (answers.size > 0) finish();
       };
       for (const _r of requests) {
         const id = this.nextInboundId++;
@@ -492,7 +497,7 @@ export class BrokerRuntime {
       });
       check();
       // A follower that asks about an epoch we have not heard of is held by the node; bound the wait.
-      setTimeout(finish, this.config.replicaFetchWaitMaxMs + 1_000);
+      if (!done) timer = setTimeout(finish, this.config.replicaFetchWaitMaxMs + 1_000);
     });
   }
 
