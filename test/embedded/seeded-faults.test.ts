@@ -205,6 +205,46 @@ describe("log divergence after fast leader changes", () => {
   });
 });
 
+describe("a follower that missed a leader epoch", () => {
+  it("kafka-7164-missed-epoch-bump: the same leader id with a new epoch, and the follower keeps a record the leader truncated", async () => {
+    // c is cut off while the leader a is at epoch 0 with v2, which b never got. b leads epoch 1 and writes
+    // v3 at v2's offset; a returns, truncates v2 and takes v3, and leads again at epoch 2. c, which never
+    // heard of epoch 1, sees leader a again: a correct follower asks for the end of its epoch and
+    // truncates v2; the faulty one keeps fetching and keeps v2 at offset 1 inside the ISR.
+    const steps = (): Step[] => {
+      let a = 0;
+      let b = 0;
+      let c = 0;
+      return [
+        create(3),
+        produce("v1"),
+        (o) => {
+          a = leader(o);
+          [b, c] = partitionOf(o, "t").replicas.filter((r) => r !== a);
+          return { kind: "isolate", sides: [[a, c], [b]] };
+        },
+        produce("v2", 1),
+        { kind: "heal" },
+        () => ({ kind: "isolate", sides: [[a, b], [c]] }),
+        () => ({ kind: "crash", broker: a }),
+        { kind: "advanceTime", ms: 20_000 },
+        produce("v3", 1),
+        () => ({ kind: "restart", broker: a }),
+        { kind: "advanceTime", ms: 1_000 },
+        () => ({ kind: "crash", broker: b }),
+        { kind: "advanceTime", ms: 20_000 },
+        { kind: "heal" },
+        { kind: "advanceTime", ms: 1_000 },
+        fetchAll(),
+      ];
+    };
+    const { off, on } = await both(steps, "kafka-7164-missed-epoch-bump");
+    expect(off.complaints).toEqual([]);
+    expect(partitionOf(off.last, "t").leaderEpoch).toBe(2);
+    expect(on.complaints.some((c) => c.startsWith("weak-isr") || c.startsWith("log-matching"))).toBe(true);
+  });
+});
+
 const join = (member: string) => ({
   kind: "joinGroup" as const,
   groupId: "g",
