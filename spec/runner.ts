@@ -53,7 +53,7 @@ export interface RunCheckOptions {
   /** Custom partitioner names the workload may use (model/partitioners.ts' registry). */
   customPartitioners?: readonly string[];
   runs: number;
-  /** Maximum operations (workload steps) per run. */
+  /** Maximum operations (workload steps) per run, besides those of rebalance phases (at most 24 each). */
   opsPerRun: number;
   seed: number;
   /** Fault families (`--faults`); the generated kinds are these intersected with the target's capabilities. */
@@ -124,19 +124,24 @@ class IntentCommand implements fc.AsyncCommand<WorkloadState, RunExecution> {
 
 /**
  * Several workload steps run back to back (a rebalance phase): each step applies or is skipped on its
- * own, exactly as if it were a command of its own, so shrinking can still drop the whole phase.
+ * own, as if it were a command of its own, so shrinking can still drop the whole phase. A phase starts
+ * only within the run's operation budget, and what it runs does not count against that budget
+ * (`spent`), so phases add group work without taking operations from the rest of the workload.
  */
 class PhaseCommand implements fc.AsyncCommand<WorkloadState, RunExecution> {
   constructor(
     readonly intents: readonly Intent[],
     private readonly live: (state: WorkloadState) => boolean,
-    private readonly canRun: (intent: Intent, state: WorkloadState) => boolean,
+    private readonly canRun: (intent: Intent, state: WorkloadState, inPhase: boolean) => boolean,
+    private readonly spent: (ops: number) => void,
   ) {}
   check(state: Readonly<WorkloadState>): boolean {
     return this.live(state as WorkloadState);
   }
   async run(state: WorkloadState, execution: RunExecution): Promise<void> {
-    for (const intent of this.intents) if (this.canRun(intent, state)) await execution.step(intent);
+    const before = execution.stats.operations + execution.stats.faults;
+    for (const intent of this.intents) if (this.canRun(intent, state, true)) await execution.step(intent);
+    this.spent(execution.stats.operations + execution.stats.faults - before);
   }
   toString(): string {
     return `phase[${this.intents.map(describeIntent).join("; ")}]`;
@@ -184,22 +189,23 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
   let startFailure: RunFailed | undefined;
   // A command only asks the execution, through the state it was handed, whether it applies.
   let current: RunExecution | undefined;
-  const canRun = (intent: Intent, state: WorkloadState): boolean => {
+  // Operations the current run's rebalance phases ran: they do not count against opsPerRun.
+  let phaseOps = 0;
+  const budgetLeft = (execution: RunExecution): boolean =>
+    execution.stats.operations + execution.stats.faults - phaseOps < options.opsPerRun;
+  const canRun = (intent: Intent, state: WorkloadState, inPhase = false): boolean => {
     if (current === undefined || current.state !== state) return false;
-    if (
-      disabled.has(intent.kind) ||
-      current.stats.operations + current.stats.faults >= options.opsPerRun ||
-      !current.canRun(intent)
-    ) {
+    if (disabled.has(intent.kind) || !(inPhase || budgetLeft(current)) || !current.canRun(intent)) {
       current.stats.skippedSteps++;
       return false;
     }
     return true;
   };
   const live = (state: WorkloadState): boolean =>
-    current !== undefined &&
-    current.state === state &&
-    current.stats.operations + current.stats.faults < options.opsPerRun;
+    current !== undefined && current.state === state && budgetLeft(current);
+  const spent = (ops: number) => {
+    phaseOps += ops;
+  };
   const commands = fc.commands(
     [
       fc.oneof(
@@ -209,7 +215,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
           ),
           weight: STEPS_PER_PHASE,
         },
-        { arbitrary: phases.map((steps) => new PhaseCommand(steps, live, canRun)), weight: 1 },
+        { arbitrary: phases.map((steps) => new PhaseCommand(steps, live, canRun, spent)), weight: 1 },
       ),
     ],
     // Three times the steps, capped at opsPerRun executed: many intents do not apply when their turn comes.
@@ -258,6 +264,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
         finalWaitMs: options.finalWaitMs ?? 10_000,
       });
       current = execution;
+      phaseOps = 0;
       if (firstFailure === undefined) total.runs++;
       else total.shrinkRuns++;
       try {

@@ -118,3 +118,40 @@ describe("a target that cannot start", () => {
     expect(starts).toBe(1);
   });
 });
+
+describe("rebalance phases", () => {
+  it("bring generations in which two or more members synced, and keep each run's budget for the rest", async () => {
+    let run = -1;
+    const synced = new Map<string, Set<string>>();
+    const perRun: number[] = [];
+    const target = () => {
+      const t = new ToyTarget();
+      const r = ++run;
+      perRun[r] = 0;
+      const execute = t.execute.bind(t);
+      const inject = t.inject.bind(t);
+      t.inject = (fault) => {
+        perRun[r]++;
+        return inject(fault);
+      };
+      t.execute = async (op) => {
+        const out = await execute(op);
+        perRun[r]++;
+        if (op.kind === "syncGroup" && out.status === "ok") {
+          const key = `${r}/${op.groupId}/${op.generation}`;
+          synced.set(key, (synced.get(key) ?? new Set()).add(op.member));
+        }
+        return out;
+      };
+      return t;
+    };
+    const result = await runCheck({ ...base, target, runs: 60 });
+    expect(result.ok).toBe(true);
+    const multi = [...synced.values()].filter((members) => members.size >= 2).length;
+    expect(multi).toBeGreaterThanOrEqual(10);
+    // A phase's operations come on top of the run's budget (so they take none from the rest of the
+    // workload), and a phase is at most 24 steps.
+    expect(Math.max(...perRun)).toBeGreaterThan(base.opsPerRun);
+    expect(Math.max(...perRun)).toBeLessThanOrEqual(base.opsPerRun + 24 * 4);
+  });
+});
