@@ -286,27 +286,39 @@ export class SimCluster {
    * A metadata-store request. Like Kafka's ZooKeeperClient, a request made while the broker cannot reach
    * the store waits for the connection; if the session expired meanwhile it fails with SESSION_EXPIRED.
    */
+  // Continuations here are methods called from anonymous arrows rather than named local closures: the
+  // tsx transform wraps every named closure in a keep-names helper, which showed in profiles.
   private zkCall(b: SimBroker, id: number, request: ZkRequest, sessionId = b.sessionId): void {
     const inc = b.incarnation;
-    const respond = (result: ZkResult) =>
-      this.scheduleMessage(this.network.delay(), () =>
-        this.deliver(b, inc, () => this.apply(b, b.node!.onZkResult(id, result, this.now))),
-      );
-    const attempt = () => {
-      if (b.incarnation !== inc) return;
-      const status = sessionId === null ? undefined : this.tree.sessionStatus(sessionId);
-      if (sessionId === null || b.sessionId !== sessionId || status === "expired" || status === "closed") {
-        respond({ ok: false, code: "SESSION_EXPIRED" });
-      } else if (!this.network.reachesStore(b.id) || status !== "connected") {
-        b.zkWaiting.push(attempt);
-      } else {
-        const result = this.runZk(b, sessionId, request);
-        this.drainTree();
-        respond(result);
-      }
-    };
-    if (!this.network.reachesStore(b.id)) b.zkWaiting.push(attempt);
-    else this.scheduleMessage(this.network.delay(), attempt);
+    if (!this.network.reachesStore(b.id))
+      b.zkWaiting.push(() => this.zkAttempt(b, inc, id, request, sessionId));
+    else this.scheduleMessage(this.network.delay(), () => this.zkAttempt(b, inc, id, request, sessionId));
+  }
+
+  private zkAttempt(
+    b: SimBroker,
+    inc: number,
+    id: number,
+    request: ZkRequest,
+    sessionId: string | null,
+  ): void {
+    if (b.incarnation !== inc) return;
+    const status = sessionId === null ? undefined : this.tree.sessionStatus(sessionId);
+    if (sessionId === null || b.sessionId !== sessionId || status === "expired" || status === "closed") {
+      this.zkRespond(b, inc, id, { ok: false, code: "SESSION_EXPIRED" });
+    } else if (!this.network.reachesStore(b.id) || status !== "connected") {
+      b.zkWaiting.push(() => this.zkAttempt(b, inc, id, request, sessionId));
+    } else {
+      const result = this.runZk(b, sessionId, request);
+      this.drainTree();
+      this.zkRespond(b, inc, id, result);
+    }
+  }
+
+  private zkRespond(b: SimBroker, inc: number, id: number, result: ZkResult): void {
+    this.scheduleMessage(this.network.delay(), () =>
+      this.deliver(b, inc, () => this.apply(b, b.node!.onZkResult(id, result, this.now))),
+    );
   }
 
   /** The broker reaches the store again: requests that waited go now (or fail, if their session is gone). */
@@ -318,11 +330,8 @@ export class SimCluster {
 
   private runZk(b: SimBroker, sid: string, r: ZkRequest): ZkResult {
     const inc = b.incarnation;
-    const watcher = (event: WatchEvent) =>
-      this.scheduleMessage(this.network.delay(), () => {
-        if (b.sessionId !== sid) return; // a watch of a dead session
-        this.deliver(b, inc, () => this.apply(b, b.node!.onZkWatch(event, this.now)));
-      });
+    const watcher =
+      "watch" in r && r.watch ? (event: WatchEvent) => this.onWatch(b, inc, sid, event) : undefined;
     try {
       switch (r.op) {
         case "create":
@@ -331,13 +340,13 @@ export class SimCluster {
           this.tree.mkdirp(sid, r.path);
           return { ok: true };
         case "get": {
-          const got = this.tree.get(sid, r.path, r.watch ? watcher : undefined);
+          const got = this.tree.get(sid, r.path, watcher);
           return got === null ? { ok: true, stat: null } : { ok: true, data: got.data, stat: got.stat };
         }
         case "exists":
-          return { ok: true, stat: this.tree.exists(sid, r.path, r.watch ? watcher : undefined) };
+          return { ok: true, stat: this.tree.exists(sid, r.path, watcher) };
         case "children":
-          return { ok: true, children: this.tree.children(sid, r.path, r.watch ? watcher : undefined) };
+          return { ok: true, children: this.tree.children(sid, r.path, watcher) };
         case "set":
           return { ok: true, stat: this.tree.set(sid, r.path, r.data, r.version) };
         case "delete":
@@ -351,6 +360,13 @@ export class SimCluster {
       if (e instanceof StoreError) return { ok: false, code: e.code };
       throw e;
     }
+  }
+
+  private onWatch(b: SimBroker, inc: number, sid: string, event: WatchEvent): void {
+    this.scheduleMessage(this.network.delay(), () => {
+      if (b.sessionId !== sid) return; // a watch of a dead session
+      this.deliver(b, inc, () => this.apply(b, b.node!.onZkWatch(event, this.now)));
+    });
   }
 
   /* ---------------------------------------------------------------------------------------------- */
