@@ -102,40 +102,42 @@ export class EmbeddedTarget implements Target {
 
   async inject(fault: Fault): Promise<Outcome> {
     const sim = this.sim;
-    const done = (applied: boolean, error: KafkaErrorName = "INVALID_REQUEST"): Outcome => {
-      sim.settle();
-      this.client!.expirePendables();
-      return applied ? ok({}) : failed(error);
-    };
     switch (fault.kind) {
       case "crash":
-        return done(sim.crashBroker(fault.broker), "BROKER_NOT_AVAILABLE");
+        return this.injected(sim.crashBroker(fault.broker), "BROKER_NOT_AVAILABLE");
       case "restart": {
         const s = sim.brokerState(fault.broker);
-        if (s !== "crashed" && s !== "offline") return done(false);
+        if (s !== "crashed" && s !== "offline") return this.injected(false);
         sim.startBroker(fault.broker);
-        return done(true);
+        return this.injected(true);
       }
       case "pause":
-        return done(sim.pauseBroker(fault.broker));
+        return this.injected(sim.pauseBroker(fault.broker));
       case "resume":
-        return done(sim.resumeBroker(fault.broker));
+        return this.injected(sim.resumeBroker(fault.broker));
       case "isolate":
         sim.isolate(fault.sides[0], fault.sides[1]);
-        return done(true);
+        return this.injected(true);
       case "heal":
         sim.heal();
-        return done(true);
+        return this.injected(true);
       case "expireSession":
-        return done(sim.expireSession(fault.broker));
+        return this.injected(sim.expireSession(fault.broker));
       case "addBroker":
-        if (sim.brokers.has(fault.broker)) return done(false);
+        if (sim.brokers.has(fault.broker)) return this.injected(false);
         sim.startBroker(fault.broker);
-        return done(true);
+        return this.injected(true);
       case "advanceTime":
         sim.advance(fault.ms);
-        return done(true);
+        return this.injected(true);
     }
+  }
+
+  /** After a fault: let the cluster react, then report whether the fault applied. */
+  private injected(applied: boolean, error: KafkaErrorName = "INVALID_REQUEST"): Outcome {
+    this.sim.settle();
+    this.client!.expirePendables();
+    return applied ? ok({}) : failed(error);
   }
 
   async settle(): Promise<void> {

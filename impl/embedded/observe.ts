@@ -59,50 +59,104 @@ function observeLog(log: ReplicaLog): LogView {
   return view;
 }
 
-export function observeCluster(sim: SimCluster): Observation {
-  const tree = sim.tree;
-  const sid = sim.observerSession;
-  const brokers = [...sim.brokers.keys()]
-    .sort((a, b) => a - b)
-    .map((id) => ({ id, state: sim.brokerState(id) }));
-  const partitions: PartitionObservation[] = [];
-  const topics = (tree.children(sid, ZkPaths.topics) ?? []).filter((t) => t !== OFFSETS_TOPIC).sort();
+/** What the metadata store says, decoded: rebuilt only when the tree's last zxid moves. */
+interface StoreView {
+  zxid: number;
+  controller: Observation["controller"];
+  partitions: Array<{
+    topic: string;
+    partition: number;
+    /** The key of the partition in BrokerNode.replicas. */
+    key: string;
+    replicas: number[];
+    state: ReturnType<typeof decodePartitionState>;
+    minInsyncReplicas: number;
+    uncleanLeaderElection: boolean;
+  }>;
+}
+
+const storeViews = new WeakMap<SimCluster, StoreView>();
+
+function storeView(sim: SimCluster): StoreView {
+  const hit = storeViews.get(sim);
+  if (hit !== undefined && hit.zxid === sim.tree.zxid) return hit;
+  const view: StoreView = {
+    zxid: sim.tree.zxid,
+    controller: {
+      broker: readDecoded(sim, ZkPaths.controller, decodeController)?.brokerId ?? null,
+      epoch: readDecoded(sim, ZkPaths.controllerEpoch, decodeControllerEpoch) ?? 0,
+    },
+    partitions: [],
+  };
+  const topics = (sim.tree.children(sim.observerSession, ZkPaths.topics) ?? [])
+    .filter((t) => t !== OFFSETS_TOPIC)
+    .sort();
   for (const topic of topics) {
     const assignment = readDecoded(sim, ZkPaths.topic(topic), (b) => decodeTopicAssignment(topic, b));
     if (assignment === null) continue;
     const cfg = readDecoded(sim, ZkPaths.configTopic(topic), decodeTopicConfig) ?? {};
-    for (const [p, replicas] of [...assignment.partitions.entries()].sort((x, y) => x[0] - y[0])) {
-      const s = readDecoded(sim, ZkPaths.partitionState(topic, p), decodePartitionState);
-      if (s === null) continue;
-      const key = `${topic}\u0000${p}`;
-      const leaderReplica = s.leader >= 0 ? sim.brokers.get(s.leader)?.node?.replicas.get(key) : undefined;
-      const replicaStates: ReplicaObservation[] = [];
-      for (const b of replicas) {
-        const r = sim.brokers.get(b)?.node?.replicas.get(key);
-        if (r === undefined) continue;
-        replicaStates.push({
-          broker: b,
-          logStartOffset: r.log.logStartOffset,
-          logEndOffset: r.log.logEndOffset,
-          highWatermark: r.highWatermark,
-          epochCache: r.log.epochEntries(),
-          log: observeLog(r.log),
-        });
-      }
-      partitions.push({
+    const minInsyncReplicas = Number(cfg["min.insync.replicas"] ?? sim.setting("min.insync.replicas", 1));
+    const uncleanLeaderElection = (cfg["unclean.leader.election.enable"] ?? "false") === "true";
+    for (const [partition, replicas] of [...assignment.partitions.entries()].sort((x, y) => x[0] - y[0])) {
+      const state = readDecoded(sim, ZkPaths.partitionState(topic, partition), decodePartitionState);
+      if (state === null) continue;
+      view.partitions.push({
         topic,
-        partition: p,
-        leader: s.leader >= 0 ? s.leader : null,
-        leaderEpoch: s.leaderEpoch,
-        isr: [...s.isr],
-        replicas: [...replicas],
-        leaderIsr: leaderReplica?.role === "leader" ? [...leaderReplica.isr] : [],
-        highWatermark: leaderReplica?.role === "leader" ? leaderReplica.highWatermark : 0,
-        minInsyncReplicas: Number(cfg["min.insync.replicas"] ?? sim.setting("min.insync.replicas", 1)),
-        uncleanLeaderElection: (cfg["unclean.leader.election.enable"] ?? "false") === "true",
-        replicaStates,
+        partition,
+        key: `${topic}\u0000${partition}`,
+        replicas,
+        state,
+        minInsyncReplicas,
+        uncleanLeaderElection,
       });
     }
+  }
+  storeViews.set(sim, view);
+  return view;
+}
+
+export function observeCluster(sim: SimCluster): Observation {
+  const store = storeView(sim);
+  const brokers = [...sim.brokers.keys()]
+    .sort((a, b) => a - b)
+    .map((id) => ({ id, state: sim.brokerState(id) }));
+  const partitions: PartitionObservation[] = [];
+  for (const {
+    topic,
+    partition: p,
+    key,
+    replicas,
+    state: s,
+    minInsyncReplicas,
+    uncleanLeaderElection,
+  } of store.partitions) {
+    const leaderReplica = s.leader >= 0 ? sim.brokers.get(s.leader)?.node?.replicas.get(key) : undefined;
+    const replicaStates: ReplicaObservation[] = [];
+    for (const b of replicas) {
+      const r = sim.brokers.get(b)?.node?.replicas.get(key);
+      if (r === undefined) continue;
+      replicaStates.push({
+        broker: b,
+        logStartOffset: r.log.logStartOffset,
+        logEndOffset: r.log.logEndOffset,
+        highWatermark: r.highWatermark,
+        epochCache: r.log.epochEntries(),
+        log: observeLog(r.log),
+      });
+    }
+    partitions.push({
+      topic,
+      partition: p,
+      leader: s.leader >= 0 ? s.leader : null,
+      leaderEpoch: s.leaderEpoch,
+      isr: [...s.isr],
+      replicas: [...replicas],
+      leaderIsr: leaderReplica?.role === "leader" ? [...leaderReplica.isr] : [],
+      highWatermark: leaderReplica?.role === "leader" ? leaderReplica.highWatermark : 0,
+      minInsyncReplicas,
+      uncleanLeaderElection,
+      replicaStates,
+    });
   }
   const groups = [];
   for (const id of [...sim.brokers.keys()].sort((a, b) => a - b)) {
@@ -111,14 +165,5 @@ export function observeCluster(sim: SimCluster): Observation {
     groups.push(...node.coordinator.observe());
   }
   groups.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
-  return {
-    time: sim.now,
-    controller: {
-      broker: readDecoded(sim, ZkPaths.controller, decodeController)?.brokerId ?? null,
-      epoch: readDecoded(sim, ZkPaths.controllerEpoch, decodeControllerEpoch) ?? 0,
-    },
-    brokers,
-    partitions,
-    groups,
-  };
+  return { time: sim.now, controller: { ...store.controller }, brokers, partitions, groups };
 }
