@@ -34,6 +34,22 @@ const NOT_APPENDED: ReadonlySet<KafkaErrorName> = new Set<KafkaErrorName>([
   "UNSUPPORTED_VERSION",
 ]);
 
+/**
+ * SyncGroup errors a coordinator returns before it writes the group (GroupCoordinator.doSyncGroup's checks).
+ * Any other failure of a leader's sync may hide a stored assignment: storeGroup maps a failed append to
+ * NOT_COORDINATOR (NOT_LEADER_OR_FOLLOWER), COORDINATOR_NOT_AVAILABLE (NOT_ENOUGH_REPLICAS_AFTER_APPEND) or
+ * REBALANCE_IN_PROGRESS (REQUEST_TIMED_OUT), and such an append may still survive on the new leader.
+ */
+const SYNC_NOT_STORED: ReadonlySet<KafkaErrorName> = new Set<KafkaErrorName>([
+  "ILLEGAL_GENERATION",
+  "UNKNOWN_MEMBER_ID",
+  "INCONSISTENT_GROUP_PROTOCOL",
+  "FENCED_INSTANCE_ID",
+  "COORDINATOR_LOAD_IN_PROGRESS",
+  "GROUP_AUTHORIZATION_FAILED",
+  "INVALID_GROUP_ID",
+]);
+
 interface TopicKnowledge {
   /** "maybe": a createTopic whose outcome was unknown. */
   exists: "yes" | "maybe";
@@ -76,9 +92,8 @@ interface GroupKnowledge {
   roundGeneration: number;
   previousGeneration: number;
   members: Map<string, MemberKnowledge>;
-  leaderAssignments: Map<number, Record<string, TopicPartition[]>>;
-  /** Follower syncs seen before the leader's: checked when the leader's arrives. */
-  unverifiedSyncs: Map<number, Array<{ client: string; memberId: string; assignment: TopicPartition[] }>>;
+  /** Per generation: the leader assignments that may be the stored one, and the assignments syncs returned. */
+  syncs: Map<number, GenerationSyncs>;
   /** Offsets that may have been committed, per partition. */
   commits: Map<string, Set<number>>;
   /** The last time any outcome showed the group alive (a join, sync, heartbeat, commit or leave). */
@@ -90,8 +105,24 @@ interface GroupKnowledge {
    * reloads the group from there: later generations, their members and assignments can be forgotten.
    */
   storedGeneration: number;
+  /**
+   * Completion sequence after which `storedGeneration` was written (0 while nothing is stored): a fault after it
+   * may have moved the coordinator, which then reloads that state, whatever generations came after it.
+   */
+  storedSeq: number;
   /** Completion sequence at which the latest generation was first seen. */
   roundSeq: number;
+}
+
+interface GenerationSyncs {
+  /**
+   * Leader assignments that may be the one stored for the generation, in completion order. The first that a
+   * coordinator stores is final: a leader's later sync to a Stable group only gets the stored assignment back
+   * (GroupCoordinator.doSyncGroup, case Stable). `definite`: a successful sync with no earlier candidate.
+   */
+  candidates: Array<{ assignments: Record<string, TopicPartition[]>; definite: boolean }>;
+  /** Assignments that successful syncs returned: one candidate must give every one of them. */
+  seen: Array<{ client: string; memberId: string; assignment: TopicPartition[] }>;
 }
 
 const reject = (reason: string): Verdict => ({ ok: false, reason });
@@ -452,12 +483,12 @@ export class CheckerState {
         roundGeneration: 0,
         previousGeneration: 0,
         members: new Map(),
-        leaderAssignments: new Map(),
-        unverifiedSyncs: new Map(),
+        syncs: new Map(),
         commits: new Map(),
         lastActivityMs: this.time,
         mayRestart: false,
         storedGeneration: 0,
+        storedSeq: 0,
         roundSeq: this.seq,
       };
       this.groups.set(id, g);
@@ -522,9 +553,15 @@ export class CheckerState {
     return OK;
   }
 
-  /** Whether a broker fault since the group's latest generation may have moved its coordinator. */
+  /**
+   * Whether a fault since the group was last stored may have moved its coordinator. Measured from the store, not
+   * from the latest generation: the old coordinator keeps answering until it learns it lost __consumer_offsets'
+   * leadership (a LeaderAndIsr or StopReplica it may not get while cut off), so generations it hands out after
+   * the fault say nothing about what the new coordinator reloaded (GroupMetadataManager loads a group with
+   * members as Stable at its stored generation; one that never synced is not there at all).
+   */
   private coordinatorMayHaveMoved(g: GroupKnowledge): boolean {
-    return this.disruptionSeq > g.roundSeq;
+    return this.disruptionSeq > g.storedSeq;
   }
 
   /** Whether the group may be back at `generation` because its coordinator reloaded what was stored. */
@@ -537,16 +574,19 @@ export class CheckerState {
     g.previousGeneration = Math.min(g.previousGeneration, g.storedGeneration);
     g.roundGeneration = g.storedGeneration;
     g.roundSeq = this.seq;
-    for (const gen of [...g.leaderAssignments.keys()])
-      if (gen > g.storedGeneration) g.leaderAssignments.delete(gen);
-    for (const gen of [...g.unverifiedSyncs.keys()])
-      if (gen > g.storedGeneration) g.unverifiedSyncs.delete(gen);
+    for (const gen of [...g.syncs.keys()]) if (gen > g.storedGeneration) g.syncs.delete(gen);
     for (const [client, m] of g.members)
       if (m.generation > g.storedGeneration || !m.synced) g.members.delete(client);
   }
 
   private syncGroup(op: Extract<ClientOp, { kind: "syncGroup" }>, outcome: Outcome): Verdict {
-    if (outcome.status !== "ok") return OK;
+    if (outcome.status !== "ok") {
+      // A leader's sync that failed after the coordinator's checks may still have stored its assignment.
+      const mayBeStored = outcome.status === "unknown" || !SYNC_NOT_STORED.has(outcome.error);
+      if (op.assignments !== undefined && mayBeStored)
+        return this.addCandidate(this.group(op.groupId), op.generation, op.assignments, false);
+      return OK;
+    }
     const g = this.group(op.groupId);
     g.lastActivityMs = this.time;
     const m = g.members.get(op.member);
@@ -555,35 +595,70 @@ export class CheckerState {
       return reject(
         `syncGroup ${op.member} ok with generation ${op.generation}, older than generation ${g.roundGeneration} already handed out (expected ILLEGAL_GENERATION)`,
       );
-    g.storedGeneration = Math.max(g.storedGeneration, op.generation);
+    if (op.generation > g.storedGeneration) {
+      g.storedGeneration = op.generation;
+      g.storedSeq = this.invokedSince;
+    }
+    if (op.assignments !== undefined) {
+      const v = this.addCandidate(g, op.generation, op.assignments, true);
+      if (!v.ok) return v;
+    }
     if (m === undefined) return OK;
     m.lastSeenMs = this.time;
     if (m.generation === op.generation) m.synced = true;
-    if (op.assignments !== undefined && !g.leaderAssignments.has(op.generation)) {
-      g.leaderAssignments.set(op.generation, op.assignments);
-      const waiting = g.unverifiedSyncs.get(op.generation) ?? [];
-      g.unverifiedSyncs.delete(op.generation);
-      for (const w of waiting) {
-        const expected = op.assignments[w.memberId] ?? [];
-        if (!sameAssignment(expected, w.assignment))
-          return reject(
-            `syncGroup gave ${w.client} ${fmtTps(w.assignment)} in generation ${op.generation}, but the leader assigned it ${fmtTps(expected)}`,
-          );
-      }
-    }
-    const sent = g.leaderAssignments.get(op.generation);
-    if (sent === undefined) {
-      const list = g.unverifiedSyncs.get(op.generation) ?? [];
-      list.push({ client: op.member, memberId: m.memberId, assignment });
-      g.unverifiedSyncs.set(op.generation, list);
-      return OK;
-    }
-    const expected = sent[m.memberId] ?? [];
-    if (!sameAssignment(expected, assignment))
+    const syncs = this.generationSyncs(g, op.generation);
+    const seen = { client: op.member, memberId: m.memberId, assignment };
+    syncs.seen.push(seen);
+    if (syncs.candidates.length > 0 && this.validCandidates(syncs).length === 0) {
+      syncs.seen.pop(); // reported once; later syncs are judged without it
+      const expected = syncs.candidates[0].assignments[m.memberId] ?? [];
       return reject(
         `syncGroup gave ${op.member} ${fmtTps(assignment)} in generation ${op.generation}, but the leader assigned it ${fmtTps(expected)}`,
       );
+    }
     return OK;
+  }
+
+  private generationSyncs(g: GroupKnowledge, generation: number): GenerationSyncs {
+    let s = g.syncs.get(generation);
+    if (s === undefined) {
+      s = { candidates: [], seen: [] };
+      g.syncs.set(generation, s);
+    }
+    return s;
+  }
+
+  /** Candidates that give every sync seen so far the assignment it returned. */
+  private validCandidates(s: GenerationSyncs): GenerationSyncs["candidates"] {
+    return s.candidates.filter((c) =>
+      s.seen.every((w) => sameAssignment(c.assignments[w.memberId] ?? [], w.assignment)),
+    );
+  }
+
+  /**
+   * A leader's assignment that may have been stored for `generation`. Once a successful sync stored one with no
+   * earlier candidate, later ones cannot be (the group is Stable for that generation). A successful sync after a
+   * failed one proves nothing about which was stored: a Stable group answers the leader's second sync with the
+   * assignment it already has.
+   */
+  private addCandidate(
+    g: GroupKnowledge,
+    generation: number,
+    assignments: Record<string, TopicPartition[]>,
+    succeeded: boolean,
+  ): Verdict {
+    const syncs = this.generationSyncs(g, generation);
+    if (syncs.candidates.some((c) => c.definite)) return OK;
+    const first = syncs.candidates.length === 0;
+    syncs.candidates.push({ assignments, definite: succeeded && first });
+    if (this.validCandidates(syncs).length > 0) return OK;
+    // Syncs that returned before any leader's sync completed must match this, the only candidate left to them.
+    const w = syncs.seen.find((x) => !sameAssignment(assignments[x.memberId] ?? [], x.assignment));
+    if (w === undefined) return OK;
+    syncs.seen = syncs.seen.filter((x) => sameAssignment(assignments[x.memberId] ?? [], x.assignment));
+    return reject(
+      `syncGroup gave ${w.client} ${fmtTps(w.assignment)} in generation ${generation}, but the leader assigned it ${fmtTps(assignments[w.memberId] ?? [])}`,
+    );
   }
 
   private heartbeat(op: Extract<ClientOp, { kind: "heartbeat" }>, outcome: Outcome): Verdict {

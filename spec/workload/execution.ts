@@ -134,6 +134,8 @@ export class RunExecution {
 
   private launch(process: string, op: Operation): void {
     const inv = this.history.invoke(process, op, this.now());
+    // The checker counts operations in flight exactly (possible writes, commits) instead of one per client.
+    this.o.checker.invoke?.(op as ClientOp | Fault);
     if (op.kind === "produce") this.state.nextValue++;
     this.state.busy.add(process);
     if (isFault(op)) {
