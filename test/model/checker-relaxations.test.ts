@@ -1,0 +1,199 @@
+/**
+ * Where Kafka allows more than a single coordinator or a single ISR would suggest: each case is a hand-made
+ * sequence of outcomes found against a real target that the checker must accept, next to a nearby one that
+ * Kafka forbids and the checker must still reject. docs/model.md cites the Kafka behaviour for each.
+ */
+import { describe, expect, it } from "vitest";
+import { ClusterModel } from "../../model/cluster.ts";
+import type { ClientOp, Outcome, Produce, TopicPartition } from "../../spec/operations.ts";
+
+const OK = { ok: true };
+const ok = (value: unknown): Outcome => ({ status: "ok", value }) as Outcome;
+const done: Outcome = { status: "ok", value: {} };
+const failed = (error: string): Outcome => ({ status: "failed", error }) as Outcome;
+
+function checker(brokers = 3) {
+  const c = new ClusterModel();
+  c.begin({ brokers, seed: 1, config: {} });
+  return c;
+}
+
+const rejects = (v: { ok: boolean; reason?: string }, ...words: string[]) => {
+  expect(v.ok).toBe(false);
+  for (const w of words) expect((v as { reason: string }).reason).toContain(w);
+};
+
+const join = (member: string): ClientOp => ({
+  kind: "joinGroup",
+  groupId: "g",
+  member,
+  topics: ["t"],
+  assignor: "range",
+  sessionTimeoutMs: 10000,
+  rebalanceTimeoutMs: 10000,
+});
+const joined = (member: string, generation: number) =>
+  ok({ groupId: "g", memberId: `${member}-1`, generation, leader: "a-1", protocol: "range", members: [] });
+const tp = (partition: number): TopicPartition => ({ topic: "t", partition });
+const sync = (
+  member: string,
+  generation: number,
+  assignments?: Record<string, TopicPartition[]>,
+): ClientOp =>
+  assignments === undefined
+    ? { kind: "syncGroup", groupId: "g", member, generation }
+    : { kind: "syncGroup", groupId: "g", member, generation, assignments };
+const gave = (...partitions: number[]) => ok({ assignment: partitions.map(tp) });
+
+describe("a leader's second sync in one generation (seed 5, embedded)", () => {
+  // The first assignment, computed before addPartitions, and the second, after it.
+  const first = { "a-1": [tp(0)], "b-1": [], "c-1": [] };
+  const second = { "a-1": [tp(0)], "b-1": [tp(1)], "c-1": [] };
+  const generationTwo = () => {
+    const c = checker();
+    for (const m of ["a", "b", "c"]) expect(c.check(join(m), joined(m, 2))).toEqual(OK);
+    return c;
+  };
+
+  it("accepts the first assignment after its sync failed with NOT_COORDINATOR and a second sync succeeded", () => {
+    const c = generationTwo();
+    expect(c.check(sync("a", 2, first), failed("NOT_COORDINATOR"))).toEqual(OK);
+    expect(c.check({ kind: "expireSession", broker: 1 }, done)).toEqual(OK);
+    expect(c.check(sync("c", 2), gave())).toEqual(OK);
+    // The reloaded group is Stable: the leader's new assignment is ignored, it gets its stored one back.
+    expect(c.check(sync("a", 2, second), gave(0))).toEqual(OK);
+    expect(c.check(sync("b", 2), gave())).toEqual(OK);
+  });
+
+  it("accepts the second assignment when the failed sync was not stored", () => {
+    const c = generationTwo();
+    expect(c.check(sync("a", 2, first), failed("REBALANCE_IN_PROGRESS"))).toEqual(OK);
+    expect(c.check(sync("a", 2, second), gave(0))).toEqual(OK);
+    expect(c.check(sync("b", 2), gave(1))).toEqual(OK);
+    // Now only the second can be the stored one.
+    rejects(c.check(sync("c", 2), gave(0)), "gave c [t-0]");
+  });
+
+  it("rejects an assignment no leader's sync sent, and mixing the two assignments", () => {
+    const c = generationTwo();
+    c.check(sync("a", 2, first), failed("NOT_COORDINATOR"));
+    c.check(sync("a", 2, second), gave(0));
+    rejects(c.check(sync("b", 2), gave(2)), "gave b [t-2]");
+    const d = generationTwo();
+    d.check(sync("a", 2, first), failed("NOT_COORDINATOR"));
+    d.check(sync("a", 2, second), gave(0));
+    expect(d.check(sync("b", 2), gave(1))).toEqual(OK); // the second was stored
+    rejects(d.check(sync("c", 2), gave(0)), "gave c [t-0]"); // neither gives c t-0 alongside b's t-1
+  });
+
+  it("rejects the second assignment once the first sync succeeded (the group is Stable with it)", () => {
+    const c = generationTwo();
+    expect(c.check(sync("a", 2, first), gave(0))).toEqual(OK);
+    expect(c.check(sync("a", 2, second), gave(0))).toEqual(OK);
+    rejects(c.check(sync("b", 2), gave(1)), "gave b [t-1]", "leader assigned it []");
+  });
+
+  it("rejects the first assignment when its sync failed before any write (ILLEGAL_GENERATION)", () => {
+    const c = generationTwo();
+    expect(c.check(sync("a", 2, first), failed("ILLEGAL_GENERATION"))).toEqual(OK);
+    expect(c.check(sync("a", 2, second), gave(0))).toEqual(OK);
+    rejects(c.check(sync("b", 2), gave()), "gave b []", "leader assigned it [t-1]");
+  });
+
+  it("checks a follower's sync that completed first against a failed leader sync, the only one that can have stored", () => {
+    const c = generationTwo();
+    expect(c.check(sync("b", 2), gave(1))).toEqual(OK);
+    rejects(c.check(sync("a", 2, first), failed("NOT_COORDINATOR")), "gave b [t-1]");
+  });
+});
+
+describe("a generation restarting after a coordinator move (seed 7, embedded)", () => {
+  it("accepts generation 1 again when the group never synced and a fault came after its first join", () => {
+    const c = checker();
+    expect(c.check(join("b"), joined("b", 1))).toEqual(OK);
+    expect(c.check({ kind: "isolate", sides: [[1, 2], [3]] }, done)).toEqual(OK);
+    // Handed out by the old coordinator after the fault: it does not know it lost the group yet.
+    expect(c.check({ kind: "advanceTime", ms: 35000 }, done)).toEqual(OK);
+    expect(c.check(join("a"), joined("a", 2))).toEqual(OK);
+    // The new coordinator loaded nothing (nothing was stored) and starts the group over.
+    expect(c.check(join("c"), joined("c", 1))).toEqual(OK);
+  });
+
+  it("rejects it without a fault", () => {
+    const c = checker();
+    c.check(join("b"), joined("b", 1));
+    c.check({ kind: "advanceTime", ms: 35000 }, done);
+    c.check(join("a"), joined("a", 2));
+    rejects(c.check(join("c"), joined("c", 1)), "previous generation 1");
+  });
+
+  it("rejects going below the stored generation, and restarting at it without a fault since it was stored", () => {
+    const c = checker();
+    c.check(join("a"), joined("a", 1));
+    c.check({ kind: "crash", broker: 3 }, done);
+    const stored = sync("a", 1, { "a-1": [] });
+    c.invoke(stored); // sent after the fault, so stored after it
+    c.check(stored, gave());
+    c.check(join("a"), joined("a", 2));
+    c.check(join("a"), joined("a", 3));
+    rejects(c.check(join("b"), joined("b", 2)), "previous generation 2");
+    c.check({ kind: "crash", broker: 2 }, done);
+    expect(c.check(join("b"), joined("b", 2))).toEqual(OK);
+    rejects(c.check(join("c"), joined("c", 1)), "previous generation 1");
+  });
+});
+
+describe("acks=all with a crashed follower still in the ISR (RF 3, min.insync.replicas 2)", () => {
+  const produce = (value: string): Produce => ({
+    kind: "produce",
+    producer: "p1",
+    topic: "t",
+    key: null,
+    value,
+    partitioner: { kind: "explicit", partition: 0 },
+    acks: -1,
+    idempotent: false,
+  });
+  const setup = () => {
+    const c = checker();
+    c.check(
+      {
+        kind: "createTopic",
+        topic: "t",
+        partitions: 1,
+        replicationFactor: 3,
+        config: { minInsyncReplicas: 2 },
+      },
+      ok({ partitions: 1 }),
+    );
+    return c;
+  };
+
+  it("accepts success with one follower crashed before the send (the ISR shrinks to the two live replicas)", () => {
+    const c = setup();
+    c.check({ kind: "crash", broker: 3 }, done);
+    const op = produce("v0");
+    c.invoke(op);
+    expect(c.check(op, ok({ partition: 0, offset: 0 }))).toEqual(OK);
+  });
+
+  it("rejects success with both followers crashed before the send; accepts NOT_ENOUGH_REPLICAS_AFTER_APPEND", () => {
+    const c = setup();
+    c.check({ kind: "crash", broker: 2 }, done);
+    c.check({ kind: "crash", broker: 3 }, done);
+    const op = produce("v0");
+    c.invoke(op);
+    rejects(c.check(op, ok({ partition: 0, offset: 0 })), "only 1 replica(s)", "NOT_ENOUGH_REPLICAS");
+    c.invoke(op);
+    expect(c.check(op, failed("NOT_ENOUGH_REPLICAS_AFTER_APPEND"))).toEqual(OK);
+  });
+
+  it("accepts success when the followers crashed while the send was in flight (they may have fetched it first)", () => {
+    const c = setup();
+    const op = produce("v0");
+    c.invoke(op);
+    c.check({ kind: "crash", broker: 2 }, done);
+    c.check({ kind: "crash", broker: 3 }, done);
+    expect(c.check(op, ok({ partition: 0, offset: 0 }))).toEqual(OK);
+  });
+});
