@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { createConnection } from "node:net";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -240,8 +240,8 @@ export function spawnLive(
   };
 }
 
-/** Apache Kafka's client jars (3.9.1): KAFKA_LIBS, else /tmp/kref/libs. Java tests skip when absent. */
-export const KAFKA_LIBS = process.env.KAFKA_LIBS ?? "/tmp/kref/libs";
+/** Apache Kafka's client jars (3.9.1): KAFKA_LIBS, else where tools/apache-kafka/start.sh caches them. Java tests skip when absent. */
+export const KAFKA_LIBS = process.env.KAFKA_LIBS ?? join(homedir(), ".cache/kafkaspec/apache-kafka-libs");
 
 /** Every `(partition, offset)` of lines as `p@o`, sorted: where records were written or read. */
 export function placements(lines: Line[]): string[] {
