@@ -582,28 +582,36 @@ export class BrokerRuntime {
   ): Promise<AlterPartitionResponse[]> {
     return new Promise((resolve) => {
       const out: AlterPartitionResponse[] = [];
+      const waiters: Array<[string, (m: AlterPartitionResponse) => void]> = [];
       let left = requests.length;
       let done = false;
+      // Only this request's own waiters are dropped on timeout: a later AlterPartition for the same
+      // partition must keep its own.
       const finish = () => {
         if (done) return;
         done = true;
+        clearTimeout(timer);
+        for (const [k, w] of waiters) {
+          const list = this.inboundAlter.get(k)?.filter((x) => x !== w) ?? [];
+          if (list.length === 0) this.inboundAlter.delete(k);
+          else this.inboundAlter.set(k, list);
+        }
         resolve(out);
       };
+      const timer = setTimeout(finish, 5_000);
       for (const r of requests) {
         const k = `${from}:${r.topic}:${r.partition}`;
-        const list = this.inboundAlter.get(k) ?? [];
-        list.push((m) => {
+        const waiter = (m: AlterPartitionResponse) => {
           out.push(m);
           if (--left === 0) finish();
-        });
+        };
+        waiters.push([k, waiter]);
+        const list = this.inboundAlter.get(k) ?? [];
+        list.push(waiter);
         this.inboundAlter.set(k, list);
         this.apply(this.node.handlePeer(from, r, Date.now()));
       }
       if (requests.length === 0) finish();
-      setTimeout(() => {
-        for (const r of requests) this.inboundAlter.delete(`${from}:${r.topic}:${r.partition}`);
-        finish();
-      }, 5_000);
     });
   }
 
