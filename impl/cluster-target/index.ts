@@ -17,8 +17,8 @@ import {
   type Fault,
   type FaultKind,
   failed,
-  ok,
   type Outcome,
+  ok,
 } from "../../spec/operations.ts";
 import { createKafkaTarget, type KafkaTarget } from "../kafka-target/index.ts";
 import { LocalCluster, type LocalClusterOptions } from "./local-cluster.ts";

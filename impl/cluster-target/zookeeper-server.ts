@@ -8,8 +8,8 @@ import { existsSync, openSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, waitForPort } from "./ports.ts";
 import { trackChild } from "./broker-process.ts";
+import { freePort, waitForPort } from "./ports.ts";
 import { stopGroup } from "./process-group.ts";
 
 export const ZK_SERVER_SCRIPT = "/usr/share/zookeeper/bin/zkServer.sh";
