@@ -102,7 +102,8 @@ export function parseCheckArgs(
   const faultsText = v.faults ?? DEFAULT_FAULTS;
   const args: CheckArgs = {
     target,
-    runs: parseInteger("runs", v.runs, 100, 1),
+    // A seeded-fault hunt is bounded by time (--time-limit, 60 s per fault), so its run budget is open.
+    runs: parseInteger("runs", v.runs, v["seeded-fault"] !== undefined ? 1_000_000 : 100, 1),
     ops: parseInteger("ops", v.ops, 50, 1, 100_000),
     seed: parseInteger("seed", v.seed, Math.floor(Math.random() * 0x7fffffff), -0x80000000, 0x7fffffff),
     brokers: parseInteger("brokers", v.brokers, 3, 1, 9),
@@ -157,7 +158,7 @@ const USAGE = [
   `                [--faults ${DEFAULT_FAULTS}|none] [--replay TOKEN] [--json]`,
   "                [--seeded-fault NAME|all] [--time-limit SECONDS] [--bootstrap HOST:PORT] [--fault-script PATH]",
   "  --target        what to check (default: embedded when built in, else model)",
-  "  --runs          workloads to generate (default 100); with --seeded-fault, the run budget per fault",
+  "  --runs          workloads to generate (default 100); with --seeded-fault, the run budget per fault (default: unbounded, the time limit governs)",
   "  --ops           at most this many operations per workload (default 50)",
   "  --seed          fast-check seed (default random, always printed)",
   "  --brokers       brokers at start (default 3)",
