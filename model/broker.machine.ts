@@ -67,6 +67,9 @@ export const brokerMachine = setup({
       on: {
         REGISTERED: { target: "running", actions: "register" },
         CRASH: { target: "crashed", actions: "die" },
+        // SIGSTOP stops a process that is still starting too: it registers only once resumed.
+        PAUSE: { target: "starting", actions: "pause" },
+        RESUME: { target: "starting", actions: "resume" },
       },
     },
     running: {
@@ -97,6 +100,8 @@ export const brokerMachine = setup({
         SESSION_EXPIRED: { target: "restarting", actions: "deregister" },
         REGISTERED: { target: "running", actions: "register" },
         CRASH: { target: "crashed", actions: "die" },
+        PAUSE: { target: "restarting", actions: "pause" },
+        RESUME: { target: "restarting", actions: "resume" },
       },
     },
   },

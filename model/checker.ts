@@ -147,6 +147,8 @@ export class CheckerState {
     BrokerId,
     { crashed: boolean; crashedAtMs: number; crashedAtSeq: number }
   >();
+  /** Paused brokers (SIGSTOP), with the completion sequence of the pause. */
+  private readonly pausedAt = new Map<BrokerId, number>();
   /** Every crash, by completion sequence. */
   private readonly crashes: Array<{ broker: BrokerId; seq: number }> = [];
   /** Completions seen so far; the sequence number of the latest. */
@@ -261,13 +263,23 @@ export class CheckerState {
     switch (f.kind) {
       case "crash": {
         const b = this.brokers.get(f.broker);
+        this.pausedAt.delete(f.broker);
         if (b !== undefined && !b.crashed) {
           this.brokers.set(f.broker, { crashed: true, crashedAtMs: this.time, crashedAtSeq: this.seq });
           this.crashes.push({ broker: f.broker, seq: this.seq });
         }
         break;
       }
+      case "pause":
+        // SIGSTOP of a process that is gone stops nothing: a crashed broker restarts running.
+        if (!this.pausedAt.has(f.broker) && this.brokers.get(f.broker)?.crashed === false)
+          this.pausedAt.set(f.broker, this.seq);
+        break;
+      case "resume":
+        this.pausedAt.delete(f.broker);
+        break;
       case "restart":
+        this.pausedAt.delete(f.broker);
         if (this.brokers.has(f.broker))
           this.brokers.set(f.broker, { crashed: false, crashedAtMs: 0, crashedAtSeq: 0 });
         break;
@@ -282,10 +294,19 @@ export class CheckerState {
     }
   }
 
-  /** Brokers that may have been alive at some point while the current operation was in flight. */
+  /**
+   * Brokers that may have been running at some point while the current operation was in flight: not crashed,
+   * nor paused, since before it was invoked. One that stopped while it was in flight may have fetched the
+   * record first. A crashed broker whose session lingers is in the ISR only until the leader shrinks it, and
+   * an acks=all produce cannot complete while a member that lacks the record is still in it.
+   */
   private aliveBrokers(): BrokerId[] {
     return [...this.brokers]
-      .filter(([, s]) => !s.crashed || s.crashedAtSeq > this.invokedSince)
+      .filter(([id, s]) => {
+        if (s.crashed && s.crashedAtSeq <= this.invokedSince) return false;
+        const paused = this.pausedAt.get(id);
+        return paused === undefined || paused > this.invokedSince;
+      })
       .map(([id]) => id);
   }
 

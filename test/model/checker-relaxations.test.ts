@@ -188,6 +188,24 @@ describe("acks=all with a crashed follower still in the ISR (RF 3, min.insync.re
     expect(c.check(op, failed("NOT_ENOUGH_REPLICAS_AFTER_APPEND"))).toEqual(OK);
   });
 
+  it("counts a paused follower as not running: rejects success with both paused throughout, accepts after a resume", () => {
+    const c = setup();
+    c.check({ kind: "pause", broker: 2 }, done);
+    c.check({ kind: "crash", broker: 3 }, done);
+    const op = produce("v0");
+    c.invoke(op);
+    rejects(c.check(op, ok({ partition: 0, offset: 0 })), "only 1 replica(s)");
+    c.check({ kind: "resume", broker: 2 }, done);
+    c.invoke(op);
+    expect(c.check(op, ok({ partition: 0, offset: 0 }))).toEqual(OK);
+    const d = setup();
+    const late = produce("v1");
+    d.invoke(late);
+    d.check({ kind: "pause", broker: 2 }, done); // paused while in flight: it may have fetched the record first
+    d.check({ kind: "pause", broker: 3 }, done);
+    expect(d.check(late, ok({ partition: 0, offset: 0 }))).toEqual(OK);
+  });
+
   it("accepts success when the followers crashed while the send was in flight (they may have fetched it first)", () => {
     const c = setup();
     const op = produce("v0");

@@ -222,11 +222,18 @@ describe("coverage of the model's machines", () => {
     expect((await m.observe()).brokers.find((b) => b.id === 2)!.state).toBe("restarting");
     await m.inject({ kind: "crash", broker: 2 });
     await m.inject({ kind: "restart", broker: 2 });
+    // SIGSTOP while restarting: its old session expires, but a stopped process does not register.
+    await m.inject({ kind: "pause", broker: 2 });
     await m.inject({ kind: "advanceTime", ms: 6000 });
+    expect((await m.observe()).brokers.find((b) => b.id === 2)!.state).toBe("restarting");
+    await m.inject({ kind: "resume", broker: 2 });
+    await m.inject({ kind: "advanceTime", ms: 1 });
     expect((await m.observe()).brokers.find((b) => b.id === 2)!.state).toBe("running");
     await m.inject({ kind: "isolate", sides: [[1, 2, 3], [4]] });
     await m.inject({ kind: "addBroker", broker: 4 });
     expect((await m.observe()).brokers.find((b) => b.id === 4)!.state).toBe("starting");
+    await m.inject({ kind: "pause", broker: 4 });
+    await m.inject({ kind: "resume", broker: 4 });
     await m.inject({ kind: "crash", broker: 4 });
     m.shutdown(3);
     await m.inject({ kind: "crash", broker: 3 });
