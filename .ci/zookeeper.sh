@@ -22,6 +22,11 @@ CFG
     if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then break; fi
     sleep 0.2
   done
+  if ! (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then
+    echo "ZooKeeper did not start on 127.0.0.1:$port within 20 s; its log:" >&2
+    cat "$ZK_DIR/zk.log" >&2
+    return 1
+  fi
   ZOOKEEPER_CONNECT="127.0.0.1:$port"
   echo "ZooKeeper on $ZOOKEEPER_CONNECT (pid $ZK_PID, log $ZK_DIR/zk.log)"
 }
