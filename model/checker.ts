@@ -154,9 +154,9 @@ export class CheckerState {
   /** Completions seen so far; the sequence number of the latest. */
   private seq = 0;
   /** Per client, the sequence of its latest completion: its next operation was invoked after that. */
-  private readonly lastCompletion = new Map<string, number>();
+  private readonly lastCompletion = new Map<string, { seq: number; ms: number }>();
   /** Per reported in-flight operation, the sequence at its invocation. */
-  private readonly invokedAt = new Map<string, number[]>();
+  private readonly invokedAt = new Map<string, Array<{ seq: number; ms: number }>>();
   private readonly topics = new Map<string, TopicKnowledge>();
   private readonly partitions = new Map<string, PartitionKnowledge>();
   private readonly groups = new Map<string, GroupKnowledge>();
@@ -165,6 +165,12 @@ export class CheckerState {
   private invocationsReported = false;
   /** For the operation being checked: the completion sequence after which it was invoked. */
   private invokedSince = 0;
+  /**
+   * For the operation being checked: the time at which it was invoked. The coordinator saw the member at some
+   * moment between that and the completion (a join held through a passing of time completes inside it, and the
+   * member's session runs from there), so "certainly still a member" and "may have expired" count from here.
+   */
+  private invokedAtMs = 0;
   /** Completion sequence of the latest fault that could move a coordinator. */
   private disruptionSeq = 0;
   private brokerFaulted = false;
@@ -180,11 +186,11 @@ export class CheckerState {
     this.invocationsReported = true;
     const k = JSON.stringify(op);
     this.inFlight.set(k, (this.inFlight.get(k) ?? 0) + 1);
-    this.invokedAt.set(k, [...(this.invokedAt.get(k) ?? []), this.seq]);
+    this.invokedAt.set(k, [...(this.invokedAt.get(k) ?? []), { seq: this.seq, ms: this.time }]);
   }
 
-  /** Marks the operation complete; returns the sequence after which it was invoked, if known. */
-  private completed(op: Operation): number | undefined {
+  /** Marks the operation complete; returns the sequence after which, and the time at which, it was invoked. */
+  private completed(op: Operation): { seq: number; ms: number } | undefined {
     const k = JSON.stringify(op);
     const n = this.inFlight.get(k);
     const at = this.invokedAt.get(k);
@@ -224,8 +230,10 @@ export class CheckerState {
     }
     const client = CheckerState.clientOf(op);
     // The operation was invoked after its client's previous completion (one operation in flight per client).
-    this.invokedSince = reported ?? (client === undefined ? 0 : (this.lastCompletion.get(client) ?? 0));
-    if (client !== undefined) this.lastCompletion.set(client, this.seq);
+    const since = reported ?? (client === undefined ? undefined : this.lastCompletion.get(client));
+    this.invokedSince = since?.seq ?? 0;
+    this.invokedAtMs = since?.ms ?? 0;
+    if (client !== undefined) this.lastCompletion.set(client, { seq: this.seq, ms: this.time });
     switch (op.kind) {
       case "createTopic":
         return this.createTopic(op, outcome);
@@ -506,7 +514,7 @@ export class CheckerState {
         members: new Map(),
         syncs: new Map(),
         commits: new Map(),
-        lastActivityMs: this.time,
+        lastActivityMs: this.invokedAtMs,
         mayRestart: false,
         storedGeneration: 0,
         storedSeq: 0,
@@ -545,7 +553,7 @@ export class CheckerState {
       g.commits = commits;
     }
     g.mayRestart = false;
-    g.lastActivityMs = this.time;
+    g.lastActivityMs = this.invokedAtMs;
     if (
       v.generation <= g.previousGeneration &&
       this.coordinatorMayHaveMoved(g) &&
@@ -563,7 +571,7 @@ export class CheckerState {
     }
     g.members.set(op.member, {
       memberId: v.memberId,
-      lastSeenMs: this.time,
+      lastSeenMs: this.invokedAtMs,
       sessionTimeoutMs: op.sessionTimeoutMs,
       rebalanceTimeoutMs: op.rebalanceTimeoutMs,
       left: false,
@@ -609,7 +617,7 @@ export class CheckerState {
       return OK;
     }
     const g = this.group(op.groupId);
-    g.lastActivityMs = this.time;
+    g.lastActivityMs = this.invokedAtMs;
     const m = g.members.get(op.member);
     const assignment = (outcome.value as { assignment: TopicPartition[] }).assignment;
     if (op.generation < g.roundGeneration && !this.reloadedAt(g, op.generation))
@@ -625,7 +633,7 @@ export class CheckerState {
       if (!v.ok) return v;
     }
     if (m === undefined) return OK;
-    m.lastSeenMs = this.time;
+    m.lastSeenMs = this.invokedAtMs;
     if (m.generation === op.generation) m.synced = true;
     const syncs = this.generationSyncs(g, op.generation);
     const seen = { client: op.member, memberId: m.memberId, assignment };
@@ -689,9 +697,9 @@ export class CheckerState {
       return reject(
         `heartbeat ${op.member} ok with generation ${op.generation}, older than generation ${g.roundGeneration} already handed out (expected ILLEGAL_GENERATION)`,
       );
-    g.lastActivityMs = this.time;
+    g.lastActivityMs = this.invokedAtMs;
     const m = g.members.get(op.member);
-    if (m !== undefined) m.lastSeenMs = this.time;
+    if (m !== undefined) m.lastSeenMs = this.invokedAtMs;
     return OK;
   }
 
@@ -732,8 +740,8 @@ export class CheckerState {
           `commitOffsets ${op.member} ok with generation ${op.generation}, older than generation ${g.roundGeneration} already handed out (expected ILLEGAL_GENERATION)`,
         );
       const m = g.members.get(op.member);
-      if (m !== undefined) m.lastSeenMs = this.time;
-      g.lastActivityMs = this.time;
+      if (m !== undefined) m.lastSeenMs = this.invokedAtMs;
+      g.lastActivityMs = this.invokedAtMs;
     }
     if (outcome.status === "failed") return OK;
     for (const o of op.offsets) {

@@ -143,6 +143,34 @@ describe("a generation restarting after a coordinator move (seed 7, embedded)", 
   });
 });
 
+describe("a member's session runs from when the coordinator completed its join (seed 43, embedded)", () => {
+  const simple: ClientOp = {
+    kind: "commitOffsets",
+    groupId: "g",
+    member: "",
+    generation: -1,
+    offsets: [{ ...tp(0), offset: 1 }],
+  };
+  it("accepts a commit without generation after a join held through a passing of time longer than its session", () => {
+    const c = checker();
+    c.check(join("a"), joined("a", 1));
+    const held = join("c");
+    c.invoke(held); // at t=0: the coordinator may complete it at the rebalance timeout, long before 35 s
+    c.check({ kind: "advanceTime", ms: 35000 }, done);
+    expect(c.check(held, joined("c", 2))).toEqual(OK);
+    expect(c.check(sync("c", 2, { "c-1": [tp(0)] }), failed("UNKNOWN_MEMBER_ID"))).toEqual(OK);
+    expect(c.check(simple, done)).toEqual(OK);
+  });
+  it("rejects it when the join was sent after the time passed", () => {
+    const c = checker();
+    c.check({ kind: "advanceTime", ms: 35000 }, done);
+    const fresh = join("c");
+    c.invoke(fresh);
+    expect(c.check(fresh, joined("c", 1))).toEqual(OK);
+    rejects(c.check(simple, done), "member c", "Empty");
+  });
+});
+
 describe("acks=all with a crashed follower still in the ISR (RF 3, min.insync.replicas 2)", () => {
   const produce = (value: string): Produce => ({
     kind: "produce",
