@@ -110,6 +110,8 @@ interface GroupKnowledge {
    * may have moved the coordinator, which then reloads that state, whatever generations came after it.
    */
   storedSeq: number;
+  /** Every proven store: the generation, and the completion sequence of the sync that proved it. */
+  stores: Array<{ generation: number; seq: number }>;
   /** Completion sequence at which the latest generation was first seen. */
   roundSeq: number;
 }
@@ -174,6 +176,12 @@ export class CheckerState {
   /** Completion sequence of the latest fault that could move a coordinator. */
   private disruptionSeq = 0;
   private brokerFaulted = false;
+  /**
+   * Completion sequence of the first fault that can leave a zombie coordinator: a broker cut off (isolate),
+   * stopped (pause) or whose session expired keeps leading its __consumer_offsets partitions in its own view
+   * until a LeaderAndIsr or StopReplica reaches it, and answers group requests from what it had then.
+   */
+  private firstZombieSeq: number | undefined;
   private readonly producers = new Set<string>();
 
   constructor(setup: ClusterSetup) {
@@ -267,6 +275,11 @@ export class CheckerState {
     // A fault may move a group coordinator (it follows __consumer_offsets' leadership): a broker fault at once;
     // time passing once any broker fault has happened (sessions expire later, preferred leaders move back).
     if (f.kind !== "advanceTime" && f.kind !== "heal") this.brokerFaulted = true;
+    if (
+      this.firstZombieSeq === undefined &&
+      (f.kind === "isolate" || f.kind === "pause" || f.kind === "expireSession")
+    )
+      this.firstZombieSeq = this.seq;
     if (f.kind !== "advanceTime" || this.brokerFaulted) this.disruptionSeq = this.seq;
     switch (f.kind) {
       case "crash": {
@@ -518,6 +531,7 @@ export class CheckerState {
         mayRestart: false,
         storedGeneration: 0,
         storedSeq: 0,
+        stores: [],
         roundSeq: this.seq,
       };
       this.groups.set(id, g);
@@ -554,12 +568,25 @@ export class CheckerState {
     }
     g.mayRestart = false;
     g.lastActivityMs = this.invokedAtMs;
+    const floor = this.reloadFloor(g);
+    // A reloaded group is Stable at the stored generation: a known follower that rejoins it with the same
+    // subscription gets that generation back (GroupCoordinator.updateMemberAndRebalance is not called for it).
+    const known = g.members.get(op.member);
+    const storedFollower =
+      floor !== undefined &&
+      v.generation === floor &&
+      known !== undefined &&
+      known.synced &&
+      known.generation === floor &&
+      known.memberId === v.memberId;
     if (
       v.generation <= g.previousGeneration &&
-      this.coordinatorMayHaveMoved(g) &&
-      v.generation > g.storedGeneration
-    )
-      this.forgetUnstored(g);
+      floor !== undefined &&
+      (v.generation > floor || storedFollower)
+    ) {
+      this.forgetUnstored(g, floor);
+      if (storedFollower) g.previousGeneration = Math.min(g.previousGeneration, floor - 1);
+    }
     if (v.generation <= g.previousGeneration)
       return reject(
         `joinGroup ${op.member} got generation ${v.generation}, not greater than the group's previous generation ${g.previousGeneration}`,
@@ -593,19 +620,34 @@ export class CheckerState {
     return this.disruptionSeq > g.storedSeq;
   }
 
-  /** Whether the group may be back at `generation` because its coordinator reloaded what was stored. */
-  private reloadedAt(g: GroupKnowledge, generation: number): boolean {
-    return this.coordinatorMayHaveMoved(g) && generation >= g.storedGeneration;
+  /**
+   * The lowest generation a coordinator answering now may hold the group at, or undefined when only the current
+   * one can answer: the last stored generation once a fault since that store may have moved the coordinator, and
+   * what was stored before the first fault that can leave a zombie coordinator (0: it never had the group).
+   */
+  private reloadFloor(g: GroupKnowledge): number | undefined {
+    let floor = this.coordinatorMayHaveMoved(g) ? g.storedGeneration : undefined;
+    if (this.firstZombieSeq !== undefined) {
+      let zombie = 0;
+      for (const st of g.stores) if (st.seq < this.firstZombieSeq) zombie = Math.max(zombie, st.generation);
+      floor = floor === undefined ? zombie : Math.min(floor, zombie);
+    }
+    return floor;
   }
 
-  /** The coordinator moved and reloaded the group as stored: what came after is gone. */
-  private forgetUnstored(g: GroupKnowledge) {
-    g.previousGeneration = Math.min(g.previousGeneration, g.storedGeneration);
-    g.roundGeneration = g.storedGeneration;
+  /** Whether the group may be back at `generation` because a coordinator answering holds an older state. */
+  private reloadedAt(g: GroupKnowledge, generation: number): boolean {
+    const floor = this.reloadFloor(g);
+    return floor !== undefined && generation >= floor;
+  }
+
+  /** A coordinator holding the group as of generation `floor` answered: what came after is gone. */
+  private forgetUnstored(g: GroupKnowledge, floor: number) {
+    g.previousGeneration = Math.min(g.previousGeneration, floor);
+    g.roundGeneration = floor;
     g.roundSeq = this.seq;
-    for (const gen of [...g.syncs.keys()]) if (gen > g.storedGeneration) g.syncs.delete(gen);
-    for (const [client, m] of g.members)
-      if (m.generation > g.storedGeneration || !m.synced) g.members.delete(client);
+    for (const gen of [...g.syncs.keys()]) if (gen > floor) g.syncs.delete(gen);
+    for (const [client, m] of g.members) if (m.generation > floor || !m.synced) g.members.delete(client);
   }
 
   private syncGroup(op: Extract<ClientOp, { kind: "syncGroup" }>, outcome: Outcome): Verdict {
@@ -627,6 +669,7 @@ export class CheckerState {
     if (op.generation > g.storedGeneration) {
       g.storedGeneration = op.generation;
       g.storedSeq = this.invokedSince;
+      g.stores.push({ generation: op.generation, seq: this.seq });
     }
     if (op.assignments !== undefined) {
       const v = this.addCandidate(g, op.generation, op.assignments, true);

@@ -143,6 +143,66 @@ describe("a generation restarting after a coordinator move (seed 7, embedded)", 
   });
 });
 
+describe("a zombie coordinator (seeds 22 and 36, embedded)", () => {
+  const storedTwice = (c: ClusterModel) => {
+    c.check(join("a"), joined("a", 1));
+    c.check(sync("a", 1, { "a-1": [tp(0)] }), gave(0));
+    c.check(join("a"), joined("a", 2));
+    c.check(sync("a", 2, { "a-1": [tp(0)] }), gave(0));
+    c.check({ kind: "crash", broker: 1 }, done);
+  };
+  it("accepts a fresh group from a broker cut off before the group was stored", () => {
+    const c = checker();
+    // Broker 3 led __consumer_offsets' partition and never learns it lost it: it still answers for the group.
+    c.check({ kind: "isolate", sides: [[1, 2], [3]] }, done);
+    storedTwice(c);
+    expect(c.check(join("c"), joined("c", 1))).toEqual(OK);
+  });
+  it("rejects it when no broker was cut off (the new coordinator loads generation 2)", () => {
+    const c = checker();
+    storedTwice(c);
+    rejects(c.check(join("c"), joined("c", 1)), "previous generation 1");
+  });
+  it("rejects a generation below what was stored before the broker was cut off", () => {
+    const c = checker();
+    c.check(join("a"), joined("a", 1));
+    c.check(sync("a", 1, { "a-1": [tp(0)] }), gave(0));
+    c.check(join("a"), joined("a", 2));
+    c.check({ kind: "pause", broker: 3 }, done);
+    c.check(join("a"), joined("a", 3));
+    c.check(sync("a", 3, { "a-1": [tp(0)] }), gave(0));
+    expect(c.check(join("c"), joined("c", 2))).toEqual(OK); // the zombie had stored 1, was at 1 or 2
+    const d = checker();
+    d.check(join("a"), joined("a", 1));
+    d.check(sync("a", 1, { "a-1": [tp(0)] }), gave(0));
+    d.check(join("a"), joined("a", 2));
+    d.check(sync("a", 2, { "a-1": [tp(0)] }), gave(0));
+    d.check({ kind: "pause", broker: 3 }, done);
+    d.check(join("a"), joined("a", 3));
+    rejects(d.check(join("c"), joined("c", 1)), "previous generation");
+  });
+});
+
+describe("a known follower rejoining a group reloaded Stable at its stored generation (seed 49, embedded)", () => {
+  const scenario = () => {
+    const c = checker();
+    c.check(join("a"), joined("a", 2));
+    c.check(join("b"), joined("b", 2));
+    c.check(sync("a", 2, { "a-1": [tp(0)], "b-1": [] }), gave(0));
+    c.check(sync("b", 2), gave());
+    c.check({ kind: "isolate", sides: [[1], [2, 3]] }, done);
+    c.check({ kind: "advanceTime", ms: 12000 }, done);
+    expect(c.check(join("c"), joined("c", 4))).toEqual(OK);
+    return c;
+  };
+  it("accepts the stored generation for a follower that synced in it", () => {
+    expect(scenario().check(join("b"), joined("b", 2))).toEqual(OK);
+  });
+  it("rejects it for a member that was not in it", () => {
+    rejects(scenario().check(join("d"), joined("d", 2)), "previous generation 2");
+  });
+});
+
 describe("a member's session runs from when the coordinator completed its join (seed 43, embedded)", () => {
   const simple: ClientOp = {
     kind: "commitOffsets",
