@@ -322,8 +322,15 @@ export class CheckerState {
    * an acks=all produce cannot complete while a member that lacks the record is still in it.
    */
   private aliveBrokers(): BrokerId[] {
+    // A resume or restart still in flight may already have taken effect (its completion is reported later).
+    const coming = new Set<BrokerId>();
+    for (const k of this.inFlight.keys()) {
+      const op = JSON.parse(k) as Operation;
+      if (op.kind === "resume" || op.kind === "restart") coming.add(op.broker);
+    }
     return [...this.brokers]
       .filter(([id, s]) => {
+        if (coming.has(id)) return true;
         if (s.crashed && s.crashedAtSeq <= this.invokedSince) return false;
         const paused = this.pausedAt.get(id);
         return paused === undefined || paused > this.invokedSince;
@@ -575,8 +582,7 @@ export class CheckerState {
     const storedFollower =
       floor !== undefined &&
       v.generation === floor &&
-      known !== undefined &&
-      known.synced &&
+      known?.synced === true &&
       known.generation === floor &&
       known.memberId === v.memberId;
     if (
