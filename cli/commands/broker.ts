@@ -36,6 +36,26 @@ export function untilSignal(): Promise<string> {
   });
 }
 
+/**
+ * Last line of defence while serving: an error that escaped every handler (a rejection nobody awaited, a
+ * throw in a callback) is logged in one line and the process keeps serving. Node's default would exit,
+ * taking every partition this process leads and every client connection with it for one bad request;
+ * each known path catches its own errors, so this only catches what they missed, and the log line says
+ * so. Returns a function that removes the handlers (after shutdown, a failure may end the process).
+ */
+export function keepServingOnStrayErrors(log: (line: string) => void, who: string): () => void {
+  const describe = (e: unknown) =>
+    (e instanceof Error ? (e.stack ?? e.message) : String(e)).split("\n", 2).join(" ");
+  const onRejection = (e: unknown) => log(`${who}: unhandled rejection, still serving: ${describe(e)}`);
+  const onException = (e: unknown) => log(`${who}: uncaught exception, still serving: ${describe(e)}`);
+  process.on("unhandledRejection", onRejection);
+  process.on("uncaughtException", onException);
+  return () => {
+    process.off("unhandledRejection", onRejection);
+    process.off("uncaughtException", onException);
+  };
+}
+
 export const brokerCommand: CliCommand = {
   name: "broker",
   summary: "run one Kafka-compatible broker from a server.properties file",
@@ -72,6 +92,7 @@ export const brokerCommand: CliCommand = {
     if (config.ignored.length > 0)
       io.err(`ignoring properties we do not act on: ${config.ignored.join(", ")}`);
     const { startBroker } = await import("../../impl/broker/broker.ts");
+    const release = keepServingOnStrayErrors((l) => io.err(l), `broker ${config.brokerId}`);
     let store: import("../../impl/metadata/store.ts").MetadataStore;
     let keeper: { stop(): void } | null = null;
     if (config.zookeeperConnect !== null) {
@@ -87,7 +108,12 @@ export const brokerCommand: CliCommand = {
       const { join } = await import("node:path");
       const embedded = new EmbeddedStore();
       mkdirSync(config.logDirs[0], { recursive: true });
-      keeper = await keepEmbeddedMetadata(embedded, join(config.logDirs[0], METADATA_SNAPSHOT_FILE));
+      keeper = await keepEmbeddedMetadata(
+        embedded,
+        join(config.logDirs[0], METADATA_SNAPSHOT_FILE),
+        undefined,
+        (l) => io.err(`[broker ${config.brokerId}] ${l}`),
+      );
       store = embedded;
     }
     let broker: import("../../impl/broker/broker.ts").RunningBroker;
@@ -97,6 +123,7 @@ export const brokerCommand: CliCommand = {
       io.err(`broker ${config.brokerId} could not start: ${(e as Error).message}`);
       keeper?.stop();
       await store.close().catch(() => {});
+      release();
       return EXIT_FAILED;
     }
     const adv = config.advertisedListeners[0];
@@ -108,6 +135,7 @@ export const brokerCommand: CliCommand = {
     await broker.stop();
     keeper?.stop();
     await store.close().catch(() => {});
+    release();
     return EXIT_OK;
   },
 };

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CliCommand, EXIT_FAILED, EXIT_OK, parseInteger, parseStrict, UsageError } from "../command.ts";
 import type { Io } from "../io.ts";
-import { parseOverrides, untilSignal } from "./broker.ts";
+import { keepServingOnStrayErrors, parseOverrides, untilSignal } from "./broker.ts";
 
 const USAGE = [
   "kafkaspec cluster [--brokers N] [--port PORT] [--data-dir DIR] [--host HOST] [--override key=value ...]",
@@ -37,6 +37,8 @@ export const clusterCommand: CliCommand = {
     const dataDir = values["data-dir"] ?? mkdtempSync(join(tmpdir(), "kafkaspec-cluster-"));
     const { startCluster } = await import("../../impl/broker/cluster.ts");
     let cluster: import("../../impl/broker/cluster.ts").RunningCluster;
+    // See keepServingOnStrayErrors: one stray failure must not take down every broker in the process.
+    const release = keepServingOnStrayErrors((l) => io.err(l), "cluster");
     try {
       cluster = await startCluster({
         brokers,
@@ -48,6 +50,7 @@ export const clusterCommand: CliCommand = {
       });
     } catch (e) {
       io.err(`cluster could not start: ${(e as Error).message}`);
+      release();
       return EXIT_FAILED;
     }
     for (const b of cluster.brokers)
@@ -57,6 +60,7 @@ export const clusterCommand: CliCommand = {
     const sig = await untilSignal();
     io.err(`${sig}: shutting down the cluster`);
     await cluster.stop();
+    release();
     return EXIT_OK;
   },
 };

@@ -41,7 +41,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   const snapshotFile = join(options.dataDir, METADATA_SNAPSHOT_FILE);
   // Sessions of brokers that vanish without closing expire by the store's clock; the metadata is saved
   // as it changes, so even a kill -9 of the whole process keeps the topics.
-  const keeper = await keepEmbeddedMetadata(store, snapshotFile);
+  const keeper = await keepEmbeddedMetadata(store, snapshotFile, undefined, options.log);
   const brokers: RunningBroker[] = [];
   const stop = async () => {
     await Promise.all(brokers.map((b) => b.stop()));

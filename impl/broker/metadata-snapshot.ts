@@ -50,22 +50,34 @@ export async function loadMetadataSnapshot(store: EmbeddedStore, file: string): 
 
 /**
  * Loads the snapshot, then saves it whenever the tree changed (checked every `intervalMs`) and once more
- * on `stop()`. Also ticks the store, so sessions of clients that vanish without closing expire.
+ * on `stop()`. Also ticks the store, so sessions of clients that vanish without closing expire. A save
+ * that fails (disk full, directory removed) is logged once per failure and tried again on the next
+ * tick: it runs from a timer, where a throw would end the whole process.
  */
 export async function keepEmbeddedMetadata(
   store: EmbeddedStore,
   file: string,
   intervalMs = 500,
+  log: (line: string) => void = (line) => console.error(line),
 ): Promise<{ stop(): void }> {
   await loadMetadataSnapshot(store, file);
   let savedZxid = store.tree.zxid;
   const save = () => {
-    if (store.tree.zxid === savedZxid) return;
-    savedZxid = store.tree.zxid;
-    saveMetadataSnapshot(store, file);
+    const zxid = store.tree.zxid;
+    if (zxid === savedZxid) return;
+    try {
+      saveMetadataSnapshot(store, file);
+      savedZxid = zxid;
+    } catch (e) {
+      log(`metadata snapshot ${file} not saved: ${(e as Error).message}`);
+    }
   };
   const timer = setInterval(() => {
-    store.tick();
+    try {
+      store.tick();
+    } catch (e) {
+      log(`embedded metadata store tick failed: ${(e as Error).message}`);
+    }
     save();
   }, intervalMs);
   return {

@@ -38,6 +38,7 @@ import { StorageReplicaLog } from "../replication/storage-log.ts";
 import type { Endpoint } from "./peer/mapping.ts";
 import { PeerLinks } from "./peer/links.ts";
 import { ProducerIds } from "./producer-ids.ts";
+import { clampTimerMs } from "./timer-limit.ts";
 
 export interface RuntimeOptions {
   config: BrokerConfig;
@@ -73,6 +74,8 @@ export class BrokerRuntime {
   private controlChain: Promise<void> = Promise.resolve();
   private readyWaiters: Array<() => void> = [];
   private stopped = false;
+  /** Ends a held inbound request (its answer and its timer) at shutdown, so no timer keeps the process up. */
+  private readonly onShutdown = new Set<() => void>();
   private housekeeping: NodeJS.Timeout | null = null;
 
   constructor(readonly options: RuntimeOptions) {
@@ -183,7 +186,7 @@ export class BrokerRuntime {
       if (this.stopped || generation !== this.sessionGeneration) return;
       this.log(`[broker ${this.brokerId}] metadata session expired: opening a new one`);
       void this.openSession().then(
-        () => this.apply(this.node.onSessionExpired(Date.now())),
+        () => this.guarded("session renewal", () => this.apply(this.node.onSessionExpired(Date.now()))),
         (e) =>
           this.log(
             `[broker ${this.brokerId}] could not reconnect to the metadata store: ${(e as Error).message}`,
@@ -199,7 +202,9 @@ export class BrokerRuntime {
     const watcher = (event: WatchEvent) => {
       if (this.stopped || generation !== this.sessionGeneration) return;
       if (event.path === ZkPaths.brokerIds) void this.refreshEndpoints();
-      this.apply(this.node.onZkWatch(event, Date.now()));
+      this.guarded(`metadata watch on ${event.path}`, () =>
+        this.apply(this.node.onZkWatch(event, Date.now())),
+      );
     };
     let result: ZkResult = { ok: false, code: "CONNECTION_LOSS" };
     try {
@@ -244,7 +249,7 @@ export class BrokerRuntime {
       }
     }
     if (this.stopped) return;
-    this.apply(this.node.onZkResult(id, result, Date.now()));
+    this.guarded(`metadata ${r.op} result`, () => this.apply(this.node.onZkResult(id, result, Date.now())));
     if (r.op === "create" && r.path === ZkPaths.brokerId(this.brokerId) && result.ok)
       void this.refreshEndpoints();
   }
@@ -344,15 +349,18 @@ export class BrokerRuntime {
           this.sendPeer(e.to, e.message);
           break;
         case "zk":
-          void this.runZk(e.id, e.request);
+          this.runZk(e.id, e.request).catch((err: unknown) =>
+            this.log(`[broker ${this.brokerId}] metadata ${e.request.op} failed: ${messageOf(err)}`),
+          );
           break;
         case "timer": {
           const t = setTimeout(
             () => {
               this.timers.delete(t);
-              if (!this.stopped) this.apply(this.node.onTimer(e.key, Date.now()));
+              if (!this.stopped)
+                this.guarded(`timer ${e.key}`, () => this.apply(this.node.onTimer(e.key, Date.now())));
             },
-            Math.max(0, e.at - Date.now()),
+            clampTimerMs(e.at - Date.now()),
           );
           this.timers.add(t);
           break;
@@ -362,11 +370,23 @@ export class BrokerRuntime {
     this.notifyChange();
   }
 
+  /**
+   * Runs a step of the node from a callback nobody awaits (a timer, a watch, a settled promise): a
+   * throw there would be uncaught and end the process, so it is logged in one line instead.
+   */
+  private guarded(what: string, step: () => void): void {
+    try {
+      step();
+    } catch (e) {
+      this.log(`[broker ${this.brokerId}] ${what} failed: ${messageOf(e)}`);
+    }
+  }
+
   private sendPeer(to: BrokerId, m: PeerMessage): void {
     if (this.stopped) return;
     if (to === this.brokerId) {
       // The controller talks to its own broker too: deliver on the next turn, as a network would.
-      setImmediate(() => this.deliverPeer(to, m));
+      setImmediate(() => this.guarded(`local ${m.type}`, () => this.deliverPeer(to, m)));
       return;
     }
     if (m.type === "replicaFetchResponse" || m.type === "offsetsForLeaderEpochResponse") {
@@ -405,8 +425,9 @@ export class BrokerRuntime {
 
   /** Resolves at the node's next step (an append, a high watermark move, ...) or after `ms`. */
   waitForChange(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
-      const t = setTimeout(done, Math.max(0, ms));
+      const t = setTimeout(done, clampTimerMs(ms));
       function done() {
         clearTimeout(t);
         resolve();
@@ -425,7 +446,7 @@ export class BrokerRuntime {
 
   /** Resolves once the node has registered (or after `ms`). */
   ready(ms = 15_000): Promise<void> {
-    if (this.running) return Promise.resolve();
+    if (this.running || this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(resolve, ms);
       this.readyWaiters.push(() => {
@@ -441,7 +462,7 @@ export class BrokerRuntime {
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         if (this.pendingCalls.delete(id)) resolve({ api: "error", error: "REQUEST_TIMED_OUT" });
-      }, timeoutMs);
+      }, clampTimerMs(timeoutMs));
       this.pendingCalls.set(id, (r) => {
         clearTimeout(t);
         resolve(r);
@@ -472,6 +493,7 @@ export class BrokerRuntime {
         if (done) return;
         done = true;
         clearTimeout(timer);
+        this.onShutdown.delete(finish);
         for (const id of ids) this.inbound.delete(`${from}:${id}`);
         resolve(
           requests.map((r, i) => answers.get(ids[i]) ?? this.emptyFetchAnswer(ids[i], r.topic, r.partition)),
@@ -498,6 +520,8 @@ export class BrokerRuntime {
       check();
       // A follower that asks about an epoch we have not heard of is held by the node; bound the wait.
       if (!done) timer = setTimeout(finish, this.config.replicaFetchWaitMaxMs + 1_000);
+      if (this.stopped) finish();
+      else if (!done) this.onShutdown.add(finish);
     });
   }
 
@@ -523,7 +547,9 @@ export class BrokerRuntime {
     return new Promise((resolve) => {
       const id = this.nextInboundId++;
       const k = `${from}:${id}`;
-      const t = setTimeout(() => {
+      const expire = () => {
+        clearTimeout(t);
+        this.onShutdown.delete(expire);
         if (this.inbound.delete(k))
           resolve({
             type: "offsetsForLeaderEpochResponse",
@@ -534,9 +560,12 @@ export class BrokerRuntime {
             leaderEpoch: -1,
             endOffset: -1,
           });
-      }, this.config.replicaFetchWaitMaxMs + 1_000);
+      };
+      const t = setTimeout(expire, this.config.replicaFetchWaitMaxMs + 1_000);
+      this.onShutdown.add(expire);
       this.inbound.set(k, (m) => {
         clearTimeout(t);
+        this.onShutdown.delete(expire);
         resolve(m as OffsetsForLeaderEpochResponse);
       });
       this.apply(
@@ -591,6 +620,7 @@ export class BrokerRuntime {
         if (done) return;
         done = true;
         clearTimeout(timer);
+        this.onShutdown.delete(finish);
         for (const [k, w] of waiters) {
           const list = this.inboundAlter.get(k)?.filter((x) => x !== w) ?? [];
           if (list.length === 0) this.inboundAlter.delete(k);
@@ -611,7 +641,8 @@ export class BrokerRuntime {
         this.inboundAlter.set(k, list);
         this.apply(this.node.handlePeer(from, r, Date.now()));
       }
-      if (requests.length === 0) finish();
+      if (requests.length === 0 || this.stopped) finish();
+      else if (!done) this.onShutdown.add(finish);
     });
   }
 
@@ -659,6 +690,14 @@ export class BrokerRuntime {
     if (this.housekeeping !== null) clearInterval(this.housekeeping);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    // Held peer requests answer now (empty, or with what they have) and clear their timers; so do
+    // held client fetches (waitForChange) and requests waiting for the node to start.
+    for (const end of [...this.onShutdown]) end();
+    this.onShutdown.clear();
+    const waiters = [...this.changeWaiters, ...this.readyWaiters];
+    this.changeWaiters = [];
+    this.readyWaiters = [];
+    for (const w of waiters) w();
     this.peers?.close();
     if (this.node !== undefined) {
       for (const r of this.node.replicas.values()) {
@@ -686,4 +725,8 @@ export class BrokerRuntime {
     const code = (e as { error?: string; code?: string }).error;
     return (typeof code === "string" ? code : "UNKNOWN_SERVER_ERROR") as KafkaErrorName;
   }
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }

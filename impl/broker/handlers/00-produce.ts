@@ -8,6 +8,7 @@
 import type { KafkaErrorName } from "../../../spec/errors.ts";
 import type { ProduceRequest, ProduceResponseInput } from "../../protocol/index.ts";
 import { decodeProduceBatches, type TimedRecord } from "../record-codec.ts";
+import { clampTimerMs } from "../timer-limit.ts";
 import { code, type Handler, type RequestContext } from "./types.ts";
 
 type Outcome = { error: KafkaErrorName | null; baseOffset: number };
@@ -50,7 +51,7 @@ function appendOne(
   const result = rt
     .call(
       { api: "produce", topic, partition, acks: acks === 0 ? 1 : acks, timeoutMs, records: all },
-      timeoutMs + 5_000,
+      clampTimerMs(timeoutMs + 5_000),
     )
     .then((r): Outcome => {
       if (r.api === "produce") return { error: r.error, baseOffset: r.baseOffset };
@@ -70,6 +71,32 @@ function appendOne(
   return result;
 }
 
+/**
+ * appendOne that never rejects: an acks=0 append is never awaited and the others are awaited one at a
+ * time, so a rejection would go unhandled (and end the process). It becomes UNKNOWN_SERVER_ERROR and
+ * one log line.
+ */
+function settledAppend(
+  ctx: RequestContext,
+  topic: string,
+  partition: number,
+  records: Buffer | null,
+  acks: 0 | 1 | -1,
+  timeoutMs: number,
+): Promise<Outcome> {
+  const failed = (e: unknown): Outcome => {
+    ctx.runtime.log(
+      `[broker ${ctx.runtime.brokerId}] produce to ${topic}-${partition} failed: ${e instanceof Error ? e.message : String(e)}`,
+    );
+    return { error: "UNKNOWN_SERVER_ERROR", baseOffset: -1 };
+  };
+  try {
+    return appendOne(ctx, topic, partition, records, acks, timeoutMs).catch(failed);
+  } catch (e) {
+    return Promise.resolve(failed(e));
+  }
+}
+
 export const produce: Handler<0> = async (ctx, body: ProduceRequest) => {
   const rt = ctx.runtime;
   if (!rt.running) await rt.ready();
@@ -81,7 +108,7 @@ export const produce: Handler<0> = async (ctx, body: ProduceRequest) => {
     partitions: t.partitionData.map((p) => ({
       index: p.index,
       outcome: valid
-        ? appendOne(ctx, t.name, p.index, p.records, acks as 0 | 1 | -1, body.timeoutMs)
+        ? settledAppend(ctx, t.name, p.index, p.records, acks as 0 | 1 | -1, body.timeoutMs)
         : Promise.resolve<Outcome>({ error: "INVALID_REQUIRED_ACKS", baseOffset: -1 }),
     })),
   }));

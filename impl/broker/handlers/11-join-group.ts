@@ -3,6 +3,7 @@
  * understand MEMBER_ID_REQUIRED; v5 groupInstanceId (static members are treated as dynamic); v7 protocolType.
  */
 import { groupBody } from "./group-response.ts";
+import { clampTimerMs } from "../timer-limit.ts";
 import { code, type Handler } from "./types.ts";
 
 export const joinGroup: Handler<11> = async (ctx, body) => {
@@ -25,7 +26,7 @@ export const joinGroup: Handler<11> = async (ctx, body) => {
         requireKnownMemberId: ctx.apiVersion >= 4,
       },
     },
-    rebalanceTimeoutMs + 30_000,
+    clampTimerMs(rebalanceTimeoutMs + 30_000),
   );
   const b = groupBody(r, "JoinGroup");
   if (typeof b === "string")

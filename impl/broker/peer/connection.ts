@@ -88,13 +88,21 @@ export class KafkaConnection {
     socket.setNoDelay(true);
     this.socket = socket;
     this.reader = new FrameReader();
+    // A replaced socket's late events (its close comes a turn after fail() destroyed it) must not
+    // fail the socket that replaced it, nor the requests already sent on that one.
+    const current = () => this.socket === socket;
     socket.on("data", (chunk: Buffer) => {
+      if (!current()) return;
       const pushed = this.reader.push(chunk);
       if (!pushed.ok) return this.fail(new Error(`bad frame from peer: ${pushed.error.kind}`));
       for (const frame of pushed.frames) this.onFrame(frame);
     });
-    socket.on("error", (e) => this.fail(e));
-    socket.on("close", () => this.fail(new Error("connection closed by peer")));
+    socket.on("error", (e) => {
+      if (current()) this.fail(e);
+    });
+    socket.on("close", () => {
+      if (current()) this.fail(new Error("connection closed by peer"));
+    });
     return socket;
   }
 
