@@ -60,6 +60,17 @@ export type ControllerStatus = "idle" | "electing" | "loading" | "active";
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
+/**
+ * The most partitions one topic may have. Kafka has no fixed limit, but each partition costs a state, a
+ * znode and a log here, so a request for ~2^31 of them would exhaust the controller: refused instead.
+ */
+export const MAX_PARTITIONS_PER_TOPIC = 100_000;
+
+/** A whole number of partitions from 1 to MAX_PARTITIONS_PER_TOPIC. */
+export function validPartitionCount(n: number): boolean {
+  return Number.isInteger(n) && n >= 1 && n <= MAX_PARTITIONS_PER_TOPIC;
+}
+
 export class Controller {
   status: ControllerStatus = "idle";
   epoch = 0;
@@ -448,7 +459,7 @@ export class Controller {
       const { name, numPartitions, replicationFactor } = request;
       if (!TOPIC_NAME.test(name) || name === "." || name === "..") return finish("INVALID_TOPIC_EXCEPTION");
       if (this.topics.has(name)) return finish("TOPIC_ALREADY_EXISTS");
-      if (numPartitions < 1) return finish("INVALID_PARTITIONS");
+      if (!validPartitionCount(numPartitions)) return finish("INVALID_PARTITIONS");
       const live = [...this.liveBrokers].sort((a, b) => a - b);
       if (replicationFactor < 1 || replicationFactor > live.length)
         return finish("INVALID_REPLICATION_FACTOR");
@@ -501,7 +512,8 @@ export class Controller {
       };
       const topic = this.topics.get(request.name);
       if (topic === undefined) return finish("UNKNOWN_TOPIC_OR_PARTITION");
-      if (request.count <= topic.replicas.length) return finish("INVALID_PARTITIONS");
+      if (request.count <= topic.replicas.length || !validPartitionCount(request.count))
+        return finish("INVALID_PARTITIONS");
       const live = [...this.liveBrokers].sort((a, b) => a - b);
       if (topic.replicas[0].length > live.length) return finish("INVALID_REPLICATION_FACTOR");
       const added = assignAddedPartitions(live, topic.replicas, request.count);

@@ -4,6 +4,7 @@
  * (INVALID_REQUEST). min.insync.replicas and unclean.leader.election.enable are kept per topic.
  * The answer waits (up to timeoutMs, at most 10 s) until every new partition has a leader.
  */
+import { validPartitionCount } from "../../controller/controller.ts";
 import { createTopic, liveBrokerCount, waitForLeaders } from "./admin.ts";
 import { topicConfigFrom } from "./admin.ts";
 import { code, type Handler } from "./types.ts";
@@ -20,7 +21,7 @@ export const createTopics: Handler<19> = async (ctx, body) => {
       t.replicationFactor === -1 ? rt.config.defaultReplicationFactor : t.replicationFactor;
     let error: Parameters<typeof code>[0] = null;
     if (t.assignments.length > 0) error = "INVALID_REQUEST";
-    else if (numPartitions < 1) error = "INVALID_PARTITIONS";
+    else if (!validPartitionCount(numPartitions)) error = "INVALID_PARTITIONS";
     else if (replicationFactor < 1 || replicationFactor > live) error = "INVALID_REPLICATION_FACTOR";
     else if (!body.validateOnly) {
       error = await createTopic(rt, {

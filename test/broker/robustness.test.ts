@@ -1,0 +1,244 @@
+/**
+ * Hostile or extreme requests get a Kafka error, never a crashed broker: partition counts near 2^31,
+ * client timeouts near 2^31 ms (beyond Node's timer range), producer ids the broker never issued; a
+ * peer connection's replaced socket cannot kill its successor; a failing metadata snapshot is logged;
+ * the idempotent-producer table is bounded; shutdown leaves no held request's timer running.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningCluster, startCluster } from "../../impl/broker/cluster.ts";
+import { BrokerState } from "../../impl/broker/handlers/state.ts";
+import { keepEmbeddedMetadata } from "../../impl/broker/metadata-snapshot.ts";
+import { KafkaConnection } from "../../impl/broker/peer/connection.ts";
+import { clampTimerMs, MAX_TIMER_MS } from "../../impl/broker/timer-limit.ts";
+import { MAX_PARTITIONS_PER_TOPIC } from "../../impl/controller/controller.ts";
+import { EmbeddedStore } from "../../impl/metadata/embedded.ts";
+import { frame } from "../../impl/protocol/framing.ts";
+import { KafkaErrorCode } from "../../spec/errors.ts";
+import { freePortRange } from "../interop/support.ts";
+
+let cluster: RunningCluster;
+let port: number;
+let dataDir: string;
+const logs: string[] = [];
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "kafkaspec-robustness-test-"));
+  port = await freePortRange(1);
+  cluster = await startCluster({
+    brokers: 1,
+    port,
+    dataDir,
+    properties: { "offsets.topic.num.partitions": "1", "group.initial.rebalance.delay.ms": "300" },
+    log: (l) => logs.push(l),
+  });
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function client(): KafkaConnection {
+  return new KafkaConnection(() => ({ host: "127.0.0.1", port }), "robustness-test");
+}
+
+describe("partition counts", () => {
+  it("refuses CreateTopics and CreatePartitions above the per-topic bound with INVALID_PARTITIONS", async () => {
+    const c = client();
+    try {
+      const huge = await c.request(19, 3, {
+        topics: [
+          { name: "huge", numPartitions: 2 ** 31 - 1, replicationFactor: 1, assignments: [], configs: [] },
+          {
+            name: "just-over",
+            numPartitions: MAX_PARTITIONS_PER_TOPIC + 1,
+            replicationFactor: 1,
+            assignments: [],
+            configs: [],
+          },
+          { name: "small", numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] },
+        ],
+        timeoutMs: 5000,
+        validateOnly: false,
+      });
+      expect(huge.topics.map((t) => [t.name, t.errorCode])).toEqual([
+        ["huge", KafkaErrorCode.INVALID_PARTITIONS],
+        ["just-over", KafkaErrorCode.INVALID_PARTITIONS],
+        ["small", 0],
+      ]);
+      const grow = await c.request(37, 1, {
+        topics: [{ name: "small", count: 2 ** 31 - 1, assignments: null }],
+        timeoutMs: 5000,
+        validateOnly: false,
+      });
+      expect(grow.results[0].errorCode).toBe(KafkaErrorCode.INVALID_PARTITIONS);
+      // Still serving, and the topic kept its two partitions.
+      const md = await c.request(3, 1, { topics: [{ name: "small" }] });
+      expect(md.topics[0].partitions).toHaveLength(2);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe("timeouts beyond Node's timer range", () => {
+  it("clamps to 2^31-1 ms", () => {
+    expect(clampTimerMs(2 ** 31 - 1 + 30_000)).toBe(MAX_TIMER_MS);
+    expect(clampTimerMs(-5)).toBe(0);
+    expect(clampTimerMs(Number.NaN)).toBe(0);
+    expect(clampTimerMs(1234)).toBe(1234);
+  });
+
+  it("a JoinGroup with rebalanceTimeoutMs 2^31-1 waits for the rebalance instead of timing out at once", async () => {
+    const c = client();
+    try {
+      for (let i = 0; i < 100; i++) {
+        const fc = await c.request(10, 1, { key: "g-huge", keyType: 0 });
+        if (fc.errorCode === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const joined = await c.request(11, 3, {
+        groupId: "g-huge",
+        sessionTimeoutMs: 10_000,
+        rebalanceTimeoutMs: 2 ** 31 - 1,
+        memberId: "",
+        protocolType: "consumer",
+        protocols: [{ name: "range", metadata: Buffer.alloc(0) }],
+      });
+      expect(joined.errorCode).toBe(0);
+      expect(joined.generationId).toBeGreaterThanOrEqual(1);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe("InitProducerId v3+", () => {
+  it("bumps the epoch of an id this broker issued and refuses any other with INVALID_PRODUCER_ID_MAPPING", async () => {
+    const c = client();
+    try {
+      const base = { transactionalId: null, transactionTimeoutMs: 60_000 };
+      const fresh = await c.request(22, 3, { ...base, producerId: -1n, producerEpoch: -1 });
+      expect(fresh.errorCode).toBe(0);
+      const bumped = await c.request(22, 3, { ...base, producerId: fresh.producerId, producerEpoch: 0 });
+      expect(bumped).toMatchObject({ errorCode: 0, producerId: fresh.producerId, producerEpoch: 1 });
+      for (const producerId of [fresh.producerId + 5000n, 2n ** 62n]) {
+        const forged = await c.request(22, 3, { ...base, producerId, producerEpoch: 7 });
+        expect(forged.errorCode).toBe(KafkaErrorCode.INVALID_PRODUCER_ID_MAPPING);
+      }
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe("idempotent producer table", () => {
+  it("forgets the least recently used producer beyond its bound", () => {
+    const s = new BrokerState(3);
+    const ok = Promise.resolve({ baseOffset: 0, error: null });
+    for (const pid of [1, 2, 3]) s.record("t", 0, pid, 0, 0, 1, ok);
+    // Producer 1 is used again, so producer 2 is the least recently used when 4 arrives.
+    expect(s.check("t", 0, 1, 0, 0, 1).kind).toBe("duplicate");
+    s.record("t", 0, 4, 0, 0, 1, ok);
+    expect(s.size).toBe(3);
+    expect(s.check("t", 0, 2, 0, 0, 1).kind).toBe("new");
+    for (const pid of [1, 3, 4]) expect(s.check("t", 0, pid, 0, 0, 1).kind).toBe("duplicate");
+  });
+});
+
+describe("peer connection", () => {
+  it("a replaced socket's late close does not fail the request sent on its successor", async () => {
+    let connections = 0;
+    const sockets: Socket[] = [];
+    const server = createServer((s) => {
+      sockets.push(s);
+      const n = ++connections;
+      s.on("error", () => {});
+      s.on("data", (d: Buffer) => {
+        // The first connection answers with a frame of negative length (the client drops it); the
+        // second echoes the correlation id of each request back as its whole response.
+        if (n === 1) s.write(Buffer.from([0xff, 0xff, 0xff, 0xff]));
+        else s.write(frame(d.subarray(4 + 4, 4 + 8)));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const address = server.address();
+    if (address === null || typeof address === "string") throw new Error("no port");
+    const c = new KafkaConnection(() => ({ host: "127.0.0.1", port: address.port }), "t", 5_000);
+    const encode = (corr: number) => {
+      const b = Buffer.alloc(12);
+      b.writeInt32BE(8, 0);
+      b.writeInt32BE(0, 4);
+      b.writeInt32BE(corr, 8);
+      return [b];
+    };
+    const decode = (f: Buffer) => f.readInt32BE(0);
+    try {
+      // The retry is sent from the rejection, before the first socket's close event has fired.
+      const second = await c.requestEncoded(encode, decode).then(
+        () => Promise.reject(new Error("the first connection should have failed")),
+        () => c.requestEncoded(encode, decode),
+      );
+      expect(second).toBe(2);
+      expect(connections).toBe(2);
+    } finally {
+      c.close();
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
+
+describe("embedded metadata snapshot", () => {
+  it("logs a save that fails and keeps running", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kafkaspec-snapshot-test-"));
+    const store = new EmbeddedStore();
+    const lines: string[] = [];
+    const keeper = await keepEmbeddedMetadata(store, join(dir, "gone", "snapshot.json"), 10, (l) =>
+      lines.push(l),
+    );
+    try {
+      const s = await store.connect({ sessionTimeoutMs: 10_000 });
+      await s.create("/x", Buffer.from("y"), "persistent");
+      await new Promise((r) => setTimeout(r, 60));
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines[0]).toMatch(/metadata snapshot .* not saved/);
+      await s.close();
+    } finally {
+      expect(() => keeper.stop()).not.toThrow();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("shutdown", () => {
+  it("ends a held wait at once instead of leaving its timer to run", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kafkaspec-shutdown-test-"));
+    const p = await freePortRange(1);
+    const own = await startCluster({ brokers: 1, port: p, dataDir: dir, log: () => {} });
+    try {
+      const rt = own.brokers[0].runtime;
+      // A held client fetch waits like this; ten minutes would keep the process alive after stop.
+      const held = rt.waitForChange(600_000).then(() => "ended");
+      await new Promise((r) => setTimeout(r, 50));
+      await own.stop();
+      const outcome = await Promise.race([
+        held,
+        new Promise((r) => setTimeout(() => r("still held"), 2_000)),
+      ]);
+      expect(outcome).toBe("ended");
+      // And a wait that starts after shutdown (a fetch handler's next loop) does not start a timer.
+      const late = rt.waitForChange(600_000).then(() => "ended");
+      expect(await Promise.race([late, new Promise((r) => setTimeout(() => r("still held"), 500))])).toBe(
+        "ended",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
