@@ -9,9 +9,9 @@ import { parseArgs } from "node:util";
 import { createEmbeddedTarget } from "../impl/embedded/index.ts";
 import { SEEDED_FAULTS } from "../impl/faults/catalog.ts";
 import { Prng } from "../impl/sim/prng.ts";
-import { huntSeededFaults, loadReferenceSuite, type RunCheckOptions, runCheck } from "../spec/runner.ts";
 import type { ClientOp, Fault, FaultFamily } from "../spec/operations.ts";
 import { isFault } from "../spec/operations.ts";
+import { huntSeededFaults, loadReferenceSuite, type RunCheckOptions, runCheck } from "../spec/runner.ts";
 
 const { values } = parseArgs({
   options: {
@@ -32,7 +32,13 @@ async function rawThroughput(ops: number): Promise<number> {
   const target = createEmbeddedTarget();
   await target.start({ brokers: 3, seed, config: {} });
   const r = new Prng(seed);
-  const create: ClientOp = { kind: "createTopic", topic: "t", partitions: 4, replicationFactor: 3, config: { minInsyncReplicas: 2 } };
+  const create: ClientOp = {
+    kind: "createTopic",
+    topic: "t",
+    partitions: 4,
+    replicationFactor: 3,
+    config: { minInsyncReplicas: 2 },
+  };
   await target.execute(create);
   const t0 = performance.now();
   for (let i = 0; i < ops; i++) {
@@ -49,7 +55,15 @@ async function rawThroughput(ops: number): Promise<number> {
         acks: -1,
         idempotent: false,
       };
-    } else if (x < 95) op = { kind: "fetch", consumer: "c", topic: "t", partition: r.int(0, 3), offset: r.int(0, 20), maxRecords: 10 };
+    } else if (x < 95)
+      op = {
+        kind: "fetch",
+        consumer: "c",
+        topic: "t",
+        partition: r.int(0, 3),
+        offset: r.int(0, 20),
+        maxRecords: 10,
+      };
     else if (x < 97) op = { kind: "crash", broker: r.int(1, 3) };
     else if (x < 99) op = { kind: "restart", broker: r.int(1, 3) };
     else op = { kind: "advanceTime", ms: 20_000 };
@@ -95,8 +109,12 @@ async function main(): Promise<void> {
     { ...base, opsPerRun: Number(values["hunt-ops"]) },
     { runs: Number(values["hunt-runs"]), timeMs: Number(values["hunt-seconds"]) * 1000 },
     (h) => {
-      const what = h.caught ? `caught in ${(h.timeMs / 1000).toFixed(2)} s (${h.runs} runs)` : `MISSED after ${(h.timeMs / 1000).toFixed(1)} s (${h.runs} runs)`;
-      const by = h.caught ? ` by ${[...new Set(h.result.failure?.findings.map((f) => f.invariant))].join(", ")}` : "";
+      const what = h.caught
+        ? `caught in ${(h.timeMs / 1000).toFixed(2)} s (${h.runs} runs)`
+        : `MISSED after ${(h.timeMs / 1000).toFixed(1)} s (${h.runs} runs)`;
+      const by = h.caught
+        ? ` by ${[...new Set(h.result.failure?.findings.map((f) => f.invariant))].join(", ")}`
+        : "";
       console.log(`  ${h.name.padEnd(32)} ${what}${by}`);
     },
   );

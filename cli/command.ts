@@ -2,7 +2,7 @@
  * What every `kafkaspec` subcommand is: a name, one line of summary, its usage, and `run`, which returns
  * the exit code (0 success, 1 the thing checked does not hold or failed, 2 bad arguments).
  */
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { Io } from "./io.ts";
 
 export interface CliCommand {

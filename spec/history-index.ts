@@ -7,9 +7,9 @@ import type { CompleteEvent, History, InvokeEvent } from "./history.ts";
 import type {
   ClientOp,
   FetchedRecord,
+  Fetch as FetchOp,
   Operation,
   Produce,
-  Fetch as FetchOp,
   TopicConfig,
   TopicPartition,
 } from "./operations.ts";

@@ -30,8 +30,8 @@ import { describeIntent, type Intent } from "./workload/intents.ts";
 import type { WorkloadState } from "./workload/state.ts";
 
 export type { CheckResult, CheckStats, FailureReport, Finding } from "./report/types.ts";
-export type { InvariantSuite } from "./workload/execution.ts";
 export type { AssignFn } from "./workload/build.ts";
+export type { InvariantSuite } from "./workload/execution.ts";
 
 export interface Progress {
   runs: number;

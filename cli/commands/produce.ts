@@ -5,8 +5,8 @@
  * reported on stderr and the exit status is 1.
  */
 import { createInterface } from "node:readline";
-import { choosePartition, newPartitionerState } from "../../model/partitioners.ts";
 import { KafkaClient } from "../../impl/client/client.ts";
+import { choosePartition, newPartitionerState } from "../../model/partitioners.ts";
 import type { Partitioner } from "../../spec/operations.ts";
 import { type CliCommand, EXIT_FAILED, EXIT_OK, parseInteger, parseStrict, UsageError } from "../command.ts";
 import type { Io } from "../io.ts";

@@ -1,6 +1,6 @@
 // One member of a consumer group; run several to watch them share a topic's partitions and rebalance.
 // Runs for RUN_MS, printing its assignment on every rebalance and every record it reads.
-import { TOPIC, emit, kafka } from "./common.mjs";
+import { emit, kafka, TOPIC } from "./common.mjs";
 
 const member = process.env.MEMBER ?? "c1";
 const consumer = kafka(`tutorial-${member}`).consumer({
@@ -16,7 +16,12 @@ await consumer.connect();
 await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
 await consumer.run({
   eachMessage: async ({ partition, message }) => {
-    emit("received", { member, partition, offset: Number(message.offset), seq: JSON.parse(message.value.toString()).seq });
+    emit("received", {
+      member,
+      partition,
+      offset: Number(message.offset),
+      seq: JSON.parse(message.value.toString()).seq,
+    });
   },
 });
 const stop = async () => {

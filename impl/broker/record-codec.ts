@@ -4,8 +4,14 @@
  * `timestamp` field on the record objects (the node passes record objects through untouched), and header
  * values are kept as latin1 strings so any bytes survive the round trip.
  */
-import { checkBatch, iterateRecords, partitionLeaderEpochOf, readBatchHeader } from "../records/batch.ts";
-import { encodeBatch, magicAt } from "../records/batch.ts";
+import {
+  checkBatch,
+  encodeBatch,
+  iterateRecords,
+  magicAt,
+  partitionLeaderEpochOf,
+  readBatchHeader,
+} from "../records/batch.ts";
 import { legacyToBatchV2 } from "../records/legacy.ts";
 import type { BatchHeader, RecordHeader, RecordInput } from "../records/types.ts";
 import type { LogEntry, LogRecord } from "../replication/replica-log.ts";

@@ -9,12 +9,13 @@
  * matched to the inbound request it answers; every other message to a remote broker goes out on
  * PeerLinks, and a message to itself is delivered locally on the next turn of the event loop.
  */
+
+import { randomBytes, randomUUID } from "node:crypto";
 import type { KafkaErrorName } from "../../spec/errors.ts";
 import type { BrokerId, TopicConfig } from "../../spec/operations.ts";
 import type { AlterPartitionResponse, ControllerMessage } from "../controller/messages.ts";
 import type { ZkRequest, ZkResult } from "../controller/zk-effects.ts";
 import { SeededFaults } from "../faults/catalog.ts";
-import { randomBytes, randomUUID } from "node:crypto";
 import {
   decodeBrokerRegistration,
   decodeClusterId,
@@ -31,12 +32,12 @@ import type {
   ReplicaFetchRequest,
   ReplicaFetchResponse,
 } from "../replication/messages.ts";
+import { StorageReplicaLog } from "../replication/storage-log.ts";
 import { parseLogConfig } from "../storage/config.ts";
 import type { BrokerConfig } from "./config.ts";
 import { DiskLogStore } from "./disk-log.ts";
-import { StorageReplicaLog } from "../replication/storage-log.ts";
-import type { Endpoint } from "./peer/mapping.ts";
 import { PeerLinks } from "./peer/links.ts";
+import type { Endpoint } from "./peer/mapping.ts";
 import { ProducerIds } from "./producer-ids.ts";
 import { clampTimerMs } from "./timer-limit.ts";
 

@@ -6,22 +6,22 @@
  * answered with UNKNOWN_SERVER_ERROR and one log line; a frame that cannot be served is answered with
  * a Kafka error where its header could be read, or the connection is closed with one log line.
  */
-import { type Server, type Socket, createServer } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
+import { FrameReader } from "../protocol/framing.ts";
 import {
+  type ApiKey,
   apis,
+  type DecodedRequest,
   decodeRequest,
   describeDecodeError,
   encodeApiVersionsFallback,
   encodeResponse,
   isApiKey,
-  type ApiKey,
-  type DecodedRequest,
 } from "../protocol/index.ts";
-import { FrameReader } from "../protocol/framing.ts";
 import type { FieldSpec, MessageSpec, StructSpec } from "../protocol/types.ts";
 import { inVersions, isArraySpec, isStructSpec } from "../protocol/types.ts";
-import { handlers } from "./handlers/index.ts";
 import { handleAlterPartitionFrame } from "./handlers/56-alter-partition.ts";
+import { handlers } from "./handlers/index.ts";
 import { BrokerState } from "./handlers/state.ts";
 import type { RequestContext } from "./handlers/types.ts";
 import { ALTER_PARTITION_KEY } from "./peer/alter-partition.ts";

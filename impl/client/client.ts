@@ -7,7 +7,7 @@
  * Lookups (Metadata, FindCoordinator) are not operations: they try each known broker in turn, with a
  * shorter timeout, because a paused or dead broker must not decide what happens to the operation.
  */
-import { type KafkaErrorName, errorName } from "../../spec/errors.ts";
+import { errorName, type KafkaErrorName } from "../../spec/errors.ts";
 import type { BrokerId } from "../../spec/operations.ts";
 import type { ApiKey, RequestInputOf, ResponseOf } from "../protocol/messages/index.ts";
 import { batchSpans, encodeBatch, isControl, iterateRecords, readBatchHeader } from "../records/batch.ts";

@@ -3,18 +3,19 @@
  * Every spec operation becomes the client requests a Kafka client would send; faults act on the
  * simulated processes, network and metadata store; `observe()` reads every broker's state.
  */
+
+import { newPartitionerState, type PartitionerState } from "../../model/partitioners.ts";
 import type { Capabilities, ClusterSetup, Observation, Target } from "../../spec/adapter.ts";
 import type { KafkaErrorName } from "../../spec/errors.ts";
 import {
   type ClientOp,
   type Fault,
-  failed,
   type FaultKind,
-  ok,
+  failed,
   type Outcome,
+  ok,
   unknown,
 } from "../../spec/operations.ts";
-import { newPartitionerState, type PartitionerState } from "../../model/partitioners.ts";
 import { OFFSETS_TOPIC } from "../group/offsets-topic.ts";
 import { SimCluster } from "../sim/cluster.ts";
 import { SimClient } from "./client.ts";

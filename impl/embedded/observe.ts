@@ -12,9 +12,9 @@ import {
   decodeTopicConfig,
   ZkPaths,
 } from "../metadata/layout.ts";
-import type { SimCluster } from "../sim/cluster.ts";
 import type { LogEntry, ReplicaLog } from "../replication/replica-log.ts";
 import { StorageReplicaLog } from "../replication/storage-log.ts";
+import type { SimCluster } from "../sim/cluster.ts";
 
 /** Decoded znode contents by path, valid while the znode's mzxid is unchanged. */
 const decoded = new WeakMap<SimCluster, Map<string, { mzxid: number; value: unknown }>>();

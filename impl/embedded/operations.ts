@@ -3,21 +3,22 @@
  * request, map the answer to an outcome. No retries: an error comes back as the outcome. An error is
  * `failed` only when the request definitely was not applied; otherwise `unknown`.
  */
+
+import { choosePartition } from "../../model/partitioners.ts";
 import type { KafkaErrorName } from "../../spec/errors.ts";
 import {
   type ClientOp,
-  failed,
   type FetchedRecord,
-  ok,
+  failed,
   type Outcome,
+  ok,
   type TopicPartition,
   unknown,
 } from "../../spec/operations.ts";
-import { choosePartition } from "../../model/partitioners.ts";
 import type { GroupError, JoinGroupResponse, SyncGroupResponse } from "../group/api.ts";
 import {
-  CONSUMER_PROTOCOL_TYPE,
   assignedTopicPartitions,
+  CONSUMER_PROTOCOL_TYPE,
   decodeAssignment,
   decodeSubscription,
   encodeAssignment,

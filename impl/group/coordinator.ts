@@ -20,9 +20,9 @@ import type { GroupObservation } from "../../spec/adapter.ts";
 import type { KafkaErrorName } from "../../spec/errors.ts";
 import {
   DEFAULT_GROUP_COORDINATOR_CONFIG,
+  type DescribedGroup,
   type DescribeGroupsRequest,
   type DescribeGroupsResponse,
-  type DescribedGroup,
   type GroupCoordinatorConfig,
   type GroupEffect,
   type GroupError,
@@ -43,8 +43,8 @@ import {
   type SyncGroupResponse,
 } from "./api.ts";
 import {
-  CONSUMER_PROTOCOL_TYPE,
   assignedTopicPartitions,
+  CONSUMER_PROTOCOL_TYPE,
   decodeAssignment,
   decodeSubscription,
   encodeAssignment,
@@ -59,15 +59,15 @@ import {
 } from "./group.ts";
 import {
   type CommittedOffset,
-  type OffsetsRecord,
-  type StoredGroup,
   encodeGroupMetadataKey,
   encodeOffsetCommitKey,
   groupMetadataRecord,
+  type OffsetsRecord,
   offsetCommitRecord,
   offsetKey,
   partitionForGroup,
   replayOffsetsRecords,
+  type StoredGroup,
 } from "./offsets-topic.ts";
 import { GroupFaults } from "./seeded.ts";
 

@@ -6,17 +6,18 @@
  * member's requests. Faults come from a fault script when one is given (crash, restart, pause, resume);
  * without one the target advertises none.
  */
+
+import { newPartitionerState } from "../../model/partitioners.ts";
+import { Prng } from "../../model/prng.ts";
 import type { Capabilities, ClusterSetup, Target } from "../../spec/adapter.ts";
 import {
   type ClientOp,
   type Fault,
   type FaultKind,
   failed,
-  ok,
   type Outcome,
+  ok,
 } from "../../spec/operations.ts";
-import { newPartitionerState } from "../../model/partitioners.ts";
-import { Prng } from "../../model/prng.ts";
 import { KafkaClient } from "../client/client.ts";
 import { runFaultScript, SCRIPT_FAULTS } from "./faults.ts";
 import { Namespace, runNamespace } from "./naming.ts";

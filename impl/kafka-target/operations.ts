@@ -5,18 +5,19 @@
  * (sent and no answer, or an error Kafka also returns after acting). Reads that get no answer are
  * `failed`: they change nothing.
  */
+
+import { choosePartition, type PartitionerState } from "../../model/partitioners.ts";
 import type { KafkaErrorName } from "../../spec/errors.ts";
 import {
   type Assignor,
   type ClientOp,
-  failed,
   type FetchedRecord,
-  ok,
+  failed,
   type Outcome,
+  ok,
   type TopicPartition,
   unknown,
 } from "../../spec/operations.ts";
-import { choosePartition, type PartitionerState } from "../../model/partitioners.ts";
 import type { KafkaClient } from "../client/client.ts";
 import type { Reply } from "../client/types.ts";
 import {

@@ -13,8 +13,8 @@
  * header v0 (correlation id) or v1 (plus tagged fields). ApiVersions responses always use header v0, so
  * a client can read the answer whatever version it asked with.
  */
-import { type AnyStruct, type MessageSpec, inVersions } from "./types.ts";
-import { decodeStruct, compileStruct, encodeStruct, formatPath } from "./message-codec.ts";
+
+import { compileStruct, decodeStruct, encodeStruct, formatPath } from "./message-codec.ts";
 import {
   type ApiKey,
   apis,
@@ -24,6 +24,7 @@ import {
   type ResponseInputOf,
   type ResponseOf,
 } from "./messages/index.ts";
+import { type AnyStruct, inVersions, type MessageSpec } from "./types.ts";
 import { definedRange } from "./versions.ts";
 import { Reader, WireError, Writer } from "./wire.ts";
 

@@ -9,12 +9,12 @@ import {
   type AnyStruct,
   type DefaultValue,
   type FieldSpec,
-  type MessageSpec,
-  type PrimitiveType,
-  type StructSpec,
   inVersions,
   isArraySpec,
   isStructSpec,
+  type MessageSpec,
+  type PrimitiveType,
+  type StructSpec,
 } from "./types.ts";
 import { Reader, WireError, Writer } from "./wire.ts";
 

@@ -24,8 +24,8 @@ import { stableGroupExclusive } from "./state/stable-group-exclusive.ts";
 import { validHighWatermark } from "./state/valid-high-watermark.ts";
 import type { HistoryInvariant, StateInvariant, Violation } from "./types.ts";
 
-export type { HistoryInvariant, JepsenAnomaly, StateInvariant, Violation } from "./types.ts";
 export { type UnseenReport, unseen } from "./history/unseen.ts";
+export type { HistoryInvariant, JepsenAnomaly, StateInvariant, Violation } from "./types.ts";
 
 export const HISTORY_INVARIANTS: readonly HistoryInvariant[] = [
   inconsistentOffsets,

@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningCluster, startCluster } from "../../impl/broker/cluster.ts";
 import { KafkaConnection } from "../../impl/broker/peer/connection.ts";
-import { concatFrame, decodeResponse, encodeRequest } from "../../impl/protocol/index.ts";
 import { FrameReader } from "../../impl/protocol/framing.ts";
+import { concatFrame, decodeResponse, encodeRequest } from "../../impl/protocol/index.ts";
 import { encodeBatch } from "../../impl/records/batch.ts";
 import { freePortRange } from "../interop/support.ts";
 

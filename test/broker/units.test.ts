@@ -2,8 +2,9 @@
  * The broker's pure parts: batches to the node's records and back, the idempotent producer table, and
  * the error response every API key can be answered with at every version.
  */
-import { describe, expect, it } from "vitest";
+
 import fc from "fast-check";
+import { describe, expect, it } from "vitest";
 import { BrokerState } from "../../impl/broker/handlers/state.ts";
 import {
   decodeEntries,
@@ -12,7 +13,7 @@ import {
   type TimedEntry,
 } from "../../impl/broker/record-codec.ts";
 import { errorResponse } from "../../impl/broker/server.ts";
-import { apis, type ApiKey, decodeResponse, definedRange } from "../../impl/protocol/index.ts";
+import { type ApiKey, apis, decodeResponse, definedRange } from "../../impl/protocol/index.ts";
 import { inVersions } from "../../impl/protocol/types.ts";
 import { encodeBatch } from "../../impl/records/batch.ts";
 

@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type ZooKeeperServer, zookeeperForTests } from "../support/zookeeper.ts";
 import { freePortRange, kcat, ROOT } from "../interop/support.ts";
+import { type ZooKeeperServer, zookeeperForTests } from "../support/zookeeper.ts";
 
 let zk: ZooKeeperServer;
 let dir: string;

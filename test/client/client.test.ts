@@ -15,7 +15,7 @@ import {
   encodeAssignment,
   encodeSubscription,
 } from "../../impl/group/consumer-protocol.ts";
-import { CLUSTER_KINDS, reportUnavailable, type RunningCluster } from "./brokers.ts";
+import { CLUSTER_KINDS, type RunningCluster, reportUnavailable } from "./brokers.ts";
 
 reportUnavailable();
 

@@ -8,8 +8,7 @@ import type { OutcomeChecker, Verdict } from "../../spec/adapter.ts";
 import { completionsOf, type History } from "../../spec/history.ts";
 import type { HistoryInvariant, Violation } from "../../spec/invariants/types.ts";
 import type { ClientOp, Fault, Outcome, TopicPartition } from "../../spec/operations.ts";
-import type { AssignFn } from "../../spec/runner.ts";
-import type { InvariantSuite } from "../../spec/runner.ts";
+import type { AssignFn, InvariantSuite } from "../../spec/runner.ts";
 
 export class ToyChecker implements OutcomeChecker {
   private acked = new Map<string, string>();

@@ -3,7 +3,7 @@
  * process that finds a counterexample (exit 1) without depending on the model or the brokers.
  * Run: node bin/run-ts.mjs test/doubles/toy-cli.ts check --target broken ...
  */
-import { checkCommand, type CheckDeps } from "../../cli/commands/check.ts";
+import { type CheckDeps, checkCommand } from "../../cli/commands/check.ts";
 import { main } from "../../cli/main.ts";
 import { offsetReuse } from "./offset-reuse.ts";
 import { FAKE_CATALOG, SeededToyTarget } from "./seeded-toy.ts";

@@ -4,12 +4,13 @@
  * and the history to the history invariants at the end. Returns every complaint, so a test can assert
  * that a seeded fault is caught and that the same scenario passes without it.
  */
+
+import { createEmbeddedTarget, type EmbeddedTarget } from "../../impl/embedded/index.ts";
+import { ClusterModel } from "../../model/index.ts";
 import type { ClusterSetup, Observation } from "../../spec/adapter.ts";
 import { History } from "../../spec/history.ts";
 import { checkHistory, checkState } from "../../spec/invariants/index.ts";
 import { type ClientOp, type Fault, isFault, type Operation, type Outcome } from "../../spec/operations.ts";
-import { ClusterModel } from "../../model/index.ts";
-import { type EmbeddedTarget, createEmbeddedTarget } from "../../impl/embedded/index.ts";
 
 export interface ScenarioResult {
   complaints: string[];

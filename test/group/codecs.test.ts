@@ -8,7 +8,6 @@ import {
   encodeSubscription,
 } from "../../impl/group/consumer-protocol.ts";
 import {
-  type StoredGroup,
   decodeGroupMetadataValue,
   decodeOffsetCommitValue,
   decodeOffsetsKey,
@@ -22,6 +21,7 @@ import {
   offsetCommitRecord,
   partitionForGroup,
   replayOffsetsRecords,
+  type StoredGroup,
 } from "../../impl/group/offsets-topic.ts";
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");

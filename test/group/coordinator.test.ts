@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { groupConfigFromProperties } from "../../impl/group/api.ts";
 import {
   assignedTopicPartitions,
   decodeAssignment,
   encodeSubscription,
 } from "../../impl/group/consumer-protocol.ts";
-import { groupConfigFromProperties } from "../../impl/group/api.ts";
 import { decodeGroupMetadataValue, decodeOffsetsKey } from "../../impl/group/offsets-topic.ts";
 import { Driver, roundRobin } from "./driver.ts";
 

@@ -3,24 +3,26 @@
  * (one record list per partition) and a mailbox of responses. It checks, on every effect, that each
  * request is answered exactly once: the property the simulator relies on to settle every operation.
  */
-import type { GroupEffect, GroupResponse, RequestId } from "../../impl/group/api.ts";
 import type {
   GroupCoordinatorConfig,
+  GroupEffect,
+  GroupResponse,
   HeartbeatResponse,
   JoinGroupResponse,
   LeaveGroupResponse,
   OffsetCommitResponse,
+  RequestId,
   SyncGroupResponse,
 } from "../../impl/group/api.ts";
 import {
   CONSUMER_PROTOCOL_TYPE,
+  decodeSubscription,
   encodeAssignment,
   encodeSubscription,
-  decodeSubscription,
   groupByTopic,
 } from "../../impl/group/consumer-protocol.ts";
 import { GroupCoordinator } from "../../impl/group/coordinator.ts";
-import { type OffsetsRecord, decodeOffsetsKey } from "../../impl/group/offsets-topic.ts";
+import { decodeOffsetsKey, type OffsetsRecord } from "../../impl/group/offsets-topic.ts";
 
 interface ResponseBodies {
   JoinGroup: JoinGroupResponse;

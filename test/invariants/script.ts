@@ -17,8 +17,8 @@ import type {
   ClientOp,
   Fault,
   FetchedRecord,
-  Operation,
   OkValues,
+  Operation,
   Outcome,
 } from "../../spec/operations.ts";
 

@@ -11,7 +11,7 @@ import { KafkaTarget } from "../../impl/kafka-target/index.ts";
 import { Namespace, runNamespace } from "../../impl/kafka-target/naming.ts";
 import { formatResult } from "../../spec/report/format.ts";
 import { loadReferenceSuite, runCheck } from "../../spec/runner.ts";
-import { CLUSTER_KINDS, reportUnavailable, type RunningCluster } from "../client/brokers.ts";
+import { CLUSTER_KINDS, type RunningCluster, reportUnavailable } from "../client/brokers.ts";
 
 reportUnavailable();
 

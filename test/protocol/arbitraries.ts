@@ -9,12 +9,12 @@ import fc from "fast-check";
 import {
   type AnyStruct,
   type FieldSpec,
-  type MessageSpec,
-  type PrimitiveType,
-  type StructSpec,
   inVersions,
   isArraySpec,
   isStructSpec,
+  type MessageSpec,
+  type PrimitiveType,
+  type StructSpec,
 } from "../../impl/protocol/types.ts";
 
 const INT64_MIN = -(2n ** 63n);

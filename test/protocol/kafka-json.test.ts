@@ -13,12 +13,12 @@ import { describe, expect, it } from "vitest";
 import { type ApiKey, apis } from "../../impl/protocol/index.ts";
 import {
   type FieldSpec,
-  type MessageSpec,
-  type StructSpec,
   inVersions,
   isArraySpec,
   isStructSpec,
+  type MessageSpec,
   parseVersions,
+  type StructSpec,
 } from "../../impl/protocol/types.ts";
 
 interface JsonField {

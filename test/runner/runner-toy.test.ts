@@ -3,7 +3,7 @@
  * offset is caught, shrunk and replayed exactly from the printed seed and replay token.
  */
 import { describe, expect, it } from "vitest";
-import { runCheck, type RunCheckOptions } from "../../spec/runner.ts";
+import { type RunCheckOptions, runCheck } from "../../spec/runner.ts";
 import { offsetReuse } from "../doubles/offset-reuse.ts";
 import { ToyChecker, toyAssign, toyInvariants } from "../doubles/toy-checks.ts";
 import { ToyTarget } from "../doubles/toy-target.ts";

@@ -2,8 +2,9 @@
  * JoinGroup (key 11): v0 has no rebalance timeout (the session timeout stands in, as in Kafka); v4+ clients
  * understand MEMBER_ID_REQUIRED; v5 groupInstanceId (static members are treated as dynamic); v7 protocolType.
  */
-import { groupBody } from "./group-response.ts";
+
 import { clampTimerMs } from "../timer-limit.ts";
+import { groupBody } from "./group-response.ts";
 import { code, type Handler } from "./types.ts";
 
 export const joinGroup: Handler<11> = async (ctx, body) => {

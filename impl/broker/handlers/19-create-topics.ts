@@ -5,8 +5,7 @@
  * The answer waits (up to timeoutMs, at most 10 s) until every new partition has a leader.
  */
 import { validPartitionCount } from "../../controller/controller.ts";
-import { createTopic, liveBrokerCount, waitForLeaders } from "./admin.ts";
-import { topicConfigFrom } from "./admin.ts";
+import { createTopic, liveBrokerCount, topicConfigFrom, waitForLeaders } from "./admin.ts";
 import { code, type Handler } from "./types.ts";
 
 export const createTopics: Handler<19> = async (ctx, body) => {

@@ -3,16 +3,16 @@
  * pipelined, responses matched by correlation id. It connects lazily and again after a failure; a
  * failure rejects every request in flight (the replication core retries on its own timers).
  */
-import { type Socket, createConnection } from "node:net";
+import { createConnection, type Socket } from "node:net";
+import { FrameReader } from "../../protocol/framing.ts";
 import {
   type ApiKey,
-  type RequestInputOf,
-  type ResponseOf,
   decodeResponse,
   describeDecodeError,
   encodeRequest,
+  type RequestInputOf,
+  type ResponseOf,
 } from "../../protocol/index.ts";
-import { FrameReader } from "../../protocol/framing.ts";
 
 interface InFlight {
   correlationId: number;

@@ -5,7 +5,7 @@
  * the node emits in one turn of the event loop go to each leader as one multi-partition Fetch.
  * Responses come back to the node as the peer messages it expects.
  */
-import { KafkaErrorCode, type KafkaErrorName, errorName } from "../../../spec/errors.ts";
+import { errorName, KafkaErrorCode, type KafkaErrorName } from "../../../spec/errors.ts";
 import type { BrokerId } from "../../../spec/operations.ts";
 import type { ControllerMessage } from "../../controller/messages.ts";
 import type { PeerMessage } from "../../node/broker-node.ts";

@@ -3,8 +3,9 @@
  * cannot tell a lost record from one nobody read yet, so this is a count for the report, never a
  * violation; `lost-write` covers the provable losses.
  */
-import { indexHistory } from "../../history-index.ts";
+
 import type { History } from "../../history.ts";
+import { indexHistory } from "../../history-index.ts";
 
 export interface UnseenReport {
   /** Acknowledged sends whose value no fetch returned. */
