@@ -513,15 +513,18 @@ export class ClusterModel implements Target, OutcomeChecker {
       leader: ps.replicas.includes(broker) ? broker : ps.leader,
       isr: ps.isr,
     });
-    // It also re-sends LeaderAndIsr for the partition under its old epoch: the replicas refuse it.
-    this.stepPartition(pk(topic, 0), {
-      type: "LEADER_AND_ISR",
-      leader: ps.leader,
-      leaderEpoch: ps.leaderEpoch + 1,
-      isr: ps.isr,
-      replicas: ps.replicas,
-      controllerEpoch: oldEpoch,
-    });
+    // It also re-sends LeaderAndIsr for the partition under its old epoch: the replicas refuse it, having heard
+    // from the newer controller. With no newer one, its write was refused and it sends nothing (Kafka's controller
+    // sends LeaderAndIsr only after its write to the store succeeded).
+    if (ctx.epoch > oldEpoch)
+      this.stepPartition(pk(topic, 0), {
+        type: "LEADER_AND_ISR",
+        leader: ps.leader,
+        leaderEpoch: ps.leaderEpoch + 1,
+        isr: ps.isr,
+        replicas: ps.replicas,
+        controllerEpoch: oldEpoch,
+      });
     if (reply !== null && !reply.ok)
       this.fenced.push(`controller ${broker} epoch ${oldEpoch}: ${reply.error}`);
   }
