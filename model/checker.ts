@@ -11,9 +11,9 @@ import type { ClusterSetup, Observation, Verdict } from "../spec/adapter.ts";
 import type { KafkaErrorName } from "../spec/errors.ts";
 import type { BrokerId, ClientOp, Fault, Operation, Outcome, TopicPartition } from "../spec/operations.ts";
 import { isFault } from "../spec/operations.ts";
-import { type ModelSettings, readSettings } from "./settings.ts";
 import { tpKey } from "./group.machine.ts";
 import { allowedPartitions } from "./partitioners.ts";
+import { type ModelSettings, readSettings } from "./settings.ts";
 
 /**
  * Errors a broker returns before appending: a produce that failed with one of these was not written.

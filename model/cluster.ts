@@ -38,9 +38,9 @@ import type { CoverageRecorder } from "./coverage.ts";
 import { type GroupInput, groupMachine, tpKey } from "./group.machine.ts";
 import { choosePartition, newPartitionerState, type PartitionerState } from "./partitioners.ts";
 import { Prng } from "./prng.ts";
+import { type AppendResult, type ReplicationEvent, replicationMachine } from "./replication.machine.ts";
 import { MODEL_DEFAULTS, type ModelSettings, readSettings } from "./settings.ts";
 import { step as pureStep } from "./step.ts";
-import { type AppendResult, type ReplicationEvent, replicationMachine } from "./replication.machine.ts";
 
 type BrokerSnap = SnapshotFrom<typeof brokerMachine>;
 type ControllerSnap = SnapshotFrom<typeof controllerMachine>;

@@ -1,8 +1,8 @@
 /** The reference model of a Kafka cluster: machines, partitioners, assignors, the composed cluster. */
 export {
+  ASSIGNORS,
   type Assignment,
   type AssignorFn,
-  ASSIGNORS,
   assign,
   type MemberSubscription,
   rangeAssignor,
@@ -21,17 +21,17 @@ export {
   type TopicState,
 } from "./controller.machine.ts";
 export {
-  CoverageRecorder,
   type CoverageLine,
+  CoverageRecorder,
   coverageReport,
   formatCoverage,
   machineGraph,
   transitionId,
   type Visited,
 } from "./coverage.ts";
+export { diagramDocument, machineDiagram } from "./diagram.ts";
 export { type GroupContext, type GroupEvent, type GroupMember, groupMachine } from "./group.machine.ts";
 export { ReplicaLog } from "./log.ts";
-export { diagramDocument, machineDiagram } from "./diagram.ts";
 export { MACHINES, type MachineName } from "./machines.ts";
 export {
   allowedPartitions,
