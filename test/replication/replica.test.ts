@@ -77,25 +77,61 @@ describe("leader and followers", () => {
     expect(p.isrProposals.at(-1)).toEqual({ leader: 1, isr: [1, 2, 3], leaderEpoch: 0, partitionEpoch: 1 });
   });
 
+  it("a late answer to a re-sent AlterPartition does not drop the pending ISR change (the HW still waits for the member being added)", () => {
+    const p = new Partition([1, 2, 3]);
+    p.leaderAndIsr(state(1, 0, [1, 2, 3]));
+    p.deliver();
+    p.down.add(3);
+    p.produce(1, "a");
+    p.deliver();
+    p.advance(11_000); // 3 lags: shrink to [1, 2]
+    p.advance(1_000); // unanswered for replica.fetch.backoff.ms: the same request is sent again
+    expect(p.isrProposals.map((x) => x.isr)).toEqual([
+      [1, 2],
+      [1, 2],
+    ]);
+    // The controller writes the first request; the re-sent one is answered later with that state.
+    p.get(1).onIsrChanged(0, 1, [1, 2]);
+    p.down.delete(3);
+    p.get(3).onTimer(p.now + 10_000);
+    p.deliver();
+    expect(p.isrProposals.at(-1)).toEqual({ leader: 1, isr: [1, 2, 3], leaderEpoch: 0, partitionEpoch: 1 });
+    // 3 is cut off again; 2 takes "b", which waits for 3 (a member of the maximal ISR).
+    p.down.add(3);
+    const b = p.produce(1, "b");
+    p.deliver();
+    expect(p.get(2).logEndOffset).toBe(2);
+    expect(p.completed.has(b.token)).toBe(false);
+    // The re-sent shrink's answer arrives while the expansion is pending: it is not the expansion's answer.
+    // The controller may write [1, 2, 3] at any moment and later elect 3: "b" is not committed without it.
+    p.get(1).onIsrChanged(0, 1, [1, 2]);
+    expect(p.completed.has(b.token)).toBe(false);
+    expect(p.get(1).highWatermark).toBe(1);
+    p.get(1).onIsrChanged(0, 2, [1, 2, 3]);
+    expect(p.completed.has(b.token)).toBe(false);
+    p.down.delete(3);
+    p.get(3).onTimer(p.now + 20_000);
+    p.deliver();
+    expect(p.completed.get(b.token)).toEqual({ error: null, baseOffset: 1 });
+  });
+
   it("fences fetches from an older leader epoch", () => {
     const p = new Partition([1, 2]);
     p.leaderAndIsr(state(1, 3, [1, 2], [1, 2]));
-    const r = p
-      .get(1)
-      .handleFetch(
-        2,
-        {
-          type: "replicaFetch",
-          requestId: 1,
-          replicaId: 2,
-          topic: "t",
-          partition: 0,
-          fetchOffset: 0,
-          currentLeaderEpoch: 2,
-          maxRecords: 10,
-        },
-        0,
-      );
+    const r = p.get(1).handleFetch(
+      2,
+      {
+        type: "replicaFetch",
+        requestId: 1,
+        replicaId: 2,
+        topic: "t",
+        partition: 0,
+        fetchOffset: 0,
+        currentLeaderEpoch: 2,
+        maxRecords: 10,
+      },
+      0,
+    );
     expect(r?.error).toBe("FENCED_LEADER_EPOCH");
   });
 });
