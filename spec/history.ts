@@ -38,7 +38,14 @@ export class History {
   private nextId = 0;
 
   invoke(process: string, op: Operation, time: number): InvokeEvent {
-    const e: InvokeEvent = { type: "invoke", index: this.events.length, id: this.nextId++, process, time, op };
+    const e: InvokeEvent = {
+      type: "invoke",
+      index: this.events.length,
+      id: this.nextId++,
+      process,
+      time,
+      op,
+    };
     this.events.push(e);
     return e;
   }

@@ -14,6 +14,7 @@ import type { KafkaErrorName } from "../../spec/errors.ts";
 import { type BrokerId, DEFAULT_TOPIC_CONFIG, type TopicConfig } from "../../spec/operations.ts";
 import type { SeededFaults } from "../faults/catalog.ts";
 import {
+  assignmentOf,
   decodeControllerEpoch,
   decodePartitionState,
   decodeTopicAssignment,
@@ -22,7 +23,6 @@ import {
   encodeControllerEpoch,
   encodePartitionState,
   encodeTopicAssignment,
-  assignmentOf,
   encodeTopicConfig,
   ZkPaths,
 } from "../metadata/layout.ts";

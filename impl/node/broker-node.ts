@@ -5,8 +5,9 @@
  * the controller (active on one broker at a time) and the group coordinator for the `__consumer_offsets`
  * partitions it leads. The simulator drives it now; the TCP broker drives the same class later.
  */
-import type { KafkaErrorName } from "../../spec/errors.ts";
+
 import type { BrokerState } from "../../spec/adapter.ts";
+import type { KafkaErrorName } from "../../spec/errors.ts";
 import type { BrokerId, TopicConfig } from "../../spec/operations.ts";
 import { Controller } from "../controller/controller.ts";
 import type {

@@ -6,8 +6,8 @@
  */
 import { encodeBatch } from "../records/batch.ts";
 import type { RecordHeader, RecordInput } from "../records/types.ts";
-import type { PartitionLog } from "../storage/partition-log.ts";
 import { type FileSystem, joinPath, readWholeFile, writeFileAtomic } from "../storage/fs.ts";
+import type { PartitionLog } from "../storage/partition-log.ts";
 import type { EpochEndOffset, LogEntry, LogRecord, ReplicaLog } from "./replica-log.ts";
 
 export const HW_CHECKPOINT = "high-watermark-checkpoint";

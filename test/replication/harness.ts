@@ -2,17 +2,18 @@
  * Replicas of one partition wired together by hand: messages queue up and are delivered when the test
  * says so, so a scenario can stop a follower mid-way, fail a leader, or let time pass.
  */
-import type { BrokerId } from "../../spec/operations.ts";
+
 import { SeededFaults } from "../../impl/faults/catalog.ts";
 import type { ReplicationMessage } from "../../impl/replication/messages.ts";
 import {
-  type PartitionReplica as Replica,
   PartitionReplica,
   type PartitionState,
   type ProduceResult,
+  type PartitionReplica as Replica,
   type ReplicaConfig,
 } from "../../impl/replication/replica.ts";
 import { MemoryReplicaLog } from "../../impl/replication/replica-log.ts";
+import type { BrokerId } from "../../spec/operations.ts";
 
 export const CONFIG: ReplicaConfig = {
   replicaLagTimeMaxMs: 10_000,
