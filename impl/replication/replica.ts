@@ -239,10 +239,12 @@ export class PartitionReplica {
   onIsrChanged(leaderEpoch: number, partitionEpoch: number, isr: BrokerId[] | null): void {
     if (this.role !== "leader" || leaderEpoch !== this.leaderEpoch) return;
     // The answer to the pending change carries a newer partition epoch: the controller either wrote it
-    // (a bump) or answers with the newer state it has. One that is not newer than ours is a late answer
-    // to an earlier, re-sent request; dropping the pending change on it would compute the HW over an ISR
-    // smaller than the one the controller may be writing, and acknowledge records a member lacks.
-    if (isr !== null && this.pendingIsr !== null && partitionEpoch <= this.partitionEpoch) return;
+    // (a bump) or answers with the newer state it has. One that is not newer than ours, or an error
+    // carrying our own leader epoch (the controller fences only requests from another epoch), is a late
+    // answer to an earlier request. Dropping the pending change on it would compute the HW over an ISR
+    // smaller than the one the controller may be writing, and acknowledge records a member lacks; the
+    // change stays pending and is sent again (maybeShrinkIsr) until its own answer or a LeaderAndIsr.
+    if (this.pendingIsr !== null && (isr === null || partitionEpoch <= this.partitionEpoch)) return;
     this.pendingIsr = null;
     if (isr !== null && partitionEpoch > this.partitionEpoch) {
       this.isr = [...isr];

@@ -106,7 +106,16 @@ describe("leader and followers", () => {
     // The controller may write [1, 2, 3] at any moment and later elect 3: "b" is not committed without it.
     p.get(1).onIsrChanged(0, 1, [1, 2]);
     expect(p.completed.has(b.token)).toBe(false);
+    // Nor does an error for an earlier epoch's request, answered with the controller's (our) epoch.
+    p.get(1).onIsrChanged(0, 1, null);
+    expect(p.completed.has(b.token)).toBe(false);
     expect(p.get(1).highWatermark).toBe(1);
+    // Still pending: sent again after replica.fetch.backoff.ms.
+    const sent = p.isrProposals.length;
+    p.advance(1_000);
+    expect(p.isrProposals.slice(sent)).toEqual([
+      { leader: 1, isr: [1, 2, 3], leaderEpoch: 0, partitionEpoch: 1 },
+    ]);
     p.get(1).onIsrChanged(0, 2, [1, 2, 3]);
     expect(p.completed.has(b.token)).toBe(false);
     p.down.delete(3);
