@@ -61,11 +61,18 @@ beforeAll(async () => {
   });
   admin = kafka.admin();
   await admin.connect();
-  await until("three brokers and a controller", 30_000, async () => {
+  // Generous: under a loaded CI machine three broker processes boot (tsx) and register one after another.
+  let seen = "nothing yet";
+  await until(`three brokers and a controller (last seen: ${seen})`, 90_000, async () => {
     const c = await admin.describeCluster();
+    seen = `brokers ${c.brokers.map((b) => b.nodeId).join(",")} controller ${c.controller}`;
     return c.brokers.length === 3 && c.controller !== null && c.controller >= 0;
+  }).catch((e: Error) => {
+    throw new Error(
+      `${e.message}; last seen: ${seen}\n${[1, 2, 3].map((b) => cluster.logTail(b)).join("\n")}`,
+    );
   });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await admin?.disconnect().catch(() => {});
