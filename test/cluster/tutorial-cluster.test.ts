@@ -63,7 +63,7 @@ beforeAll(async () => {
   await admin.connect();
   // Generous: under a loaded CI machine three broker processes boot (tsx) and register one after another.
   let seen = "nothing yet";
-  await until(`three brokers and a controller (last seen: ${seen})`, 90_000, async () => {
+  await until("three brokers and a controller", 90_000, async () => {
     const c = await admin.describeCluster();
     seen = `brokers ${c.brokers.map((b) => b.nodeId).join(",")} controller ${c.controller}`;
     return c.brokers.length === 3 && c.controller !== null && c.controller >= 0;
