@@ -112,6 +112,11 @@ interface GroupKnowledge {
   storedSeq: number;
   /** Every proven store: the generation, and the completion sequence of the sync that proved it. */
   stores: Array<{ generation: number; seq: number }>;
+  /**
+   * Per client, every generation a join gave it and the member id it got then. Kept when `members` forgets a
+   * later unstored join: a stored generation's record lists every member of that generation.
+   */
+  joins: Map<string, Map<number, string>>;
   /** Completion sequence at which the latest generation was first seen. */
   roundSeq: number;
 }
@@ -177,11 +182,15 @@ export class CheckerState {
   private disruptionSeq = 0;
   private brokerFaulted = false;
   /**
-   * Completion sequence of the first fault that can leave a zombie coordinator: a broker cut off (isolate),
-   * stopped (pause) or whose session expired keeps leading its __consumer_offsets partitions in its own view
-   * until a LeaderAndIsr or StopReplica reaches it, and answers group requests from what it had then.
+   * Brokers that may be zombie coordinators, with the completion sequence of the fault that made them so: a
+   * broker cut off (isolate), stopped (pause) or whose session expired keeps leading its __consumer_offsets
+   * partitions in its own view until a LeaderAndIsr or StopReplica reaches it, and answers group requests from
+   * what it had then. When that reaches it cannot be seen from outside, so only a crash ends it (the process
+   * and its in-memory groups are gone; a restarted broker loads groups only when the controller makes it leader).
    */
-  private firstZombieSeq: number | undefined;
+  private readonly zombieSince = new Map<BrokerId, number>();
+  /** Zombie windows a crash ended: operations invoked before the crash may still have been answered in one. */
+  private readonly zombieEnded: Array<{ since: number; crashSeq: number }> = [];
   private readonly producers = new Set<string>();
 
   constructor(setup: ClusterSetup) {
@@ -275,16 +284,26 @@ export class CheckerState {
     // A fault may move a group coordinator (it follows __consumer_offsets' leadership): a broker fault at once;
     // time passing once any broker fault has happened (sessions expire later, preferred leaders move back).
     if (f.kind !== "advanceTime" && f.kind !== "heal") this.brokerFaulted = true;
-    if (
-      this.firstZombieSeq === undefined &&
-      (f.kind === "isolate" || f.kind === "pause" || f.kind === "expireSession")
-    )
-      this.firstZombieSeq = this.seq;
+    // isolate: the metadata store stays with side 0, so only side 1's brokers can miss the controller's word.
+    const cutOff =
+      f.kind === "isolate"
+        ? f.sides[1].filter((b) => !f.sides[0].includes(b))
+        : f.kind === "pause" || f.kind === "expireSession"
+          ? [f.broker]
+          : [];
+    for (const b of cutOff)
+      if (!this.zombieSince.has(b) && this.brokers.get(b)?.crashed !== true)
+        this.zombieSince.set(b, this.seq);
     if (f.kind !== "advanceTime" || this.brokerFaulted) this.disruptionSeq = this.seq;
     switch (f.kind) {
       case "crash": {
         const b = this.brokers.get(f.broker);
         this.pausedAt.delete(f.broker);
+        const since = this.zombieSince.get(f.broker);
+        if (since !== undefined) {
+          this.zombieEnded.push({ since, crashSeq: this.seq });
+          this.zombieSince.delete(f.broker);
+        }
         if (b !== undefined && !b.crashed) {
           this.brokers.set(f.broker, { crashed: true, crashedAtMs: this.time, crashedAtSeq: this.seq });
           this.crashes.push({ broker: f.broker, seq: this.seq });
@@ -539,6 +558,7 @@ export class CheckerState {
         storedGeneration: 0,
         storedSeq: 0,
         stores: [],
+        joins: new Map(),
         roundSeq: this.seq,
       };
       this.groups.set(id, g);
@@ -562,7 +582,7 @@ export class CheckerState {
 
   private joinGroup(op: Extract<ClientOp, { kind: "joinGroup" }>, outcome: Outcome): Verdict {
     if (outcome.status !== "ok") return OK;
-    const v = outcome.value as { groupId: string; memberId: string; generation: number };
+    const v = outcome.value as { groupId: string; memberId: string; generation: number; leader: string };
     if (op.groupId !== null && v.groupId !== op.groupId)
       return reject(`joinGroup ${op.member} asked for group ${op.groupId} but was answered for ${v.groupId}`);
     let g = this.group(v.groupId);
@@ -576,15 +596,17 @@ export class CheckerState {
     g.mayRestart = false;
     g.lastActivityMs = this.invokedAtMs;
     const floor = this.reloadFloor(g);
-    // A reloaded group is Stable at the stored generation: a known follower that rejoins it with the same
-    // subscription gets that generation back (GroupCoordinator.updateMemberAndRebalance is not called for it).
-    const known = g.members.get(op.member);
+    // A reloaded group is Stable at the stored generation, with every member of that generation (storeGroup
+    // writes them all when the leader's sync succeeds): a follower of it that rejoins with the same
+    // subscription gets that generation back (GroupCoordinator.doJoinGroup: "for followers with no actual change
+    // to their metadata, just return group information for the current generation"), even if it joined a
+    // later, unstored generation meanwhile. The leader's rejoin would start a rebalance instead.
     const storedFollower =
       floor !== undefined &&
       v.generation === floor &&
-      known?.synced === true &&
-      known.generation === floor &&
-      known.memberId === v.memberId;
+      g.stores.some((st) => st.generation === floor) &&
+      g.joins.get(op.member)?.get(floor) === v.memberId &&
+      v.leader !== v.memberId;
     if (
       v.generation <= g.previousGeneration &&
       floor !== undefined &&
@@ -602,6 +624,9 @@ export class CheckerState {
       g.roundGeneration = v.generation;
       g.roundSeq = this.seq;
     }
+    const joins = g.joins.get(op.member) ?? new Map<number, string>();
+    joins.set(v.generation, v.memberId);
+    g.joins.set(op.member, joins);
     g.members.set(op.member, {
       memberId: v.memberId,
       lastSeenMs: this.invokedAtMs,
@@ -629,16 +654,30 @@ export class CheckerState {
   /**
    * The lowest generation a coordinator answering now may hold the group at, or undefined when only the current
    * one can answer: the last stored generation once a fault since that store may have moved the coordinator, and
-   * what was stored before the first fault that can leave a zombie coordinator (0: it never had the group).
+   * what was stored before the oldest zombie window that may have answered this operation (0: it never had the
+   * group).
    */
   private reloadFloor(g: GroupKnowledge): number | undefined {
     let floor = this.coordinatorMayHaveMoved(g) ? g.storedGeneration : undefined;
-    if (this.firstZombieSeq !== undefined) {
+    const since = this.oldestZombie();
+    if (since !== undefined) {
       let zombie = 0;
-      for (const st of g.stores) if (st.seq < this.firstZombieSeq) zombie = Math.max(zombie, st.generation);
+      for (const st of g.stores) if (st.seq < since) zombie = Math.max(zombie, st.generation);
       floor = floor === undefined ? zombie : Math.min(floor, zombie);
     }
     return floor;
+  }
+
+  /**
+   * The start of the oldest zombie window the operation being checked may have been answered in: one still
+   * open, or one whose broker crashed after the operation was invoked.
+   */
+  private oldestZombie(): number | undefined {
+    let oldest: number | undefined;
+    for (const since of this.zombieSince.values()) oldest = Math.min(oldest ?? since, since);
+    for (const w of this.zombieEnded)
+      if (w.crashSeq > this.invokedSince) oldest = Math.min(oldest ?? w.since, w.since);
+    return oldest;
   }
 
   /** Whether the group may be back at `generation` because a coordinator answering holds an older state. */

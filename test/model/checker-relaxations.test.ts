@@ -203,6 +203,76 @@ describe("a known follower rejoining a group reloaded Stable at its stored gener
   });
 });
 
+describe("a follower of the stored generation that joined a later, unstored one (seed 7, embedded)", () => {
+  // Generation 2 stored with a leading and b following; generation 3 handed out after b is cut off, never stored.
+  const scenario = () => {
+    const c = checker();
+    c.check(join("a"), joined("a", 2));
+    c.check(join("b"), joined("b", 2));
+    c.check(sync("a", 2, { "a-1": [tp(0)], "b-1": [] }), gave(0));
+    c.check({ kind: "isolate", sides: [[1, 3], [2]] }, done);
+    c.check(join("a"), joined("a", 3));
+    c.check(join("b"), joined("b", 3));
+    c.check(sync("a", 3, { "a-1": [], "b-1": [tp(0)] }), failed("REBALANCE_IN_PROGRESS"));
+    c.check({ kind: "expireSession", broker: 2 }, done);
+    return c;
+  };
+  const joinedAs = (member: string, generation: number, leader: string, memberId = `${member}-1`) =>
+    ok({ groupId: "g", memberId, generation, leader, protocol: "range", members: [] });
+
+  it("accepts generation 2 again for b, a member of the stored generation whose own sync never ran", () => {
+    expect(scenario().check(join("b"), joinedAs("b", 2, "a-1"))).toEqual(OK);
+  });
+  it("rejects it for the stored generation's leader (its rejoin starts a rebalance)", () => {
+    rejects(scenario().check(join("a"), joinedAs("a", 2, "a-1")), "previous generation 2");
+  });
+  it("rejects it under another member id", () => {
+    rejects(scenario().check(join("b"), joinedAs("b", 2, "a-1", "b-2")), "previous generation 2");
+  });
+});
+
+describe("a zombie coordinator's window ends when its broker crashes", () => {
+  // Broker 3 is cut off before anything is stored; generation 2 is stored afterwards.
+  const scenario = () => {
+    const c = checker();
+    c.check({ kind: "pause", broker: 3 }, done);
+    c.check(join("a"), joined("a", 1));
+    c.check(sync("a", 1, { "a-1": [tp(0)] }), gave(0));
+    c.check(join("a"), joined("a", 2));
+    c.check(sync("a", 2, { "a-1": [tp(0)] }), gave(0));
+    return c;
+  };
+  it("accepts a fresh group while broker 3 may still answer from before", () => {
+    expect(scenario().check(join("c"), joined("c", 1))).toEqual(OK);
+  });
+  it("accepts it for a join sent before broker 3 crashed (answered before the crash)", () => {
+    const c = scenario();
+    const early = join("c");
+    c.invoke(early);
+    c.check({ kind: "crash", broker: 3 }, done);
+    expect(c.check(early, joined("c", 1))).toEqual(OK);
+  });
+  it("rejects it for a join sent after broker 3 crashed: the new coordinator loaded generation 2", () => {
+    const c = scenario();
+    c.check({ kind: "crash", broker: 3 }, done);
+    c.check({ kind: "restart", broker: 3 }, done);
+    const late = join("c");
+    c.invoke(late);
+    rejects(c.check(late, joined("c", 1)), "previous generation 1");
+    // A generation from the stored one on stays possible (the coordinator may have moved).
+    expect(c.check(join("d"), joined("d", 3))).toEqual(OK);
+  });
+  it("does not count brokers on the metadata store's side of an isolate as zombies", () => {
+    const c = checker();
+    c.check({ kind: "isolate", sides: [[1, 2, 3], []] }, done);
+    c.check(join("a"), joined("a", 1));
+    c.check(sync("a", 1, { "a-1": [tp(0)] }), gave(0));
+    c.check(join("a"), joined("a", 2));
+    c.check(sync("a", 2, { "a-1": [tp(0)] }), gave(0));
+    rejects(c.check(join("c"), joined("c", 1)), "previous generation 1");
+  });
+});
+
 describe("a member's session runs from when the coordinator completed its join (seed 43, embedded)", () => {
   const simple: ClientOp = {
     kind: "commitOffsets",
