@@ -2,9 +2,125 @@ import * as nodefs from "node:fs";
 import { dirname } from "node:path";
 import type { FileHandle, FileSystem } from "./fs.ts";
 
+/** Descriptors storage may hold open at once by default: thousands of partitions cost at most this many. */
+export const DEFAULT_MAX_OPEN_FILES = 512;
+/** A descriptor unused this long is closed by the next sweep. */
+export const DEFAULT_IDLE_CLOSE_MS = 30_000;
+
+function outOfDescriptors(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === "EMFILE" || code === "ENFILE";
+}
+
+/**
+ * The descriptors behind a DiskFileSystem's handles, opened on first use and closed least recently used
+ * first past `maxOpen`, or when idle. A handle keeps only its path and its own end of file, so a closed
+ * descriptor costs nothing to reopen ("r+", writes go to the tracked end). Closing a descriptor with
+ * unflushed writes loses nothing: the bytes are in the page cache, and fsync through a later descriptor
+ * flushes the file's dirty pages whichever descriptor wrote them.
+ */
+export class DescriptorPool {
+  /** Open descriptors in least-recently-used-first order (Map keeps insertion order; a use re-inserts). */
+  private readonly open = new Map<DiskFileHandle, { fd: number; lastUse: number }>();
+
+  constructor(
+    readonly maxOpen = DEFAULT_MAX_OPEN_FILES,
+    readonly idleCloseMs = DEFAULT_IDLE_CLOSE_MS,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (!Number.isInteger(maxOpen) || maxOpen < 1)
+      throw new RangeError(`maxOpen ${maxOpen} must be at least 1`);
+    pools.add(new WeakRef(this));
+  }
+
+  /** Descriptors this pool holds open now. */
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** The handle's descriptor, opened if needed; marks it most recently used. */
+  fdOf(h: DiskFileHandle): number {
+    const now = this.now();
+    const e = this.open.get(h);
+    if (e !== undefined) {
+      this.open.delete(h);
+      e.lastUse = now;
+      this.open.set(h, e);
+      return e.fd;
+    }
+    this.closeIdle(now);
+    while (this.open.size >= this.maxOpen) this.evictOldest();
+    const fd = this.openFd(h.path, "r+");
+    this.open.set(h, { fd, lastUse: now });
+    return fd;
+  }
+
+  /** Closes the handle's descriptor if it has one. */
+  release(h: DiskFileHandle): void {
+    const e = this.open.get(h);
+    if (e === undefined) return;
+    this.open.delete(h);
+    nodefs.closeSync(e.fd);
+  }
+
+  /** Closes descriptors unused for `idleCloseMs`; returns how many. */
+  closeIdle(now = this.now()): number {
+    let n = 0;
+    for (const [h, e] of this.open) {
+      if (now - e.lastUse < this.idleCloseMs) break;
+      this.release(h);
+      n++;
+    }
+    return n;
+  }
+
+  /** Closes every descriptor (handles reopen on next use); returns how many. */
+  closeAll(): number {
+    const n = this.open.size;
+    for (const h of [...this.open.keys()]) this.release(h);
+    return n;
+  }
+
+  /**
+   * Opens `path`; when the process is out of descriptors, gives back this pool's own and tries once more,
+   * so storage yields to sockets and to itself instead of failing while it holds idle descriptors.
+   */
+  openFd(path: string, flags: string): number {
+    try {
+      return nodefs.openSync(path, flags);
+    } catch (e) {
+      if (!outOfDescriptors(e) || this.open.size === 0) throw e;
+      this.closeAll();
+      return nodefs.openSync(path, flags);
+    }
+  }
+
+  private evictOldest(): void {
+    const oldest = this.open.keys().next();
+    if (!oldest.done) this.release(oldest.value);
+  }
+}
+
+/** Every live pool in the process, for releaseStorageDescriptors. */
+const pools = new Set<WeakRef<DescriptorPool>>();
+
+/**
+ * Closes every descriptor storage holds open in this process, returning how many: what a server that hit
+ * EMFILE on accept() calls so that its next accept can succeed. Handles reopen their files on next use.
+ */
+export function releaseStorageDescriptors(): number {
+  let n = 0;
+  for (const ref of pools) {
+    const pool = ref.deref();
+    if (pool === undefined) pools.delete(ref);
+    else n += pool.closeAll();
+  }
+  return n;
+}
+
 /** Makes a directory's entries (creates, renames, removes) durable, as the FileSystem contract promises. */
-function syncDir(dir: string): void {
-  const fd = nodefs.openSync(dir, "r");
+function syncDir(pool: DescriptorPool, dir: string): void {
+  const fd = pool.openFd(dir, "r");
   try {
     nodefs.fsyncSync(fd);
   } finally {
@@ -14,17 +130,23 @@ function syncDir(dir: string): void {
 
 /**
  * The real disk through node:fs synchronous calls. Paths are used as given. Keep one handle per file
- * open for writing: a handle tracks its own end of file.
+ * open for writing: a handle tracks its own end of file. Handles hold no descriptor at rest: the pool
+ * opens one on use and bounds how many stay open (`maxOpenFiles`).
  */
 export class DiskFileSystem implements FileSystem {
+  readonly descriptors: DescriptorPool;
+
+  constructor(opts: { maxOpenFiles?: number; idleCloseMs?: number; now?: () => number } = {}) {
+    this.descriptors = new DescriptorPool(opts.maxOpenFiles, opts.idleCloseMs, opts.now);
+  }
+
   open(path: string, opts: { create?: boolean } = {}): FileHandle {
-    // "a+" would force every write to the end but makes Linux ignore positions on write; we only
-    // append, so "r+" after an optional create keeps reads positional and writes at our tracked end.
     if (opts.create && !nodefs.existsSync(path)) {
-      nodefs.closeSync(nodefs.openSync(path, "a"));
-      syncDir(dirname(path));
+      nodefs.closeSync(this.descriptors.openFd(path, "a"));
+      syncDir(this.descriptors, dirname(path));
     }
-    return new DiskFileHandle(path, nodefs.openSync(path, "r+"));
+    // Throws ENOENT for a missing file, as opening it would.
+    return new DiskFileHandle(path, nodefs.statSync(path).size, this.descriptors);
   }
   exists(path: string): boolean {
     return nodefs.existsSync(path);
@@ -34,11 +156,11 @@ export class DiskFileSystem implements FileSystem {
   }
   remove(path: string): void {
     nodefs.rmSync(path, { force: true });
-    syncDir(dirname(path));
+    syncDir(this.descriptors, dirname(path));
   }
   rename(from: string, to: string): void {
     nodefs.renameSync(from, to);
-    syncDir(dirname(to));
+    syncDir(this.descriptors, dirname(to));
   }
   mkdir(path: string): void {
     nodefs.mkdirSync(path, { recursive: true });
@@ -47,32 +169,42 @@ export class DiskFileSystem implements FileSystem {
 
 class DiskFileHandle implements FileHandle {
   private end: number;
-  private fd: number;
+  private closed = false;
+  /** Writes since the last fsync; a new handle counts as dirty (an earlier one may have left writes). */
+  private dirty = true;
   constructor(
     readonly path: string,
-    fd: number,
+    size: number,
+    private readonly pool: DescriptorPool,
   ) {
-    this.fd = fd;
-    this.end = nodefs.fstatSync(fd).size;
+    this.end = size;
+  }
+  private fd(): number {
+    if (this.closed) throw new Error(`${this.path}: file handle is closed`);
+    return this.pool.fdOf(this);
   }
   size(): number {
     return this.end;
   }
   append(data: Uint8Array): number {
+    const fd = this.fd();
     const at = this.end;
     let done = 0;
     while (done < data.length) {
-      done += nodefs.writeSync(this.fd, data, done, data.length - done, at + done);
+      done += nodefs.writeSync(fd, data, done, data.length - done, at + done);
     }
     this.end += data.length;
+    this.dirty = true;
     return at;
   }
   read(position: number, length: number): Buffer {
     const n = Math.max(0, Math.min(length, this.end - position));
+    if (n === 0) return Buffer.alloc(0);
+    const fd = this.fd();
     const buf = Buffer.allocUnsafe(n);
     let done = 0;
     while (done < n) {
-      const r = nodefs.readSync(this.fd, buf, done, n - done, position + done);
+      const r = nodefs.readSync(fd, buf, done, n - done, position + done);
       if (r === 0) break;
       done += r;
     }
@@ -80,14 +212,19 @@ class DiskFileHandle implements FileHandle {
   }
   truncate(size: number): void {
     if (size >= this.end) return;
-    nodefs.ftruncateSync(this.fd, size);
+    nodefs.ftruncateSync(this.fd(), size);
     this.end = size;
+    this.dirty = true;
   }
   fsync(): void {
-    nodefs.fsyncSync(this.fd);
+    // A clean handle has nothing to flush: skipping keeps flush ticks over idle partitions from opening fds.
+    if (!this.dirty) return;
+    nodefs.fsyncSync(this.fd());
+    this.dirty = false;
   }
   close(): void {
-    if (this.fd >= 0) nodefs.closeSync(this.fd);
-    this.fd = -1;
+    if (this.closed) return;
+    this.closed = true;
+    this.pool.release(this);
   }
 }
