@@ -4,7 +4,7 @@
  * Recovery of a torn tail after kill -9 is PartitionLog.open's job; the high watermark checkpoint is a
  * small file written atomically beside the segments.
  */
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { LogStore } from "../node/broker-node.ts";
 import { StorageReplicaLog } from "../replication/storage-log.ts";
@@ -65,7 +65,7 @@ export class DiskLogStore implements LogStore {
     this.open_.clear();
   }
 
-  /** Removes a partition's files (StopReplica with delete, DeleteTopics). */
+  /** Removes a partition's files and its directory (StopReplica with deletePartitions: topic deletion). */
   delete(topic: string, partition: number): void {
     const name = partitionDirName(topic, partition);
     const l = this.open_.get(name);
@@ -73,5 +73,6 @@ export class DiskLogStore implements LogStore {
       l.log.deleteAll();
       this.open_.delete(name);
     }
+    rmSync(join(this.dir, name), { recursive: true, force: true });
   }
 }

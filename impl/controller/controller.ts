@@ -5,7 +5,12 @@
  * partitions, elects leaders from the ISR when brokers fail (unclean only when the topic allows it),
  * applies leaders' ISR changes (AlterPartition), writes every partition state with a check on
  * /controller_epoch's version (so a deposed controller's writes fail), and tells brokers through
- * LeaderAndIsr and UpdateMetadata.
+ * LeaderAndIsr and UpdateMetadata. It deletes topics as Kafka's TopicDeletionManager does: an admin's
+ * /admin/delete_topics/T queues T; its partitions go offline (leader -1, a new leader epoch) and leave
+ * every broker's metadata; each replica gets StopReplica(deletePartitions=true); once every replica's
+ * broker has answered, /brokers/topics/T, /config/topics/T and the request go in one fenced multi. A
+ * replica whose broker is down keeps the topic queued until that broker registers again (or a new
+ * controller resumes the deletion after a failover).
  *
  * Work is serialised like Kafka's ControllerEventManager: one event at a time, each a chain of store
  * calls ending in `done`.
@@ -27,8 +32,14 @@ import {
   ZkPaths,
 } from "../metadata/layout.ts";
 import type { MultiOp } from "../metadata/store.ts";
+import { INTERNAL_TOPICS, type PartitionRef, TopicDeletions } from "./deletion.ts";
 import { electFirstLive, electLeader, NO_LEADER, removeFromIsr } from "./election.ts";
-import type { AlterPartitionRequest, ControllerMessage, PartitionStateMessage } from "./messages.ts";
+import type {
+  AlterPartitionRequest,
+  ControllerMessage,
+  PartitionStateMessage,
+  StopReplicaResponse,
+} from "./messages.ts";
 import { assignAddedPartitions, assignReplicas } from "./placement.ts";
 import type { ZkCalls, ZkResult } from "./zk-effects.ts";
 
@@ -42,6 +53,8 @@ export interface ControllerHost {
   randomInt(n: number): number;
   /** Broker-level defaults (min.insync.replicas, unclean.leader.election.enable). */
   readonly defaults: TopicConfig;
+  /** delete.topic.enable (Kafka's default: true). When false, deletion requests are removed unheeded. */
+  readonly deleteTopicEnable?: boolean;
 }
 
 interface TopicInfo {
@@ -81,6 +94,7 @@ export class Controller {
   private brokerEpochs = new Map<BrokerId, number>();
   private topics = new Map<string, TopicInfo>();
   private states = new Map<string, CachedState>();
+  private deletions = new TopicDeletions();
   private queue: Array<(done: () => void) => void> = [];
   private busy = false;
   /** Bumped on resign so continuations of an old term do nothing. */
@@ -169,6 +183,7 @@ export class Controller {
     this.busy = false;
     this.topics.clear();
     this.states.clear();
+    this.deletions = new TopicDeletions();
     this.liveBrokers.clear();
     this.brokerEpochs.clear();
   }
@@ -182,8 +197,17 @@ export class Controller {
         const names = ((t.ok && t.children) || []).slice().sort();
         let pending = names.length;
         const finish = () => {
-          this.status = "active";
-          this.enqueue((done) => this.onFailover(done));
+          // Topics already queued for deletion must not get leaders back in the failover's elections.
+          this.host.zk.call({ op: "children", path: ZkPaths.deleteTopics, watch: false }, (d) => {
+            if (term !== this.term) return;
+            for (const name of ((d.ok && d.children) || []).slice().sort()) {
+              const topic = this.topics.get(name);
+              if (topic !== undefined && this.deletable(name)) this.deletions.enqueue(name, topic.replicas);
+            }
+            this.status = "active";
+            this.enqueue((done) => this.onFailover(done));
+            this.enqueue((done) => this.onDeletionRequests(done));
+          });
         };
         if (pending === 0) finish();
         for (const name of names) {
@@ -329,6 +353,7 @@ export class Controller {
     const deadSet = new Set(dead);
     const addedSet = new Set(added);
     for (const [name, topic] of this.topics) {
+      if (this.deletions.has(name)) continue;
       topic.replicas.forEach((replicas, p) => {
         const k = key(name, p);
         const s = this.states.get(k);
@@ -377,6 +402,7 @@ export class Controller {
       const addedSet = new Set(added);
       const touched: PartitionStateMessage[] = [];
       for (const [name, topic] of this.topics) {
+        if (this.deletions.has(name)) continue;
         topic.replicas.forEach((replicas, p) => {
           if (changes.has(key(name, p)) || failover || replicas.some((r) => addedSet.has(r))) {
             const m = this.stateMessage(name, p);
@@ -386,6 +412,10 @@ export class Controller {
       }
       this.sendLeaderAndIsr(touched);
       this.broadcastMetadata();
+      // A replica whose broker died may not have deleted its log; one that came back gets its
+      // StopReplica now (after a failover, onDeletionRequests sends them once the states are written).
+      for (const b of dead) this.deletions.brokerFailed(b);
+      if (!failover) this.sendStopReplicas(this.deletions.start(addedSet));
       done();
     });
   }
@@ -512,6 +542,8 @@ export class Controller {
       };
       const topic = this.topics.get(request.name);
       if (topic === undefined) return finish("UNKNOWN_TOPIC_OR_PARTITION");
+      // Kafka: "The topic is queued for deletion."
+      if (this.deletions.has(request.name)) return finish("INVALID_TOPIC_EXCEPTION");
       if (request.count <= topic.replicas.length || !validPartitionCount(request.count))
         return finish("INVALID_PARTITIONS");
       const live = [...this.liveBrokers].sort((a, b) => a - b);
@@ -579,6 +611,171 @@ export class Controller {
       this.broadcastMetadata();
       finish(null);
     });
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* Topic deletion (Kafka's TopicDeletionManager)                                                   */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  /** The /admin/delete_topics children watch fired: an admin asked for (or a request went away). */
+  onDeleteTopicsChanged(): void {
+    if (!this.isActive) return;
+    this.enqueue((done) => this.onDeletionRequests(done));
+  }
+
+  /** A broker answered a StopReplica this controller sent in this term. */
+  onStopReplicaResponse(m: StopReplicaResponse): void {
+    if (!this.isActive || m.controllerEpoch !== this.epoch || !m.deletePartitions) return;
+    this.enqueue((done) => this.completeDeletions(this.deletions.onResponse(m.brokerId, m.partitions), done));
+  }
+
+  /** Topics queued for deletion whose znodes are still there, sorted. */
+  topicsBeingDeleted(): string[] {
+    return this.deletions.queued();
+  }
+
+  /** Internal topics are never deleted, and nothing is with delete.topic.enable=false. */
+  private deletable(name: string): boolean {
+    return this.host.deleteTopicEnable !== false && !INTERNAL_TOPICS.has(name);
+  }
+
+  /**
+   * Reads the requests (and sets the watch again). As Kafka's controller does, a request for a topic that
+   * does not exist, or made while deletion is disabled, is removed unheeded; so is one for an internal
+   * topic (our addition: Kafka leaves that check to kafka-topics.sh). The rest are queued and started.
+   */
+  private onDeletionRequests(done: () => void): void {
+    const term = this.term;
+    this.host.zk.call({ op: "children", path: ZkPaths.deleteTopics, watch: true }, (r) => {
+      if (term !== this.term) return;
+      const refused: string[] = [];
+      for (const name of ((r.ok && r.children) || []).slice().sort()) {
+        const topic = this.topics.get(name);
+        if (topic === undefined || !this.deletable(name)) refused.push(name);
+        else this.deletions.enqueue(name, topic.replicas);
+      }
+      this.removeDeletionRequests(refused, term, () => this.startDeletions(done));
+    });
+  }
+
+  private removeDeletionRequests(names: string[], term: number, then: () => void): void {
+    const [name, ...rest] = names;
+    if (name === undefined) {
+      then();
+      return;
+    }
+    const ops: MultiOp[] = [...this.fence(), { op: "delete", path: ZkPaths.deleteTopic(name), version: -1 }];
+    this.host.zk.call({ op: "multi", ops }, (r) => {
+      if (term !== this.term) return;
+      // NO_NODE: the request went away meanwhile, which is what we wanted.
+      if (!r.ok && r.code !== "NO_NODE") return this.onWriteFailed(r, () => then());
+      this.removeDeletionRequests(rest, term, then);
+    });
+  }
+
+  /**
+   * Kafka's onTopicDeletion for every queued topic: partitions still led go offline (leader -1 under a
+   * new leader epoch, so a leader's late AlterPartition is fenced and no failover elects them again),
+   * brokers drop the topic from their metadata, and every pending replica on a live broker is sent
+   * StopReplica(deletePartitions=true). Replicas on brokers that are down wait for them.
+   */
+  private startDeletions(done: () => void): void {
+    const changes = new Map<string, CachedState>();
+    for (const name of this.deletions.queued()) {
+      this.topics.get(name)?.replicas.forEach((_, p) => {
+        const s = this.states.get(key(name, p));
+        if (s === undefined || s.leader === NO_LEADER) return;
+        changes.set(key(name, p), { ...s, leader: NO_LEADER, leaderEpoch: s.leaderEpoch + 1 });
+      });
+    }
+    this.writeStates(changes, (error) => {
+      if (error !== null) return done();
+      this.broadcastMetadata();
+      this.sendStopReplicas(this.deletions.start(this.liveBrokers));
+      this.completeDeletions(
+        this.deletions.queued().filter((t) => this.deletions.isDone(t)),
+        done,
+      );
+    });
+  }
+
+  private sendStopReplicas(batches: Map<BrokerId, PartitionRef[]>): void {
+    for (const b of [...batches.keys()].sort((x, y) => x - y)) {
+      this.host.send(b, {
+        type: "stopReplica",
+        controllerId: this.host.brokerId,
+        controllerEpoch: this.epoch,
+        partitions: batches.get(b)!,
+        deletePartitions: true,
+      });
+    }
+  }
+
+  /** Kafka's completeDeleteTopic, one topic after another. */
+  private completeDeletions(topics: string[], done: () => void): void {
+    const [name, ...rest] = topics;
+    if (name === undefined) {
+      done();
+      return;
+    }
+    this.completeDeletion(name, () => this.completeDeletions(rest, done));
+  }
+
+  /**
+   * Every replica is deleted: /brokers/topics/T with everything under it, /config/topics/T and
+   * /admin/delete_topics/T go in one multi behind the /controller_epoch check, then the topic is forgotten.
+   */
+  private completeDeletion(name: string, then: () => void, attempt = 1): void {
+    const term = this.term;
+    this.listSubtree(ZkPaths.topic(name), term, (paths) => {
+      const optional = [ZkPaths.configTopic(name), ZkPaths.deleteTopic(name)];
+      const present: string[] = [];
+      let pending = optional.length;
+      for (const path of optional) {
+        this.host.zk.call({ op: "exists", path, watch: false }, (e) => {
+          if (term !== this.term) return;
+          if (e.ok && e.stat) present.push(path);
+          if (--pending > 0) return;
+          const ops: MultiOp[] = [
+            ...this.fence(),
+            ...[...paths, ...present.sort()].map((p): MultiOp => ({ op: "delete", path: p, version: -1 })),
+          ];
+          this.host.zk.call({ op: "multi", ops }, (r) => {
+            if (term !== this.term) return;
+            // NO_NODE or NOT_EMPTY: the subtree changed between listing and deleting; list it again.
+            if (!r.ok && (r.code === "NO_NODE" || r.code === "NOT_EMPTY") && attempt < 3)
+              return this.completeDeletion(name, then, attempt + 1);
+            if (!r.ok) return this.onWriteFailed(r, () => then());
+            const topic = this.topics.get(name);
+            topic?.replicas.forEach((_, p) => {
+              this.states.delete(key(name, p));
+            });
+            this.topics.delete(name);
+            this.deletions.complete(name);
+            then();
+          });
+        });
+      }
+    });
+  }
+
+  /** `root` and everything under it, children before their parents; empty if `root` does not exist. */
+  private listSubtree(root: string, term: number, then: (paths: string[]) => void): void {
+    const found: string[] = [];
+    let pending = 0;
+    const visit = (path: string) => {
+      pending += 1;
+      this.host.zk.call({ op: "children", path, watch: false }, (r) => {
+        if (term !== this.term) return;
+        if (r.ok && r.children) {
+          found.push(path);
+          for (const child of r.children) visit(`${path}/${child}`);
+        }
+        // A descendant's path is longer than its ancestor's: longest first deletes leaves first.
+        if (--pending === 0) then(found.sort((a, b) => b.length - a.length || (a < b ? -1 : 1)));
+      });
+    };
+    visit(root);
   }
 
   /* ---------------------------------------------------------------------------------------------- */
@@ -668,6 +865,9 @@ export class Controller {
   private broadcastMetadata(): void {
     const partitions: PartitionStateMessage[] = [];
     for (const [name, t] of this.topics) {
+      // A topic being deleted leaves every broker's metadata at once (Kafka sends its partitions with
+      // leader -2, LeaderDuringDelete, which brokers drop from their caches; our snapshot just omits them).
+      if (this.deletions.has(name)) continue;
       t.replicas.forEach((_, p) => {
         const m = this.stateMessage(name, p);
         if (m !== null) partitions.push(m);

@@ -43,6 +43,19 @@ export interface StopReplicaRequest {
   deletePartitions: boolean;
 }
 
+/**
+ * A broker's answer to StopReplica, back to the controller that sent it. Topic deletion waits for these:
+ * a replica counts as deleted only once its broker said so. `controllerEpoch` echoes the request's, so a
+ * controller ignores answers to an earlier term's requests.
+ */
+export interface StopReplicaResponse {
+  type: "stopReplicaResponse";
+  brokerId: BrokerId;
+  controllerEpoch: number;
+  deletePartitions: boolean;
+  partitions: Array<{ topic: string; partition: number; error: KafkaErrorName | null }>;
+}
+
 /** From a partition leader to the controller: please make this the ISR (KIP-497). */
 export interface AlterPartitionRequest {
   type: "alterPartition";
@@ -77,5 +90,6 @@ export type ControllerMessage =
   | LeaderAndIsrRequest
   | UpdateMetadataRequest
   | StopReplicaRequest
+  | StopReplicaResponse
   | AlterPartitionRequest
   | AlterPartitionResponse;

@@ -14,6 +14,8 @@ import type {
   ControllerMessage,
   LeaderAndIsrRequest,
   PartitionStateMessage,
+  StopReplicaRequest,
+  StopReplicaResponse,
 } from "../controller/messages.ts";
 import { ZkCalls, type ZkRequest, type ZkResult } from "../controller/zk-effects.ts";
 import type { SeededFaults } from "../faults/catalog.ts";
@@ -50,6 +52,8 @@ export interface LogStore {
   open(topic: string, partition: number): ReplicaLog;
   /** Partitions with a log on disk, found at startup. */
   existing(): Array<{ topic: string; partition: number }>;
+  /** Removes a partition's log and its directory (StopReplica with deletePartitions: topic deletion). */
+  delete(topic: string, partition: number): void;
 }
 
 export interface BrokerNodeConfig {
@@ -77,6 +81,8 @@ export interface BrokerNodeConfig {
   memberIdSuffix?: () => string;
   /** The listeners to register in /brokers/ids/N (the TCP broker's advertised ones); a placeholder if absent. */
   endpoints?: BrokerEndpoint[];
+  /** delete.topic.enable; true when absent, as in Kafka. */
+  deleteTopicEnable?: boolean;
 }
 
 interface MetadataCache {
@@ -130,6 +136,7 @@ export class BrokerNode {
       now: () => this.now,
       randomInt: config.randomInt,
       defaults: config.topicDefaults,
+      deleteTopicEnable: config.deleteTopicEnable ?? true,
     });
     this.coordinator = new GroupCoordinator({
       offsetsTopicPartitions: config.offsetsTopicPartitions,
@@ -181,6 +188,7 @@ export class BrokerNode {
     return this.step(now, () => {
       if (event.path === ZkPaths.controller) this.controller.onControllerChanged();
       else if (event.path === ZkPaths.brokerIds) this.controller.onBrokersChanged();
+      else if (event.path === ZkPaths.deleteTopics) this.controller.onDeleteTopicsChanged();
       else if (
         event.path === ZkPaths.brokerId(this.brokerId) &&
         event.type === "deleted" &&
@@ -535,7 +543,10 @@ export class BrokerNode {
         return;
       case "stopReplica":
         if (!this.acceptControllerEpoch(m.controllerEpoch)) return;
-        for (const p of m.partitions) this.replicas.get(tpKey(p.topic, p.partition))?.goOffline();
+        this.onStopReplica(from, m);
+        return;
+      case "stopReplicaResponse":
+        this.controller.onStopReplicaResponse(m);
         return;
       case "alterPartition": {
         this.controller.onAlterPartition(m);
@@ -585,6 +596,41 @@ export class BrokerNode {
       if (p.topic === OFFSETS_TOPIC) this.onOffsetsPartitionRoleChange(p.partition, r, wasLeader);
       this.releaseHeld(p.topic, p.partition);
     }
+  }
+
+  /**
+   * StopReplica: the replicas stop serving; with deletePartitions (topic deletion) their logs, directories
+   * and in-memory state go too, and the topic leaves this broker's metadata, so clients get
+   * UNKNOWN_TOPIC_OR_PARTITION. A partition this broker does not have counts as deleted (Kafka answers
+   * NONE too): the controller may resend after a failover. The answer goes back to the controller.
+   */
+  private onStopReplica(from: BrokerId, m: StopReplicaRequest): void {
+    const partitions: StopReplicaResponse["partitions"] = [];
+    for (const p of m.partitions) {
+      const k = tpKey(p.topic, p.partition);
+      this.replicas.get(k)?.goOffline();
+      let error: KafkaErrorName | null = null;
+      if (m.deletePartitions) {
+        this.replicas.delete(k);
+        this.held.delete(k);
+        this.metadata.partitions.delete(k);
+        try {
+          this.logs.delete(p.topic, p.partition);
+        } catch {
+          // Kafka answers KAFKA_STORAGE_ERROR for a log it cannot delete; the controller sends the
+          // StopReplica again when this broker registers again or another controller takes over.
+          error = "KAFKA_STORAGE_ERROR";
+        }
+      }
+      partitions.push({ topic: p.topic, partition: p.partition, error });
+    }
+    this.send(from, {
+      type: "stopReplicaResponse",
+      brokerId: this.brokerId,
+      controllerEpoch: m.controllerEpoch,
+      deletePartitions: m.deletePartitions,
+      partitions,
+    });
   }
 
   private onOffsetsPartitionRoleChange(partition: number, r: PartitionReplica, wasLeader: boolean): void {

@@ -119,6 +119,7 @@ export class SimCluster {
       groupMaxSessionTimeoutMs: this.setting("group.max.session.timeout.ms", 1_800_000),
       randomInt: (n) => this.placementPrng.int(0, n - 1),
       memberIdSuffix: () => uuidFrom(this.placementPrng),
+      deleteTopicEnable: this.setting("delete.topic.enable", true) as boolean,
     };
   }
 

@@ -44,9 +44,19 @@ export class SimDisk implements LogStore {
     const out: Array<{ topic: string; partition: number }> = [];
     for (const name of this.fs.list(LOG_DIR).sort()) {
       const m = /^(.+)-(\d+)$/.exec(name);
-      if (m !== null) out.push({ topic: m[1], partition: Number(m[2]) });
+      // A deleted partition leaves an empty directory (the simulated file system keeps directories).
+      if (m === null || this.fs.list(joinPath(LOG_DIR, name)).length === 0) continue;
+      out.push({ topic: m[1], partition: Number(m[2]) });
     }
     return out;
+  }
+
+  /** Topic deletion: every file of the partition goes (the log is opened first if this process has not). */
+  delete(topic: string, partition: number): void {
+    const name = partitionDirName(topic, partition);
+    if (!this.fs.exists(joinPath(LOG_DIR, name))) return;
+    this.open(topic, partition).log.deleteAll();
+    this.opened.delete(name);
   }
 
   /** kill -9: everything not fsynced is gone, and so is every open handle. */
