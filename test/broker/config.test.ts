@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseBrokerConfig } from "../../impl/broker/config.ts";
+import { ConfigError, DEFAULT_MAX_PARTITIONS, parseBrokerConfig } from "../../impl/broker/config.ts";
 import { parseProperties } from "../../impl/broker/properties.ts";
 
 describe("properties files", () => {
@@ -65,5 +65,14 @@ describe("broker config", () => {
     expect(() => parseBrokerConfig("num.partitions=many")).toThrow(/num.partitions/);
     expect(() => parseBrokerConfig("listeners=localhost:9092")).toThrow(/NAME:\/\/host:port/);
     expect(() => parseBrokerConfig("auto.create.topics.enable=yes")).toThrow(/true or false/);
+  });
+
+  it("reads max.partitions (default 4000, at least 1) as a known property", () => {
+    expect(parseBrokerConfig("").maxPartitions).toBe(DEFAULT_MAX_PARTITIONS);
+    expect(DEFAULT_MAX_PARTITIONS).toBe(4000);
+    const c = parseBrokerConfig("max.partitions=25\n");
+    expect(c.maxPartitions).toBe(25);
+    expect(c.ignored).not.toContain("max.partitions");
+    expect(() => parseBrokerConfig("max.partitions=0")).toThrow(/max.partitions: 0 is below the minimum 1/);
   });
 });

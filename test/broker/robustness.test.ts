@@ -2,7 +2,8 @@
  * Hostile or extreme requests get a Kafka error, never a crashed broker: partition counts near 2^31,
  * client timeouts near 2^31 ms (beyond Node's timer range), producer ids the broker never issued; a
  * peer connection's replaced socket cannot kill its successor; a failing metadata snapshot is logged;
- * the idempotent-producer table is bounded; shutdown leaves no held request's timer running.
+ * the idempotent-producer table is bounded; shutdown leaves no held request's timer running; requests
+ * cannot make the cluster host more partitions than Kafka's per-request bound and max.partitions allow.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
@@ -81,6 +82,127 @@ describe("partition counts", () => {
       expect(md.topics[0].partitions).toHaveLength(2);
     } finally {
       c.close();
+    }
+  });
+});
+
+describe("partition budget (fuzz finding: seed 1560090197 grew a topic to 8196 partitions until EMFILE)", () => {
+  const topic = (name: string, numPartitions: number) => ({
+    name,
+    numPartitions,
+    replicationFactor: 1,
+    assignments: [],
+    configs: [],
+  });
+
+  it("refuses growing a topic to 8196 partitions with POLICY_VIOLATION (default max.partitions 4000) and keeps serving", async () => {
+    const c = client();
+    try {
+      const made = await c.request(19, 3, {
+        topics: [topic("fuzz-a", 4)],
+        timeoutMs: 5000,
+        validateOnly: false,
+      });
+      expect(made.topics[0].errorCode).toBe(0);
+      // The seed's request: CreatePartitions v1 for fuzz-a with count 4 + 2^13 (one flipped bit).
+      const grow = await c.request(37, 1, {
+        topics: [{ name: "fuzz-a", count: 8196, assignments: null }],
+        timeoutMs: 5000,
+        validateOnly: false,
+      });
+      expect(grow.results[0].errorCode).toBe(KafkaErrorCode.POLICY_VIOLATION);
+      expect(grow.results[0].errorMessage).toMatch(/max\.partitions/);
+      const versions = await c.request(18, 3, { clientSoftwareName: "t", clientSoftwareVersion: "1" });
+      expect(versions.errorCode).toBe(0);
+      const md = await c.request(3, 1, { topics: [{ name: "fuzz-a" }] });
+      expect(md.topics[0].partitions).toHaveLength(4);
+      expect(logs.some((l) => /partition creation refused: max\.partitions is 4000/.test(l))).toBe(true);
+    } finally {
+      c.close();
+    }
+  });
+
+  it("refuses a request of more than 10,000 metadata records whole, as Kafka's controller does", async () => {
+    const c = client();
+    try {
+      // 3 x 3,334 partitions + 3 TopicRecords = 10,005 records; one invalid topic makes none and keeps its error.
+      const r = await c.request(19, 3, {
+        topics: [topic("big-1", 3334), topic("big-2", 3334), topic("big-3", 3334), topic("bad", 0)],
+        timeoutMs: 5000,
+        validateOnly: true,
+      });
+      expect(r.topics.map((t) => [t.name, t.errorCode, t.errorMessage])).toEqual(
+        ["big-1", "big-2", "big-3", "bad"].map((n) => [
+          n,
+          KafkaErrorCode.POLICY_VIOLATION,
+          "Unable to perform excessively large batch operation.",
+        ]),
+      );
+      // Just under the bound (3 x 3,332 + 3 = 9,999) validates (validateOnly creates nothing).
+      const fits = await c.request(19, 3, {
+        topics: [topic("big-1", 3332), topic("big-2", 3332), topic("big-3", 3332)],
+        timeoutMs: 5000,
+        validateOnly: true,
+      });
+      expect(fits.topics.map((t) => t.errorCode)).toEqual([0, 0, 0]);
+      const grow = await c.request(37, 1, {
+        topics: [{ name: "small", count: 10_003, assignments: null }],
+        timeoutMs: 5000,
+        validateOnly: true,
+      });
+      expect(grow.results[0]).toMatchObject({
+        errorCode: KafkaErrorCode.POLICY_VIOLATION,
+        errorMessage: "Unable to perform excessively large batch operation.",
+      });
+    } finally {
+      c.close();
+    }
+  });
+
+  it("holds max.partitions under concurrent CreateTopics, CreatePartitions and Metadata auto-creation", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kafkaspec-budget-test-"));
+    const p = await freePortRange(1);
+    const own = await startCluster({
+      brokers: 1,
+      port: p,
+      dataDir: dir,
+      properties: { "max.partitions": "12", "offsets.topic.num.partitions": "1" },
+      log: () => {},
+    });
+    const c = new KafkaConnection(() => ({ host: "127.0.0.1", port: p }), "budget-test");
+    try {
+      // Five requests of five partitions race for twelve: exactly two fit.
+      const answers = await Promise.all(
+        [1, 2, 3, 4, 5].map((i) =>
+          c.request(19, 3, { topics: [topic(`race-${i}`, 5)], timeoutMs: 5000, validateOnly: false }),
+        ),
+      );
+      const codes = answers.map((a) => a.topics[0].errorCode).sort();
+      expect(codes).toEqual([0, 0, 44, 44, 44]);
+      const refused = answers.find((a) => a.topics[0].errorCode === KafkaErrorCode.POLICY_VIOLATION);
+      expect(refused?.topics[0].errorMessage).toMatch(/max\.partitions \(12\)/);
+      const winner = answers.find((a) => a.topics[0].errorCode === 0)?.topics[0].name ?? "";
+      // 10 of 12 used: growing by 3 is refused, by 2 fits; then auto-creation finds no room.
+      const by3 = await c.request(37, 1, {
+        topics: [{ name: winner, count: 8, assignments: null }],
+        timeoutMs: 5000,
+        validateOnly: false,
+      });
+      expect(by3.results[0].errorCode).toBe(KafkaErrorCode.POLICY_VIOLATION);
+      const by2 = await c.request(37, 1, {
+        topics: [{ name: winner, count: 7, assignments: null }],
+        timeoutMs: 5000,
+        validateOnly: false,
+      });
+      expect(by2.results[0].errorCode).toBe(0);
+      const auto = await c.request(3, 9, { topics: [{ name: "auto-x" }], allowAutoTopicCreation: true });
+      expect(auto.topics[0].errorCode).toBe(KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      const all = await c.request(3, 9, { topics: null, allowAutoTopicCreation: false });
+      expect(all.topics.reduce((n, t) => n + t.partitions.length, 0)).toBe(12);
+    } finally {
+      c.close();
+      await own.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -2,11 +2,13 @@
  * Topic administration shared by Metadata (auto-create), FindCoordinator (the offsets topic),
  * CreateTopics and CreatePartitions: done by the active controller, so a broker that is not the
  * controller forwards the request to it over the inter-broker connection, as Kafka's brokers forward
- * to the controller.
+ * to the controller. The active controller's broker checks max.partitions here (partition-budget.ts).
  */
 import type { KafkaErrorName } from "../../../spec/errors.ts";
 import type { TopicConfig } from "../../../spec/operations.ts";
+import { validPartitionCount } from "../../controller/controller.ts";
 import type { MetadataResponse } from "../../node/requests.ts";
+import { partitionCount, withinPartitionBudget } from "../partition-budget.ts";
 import { nameOf } from "../peer/links.ts";
 import type { BrokerRuntime } from "../runtime.ts";
 
@@ -31,8 +33,11 @@ export function topicConfigFrom(
 
 export async function createTopic(rt: BrokerRuntime, t: NewTopic): Promise<KafkaErrorName | null> {
   if (rt.node.controller.isActive) {
-    const r = await rt.call({ api: "createTopics", ...t });
-    return r.api === "createTopics" || r.api === "error" ? r.error : "UNKNOWN_SERVER_ERROR";
+    const added = () => (partitionCount(rt, t.name) > 0 ? 0 : t.numPartitions);
+    return withinPartitionBudget(rt, added, async () => {
+      const r = await rt.call({ api: "createTopics", ...t });
+      return r.api === "createTopics" || r.api === "error" ? r.error : "UNKNOWN_SERVER_ERROR";
+    });
   }
   const controller = rt.node.metadataView().controllerId;
   if (controller === null || controller < 0) return "NOT_CONTROLLER";
@@ -70,8 +75,11 @@ export async function createPartitions(
   count: number,
 ): Promise<KafkaErrorName | null> {
   if (rt.node.controller.isActive) {
-    const r = await rt.call({ api: "createPartitions", name, count });
-    return r.api === "createPartitions" || r.api === "error" ? r.error : "UNKNOWN_SERVER_ERROR";
+    const added = () => (validPartitionCount(count) ? Math.max(0, count - partitionCount(rt, name)) : 0);
+    return withinPartitionBudget(rt, added, async () => {
+      const r = await rt.call({ api: "createPartitions", name, count });
+      return r.api === "createPartitions" || r.api === "error" ? r.error : "UNKNOWN_SERVER_ERROR";
+    });
   }
   const controller = rt.node.metadataView().controllerId;
   if (controller === null || controller < 0) return "NOT_CONTROLLER";
