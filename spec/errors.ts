@@ -86,6 +86,8 @@ export const KafkaErrorCode = {
   GROUP_SUBSCRIBED_TO_TOPIC: 86,
   INVALID_RECORD: 87,
   UNSTABLE_OFFSET_COMMIT: 88,
+  /** KIP-516: a request named a topic by an id the broker does not know (DeleteTopics v6+). */
+  UNKNOWN_TOPIC_ID: 100,
 } as const;
 
 export type KafkaErrorName = Exclude<keyof typeof KafkaErrorCode, "NONE">;

@@ -1,6 +1,7 @@
 /**
  * `kafkaspec topics`, in the spirit of Kafka's kafka-topics.sh, over the thin client:
  *   --create --topic T [--partitions N] [--replication-factor R] [--config k=v]...
+ *   --delete --topic T
  *   --list
  *   --describe [--topic T]
  */
@@ -9,8 +10,9 @@ import { type CliCommand, EXIT_FAILED, EXIT_OK, parseInteger, parseStrict, Usage
 import type { Io } from "../io.ts";
 
 const USAGE = [
-  "kafkaspec topics --bootstrap-server HOST:PORT (--create --topic T [--partitions N] [--replication-factor R] [--config k=v]... | --list | --describe [--topic T])",
+  "kafkaspec topics --bootstrap-server HOST:PORT (--create --topic T [--partitions N] [--replication-factor R] [--config k=v]... | --delete --topic T | --list | --describe [--topic T])",
   "  --create              create topic T (default 1 partition, replication factor 1)",
+  "  --delete              delete topic T (its logs on every replica; waits for the deletion)",
   "  --list                list topic names",
   "  --describe            show partitions, leaders, replicas and ISR (of T, or of every topic)",
 ];
@@ -27,7 +29,7 @@ export function bootstrapServers(value: string | undefined): string[] {
 
 export const topicsCommand: CliCommand = {
   name: "topics",
-  summary: "create, list and describe topics (like kafka-topics.sh)",
+  summary: "create, delete, list and describe topics (like kafka-topics.sh)",
   usage: USAGE,
   run: runTopics,
 };
@@ -36,6 +38,7 @@ async function runTopics(argv: string[], io: Io): Promise<number> {
   const { values: v } = parseStrict(argv, {
     "bootstrap-server": { type: "string" },
     create: { type: "boolean" },
+    delete: { type: "boolean" },
     list: { type: "boolean" },
     describe: { type: "boolean" },
     topic: { type: "string" },
@@ -48,10 +51,11 @@ async function runTopics(argv: string[], io: Io): Promise<number> {
     io.out(USAGE.join("\n"));
     return EXIT_OK;
   }
-  const actions = [v.create, v.list, v.describe].filter(Boolean).length;
-  if (actions !== 1) throw new UsageError("give exactly one of --create, --list, --describe");
+  const actions = [v.create, v.delete, v.list, v.describe].filter(Boolean).length;
+  if (actions !== 1) throw new UsageError("give exactly one of --create, --delete, --list, --describe");
   const bootstrap = bootstrapServers(v["bootstrap-server"]);
   if (v.create && v.topic === undefined) throw new UsageError("--create needs --topic");
+  if (v.delete && v.topic === undefined) throw new UsageError("--delete needs --topic");
   const partitions = parseInteger("partitions", v.partitions, 1, 1, 100_000);
   const replicationFactor = parseInteger("replication-factor", v["replication-factor"], 1, 1, 32_767);
   const configs: Record<string, string> = {};
@@ -70,6 +74,16 @@ async function runTopics(argv: string[], io: Io): Promise<number> {
         return EXIT_FAILED;
       }
       io.out(`Created topic ${topic}.`);
+      return EXIT_OK;
+    }
+    if (v.delete) {
+      const topic = v.topic as string;
+      const r = await client.deleteTopic(topic);
+      if (!r.ok) {
+        io.err(`Error while executing topic command : ${r.error}${r.message ? `: ${r.message}` : ""}`);
+        return EXIT_FAILED;
+      }
+      io.out(`Deleted topic ${topic}.`);
       return EXIT_OK;
     }
     const md = await client.metadata(v.describe && v.topic !== undefined ? [v.topic] : null);

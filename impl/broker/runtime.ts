@@ -154,6 +154,7 @@ export class BrokerRuntime {
         port: l.port,
         securityProtocol: "PLAINTEXT",
       })),
+      deleteTopicEnable: (c.raw.get("delete.topic.enable") ?? "true").trim() !== "false",
     };
   }
 
@@ -288,6 +289,11 @@ export class BrokerRuntime {
     } catch {
       return null;
     }
+  }
+
+  /** The current metadata session, or null between sessions (DeleteTopics writes the admin's request). */
+  metadataSession(): MetadataSession | null {
+    return this.session;
   }
 
   endpointOf(id: BrokerId): Endpoint | null {

@@ -360,6 +360,20 @@ export class KafkaClient {
     return e === null ? { ok: true, value: { name: topic } } : answered(e, res.errorMessage);
   }
 
+  /** DeleteTopics for one topic; the broker waits (up to the request timeout) until it is deleted. */
+  async deleteTopic(topic: string): Promise<Reply<{ name: string }>> {
+    const r = await this.toController(20, {
+      topics: [{ name: topic, topicId: "00000000-0000-0000-0000-000000000000" }],
+      topicNames: [topic],
+      timeoutMs: Math.max(1000, this.requestTimeoutMs - 1000),
+    });
+    if (!r.ok) return r;
+    const res = r.value.responses.find((x) => x.name === topic);
+    if (res === undefined) return answered("UNKNOWN_SERVER_ERROR", "no result for the topic");
+    const e = name(res.errorCode);
+    return e === null ? { ok: true, value: { name: topic } } : answered(e, res.errorMessage);
+  }
+
   /* ---------------------------------------------------------------------------------------------- */
   /* Producing and reading                                                                           */
   /* ---------------------------------------------------------------------------------------------- */

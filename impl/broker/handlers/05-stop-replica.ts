@@ -1,7 +1,9 @@
 /**
- * StopReplica (key 5), from the controller: the node takes the replicas offline. Served v1-v2 layout
- * (topics with partition indexes); v0 and v3+ are flattened to the same message. Deleting the
- * partition's files on deletePartitions is left to topic deletion, which the controller does not do yet.
+ * StopReplica (key 5), from the controller: the node takes the replicas offline, and with
+ * deletePartitions (topic deletion) removes their logs, directories and state. Served v1-v2 layout
+ * (topics with partition indexes); v0 and v3+ are flattened to the same message. The node handles it
+ * synchronously, so the answer here is the node's; the controller's PeerLinks turns it into the
+ * stopReplicaResponse its deletion waits for.
  */
 import { stopReplicaMessage } from "../peer/mapping.ts";
 import type { Handler } from "./types.ts";

@@ -24,6 +24,7 @@ import {
   leaderAndIsrBody,
   PEER_VERSIONS,
   stopReplicaBody,
+  stopReplicaResponse,
   updateMetadataBody,
 } from "./mapping.ts";
 
@@ -130,6 +131,7 @@ export class PeerLinks {
       case "replicaFetchResponse":
       case "offsetsForLeaderEpochResponse":
       case "alterPartitionResponse":
+      case "stopReplicaResponse":
         // Responses travel on the connection their request came in on (the runtime answers them).
         break;
       default: {
@@ -270,9 +272,12 @@ export class PeerLinks {
         case "updateMetadata":
           await c.request(6, PEER_VERSIONS.updateMetadata, updateMetadataBody(m, this.endpointOf));
           return;
-        case "stopReplica":
-          await c.request(5, PEER_VERSIONS.stopReplica, stopReplicaBody(m));
+        case "stopReplica": {
+          // The answer goes back to the controller core: topic deletion waits for every replica's.
+          const res = await c.request(5, PEER_VERSIONS.stopReplica, stopReplicaBody(m));
+          this.deliver(to, stopReplicaResponse(m, to, res, nameOf));
           return;
+        }
         case "alterPartition": {
           const res = await c.requestEncoded(
             (corr) => encodeAlterPartitionRequest(corr, c.clientId, alterPartitionBody(m)),

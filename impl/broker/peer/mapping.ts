@@ -4,6 +4,7 @@
  * OffsetForLeaderEpoch v3, AlterPartition v0. Kafka's LeaderAndIsr carries no topic configuration (a
  * broker reads it from ZooKeeper), so the receiver passes a lookup for min.insync.replicas and friends.
  */
+import type { KafkaErrorName } from "../../../spec/errors.ts";
 import type { BrokerId, TopicConfig } from "../../../spec/operations.ts";
 import type {
   AlterPartitionRequest,
@@ -11,9 +12,10 @@ import type {
   LeaderAndIsrRequest,
   PartitionStateMessage,
   StopReplicaRequest,
+  StopReplicaResponse as StopReplicaResponseMessage,
   UpdateMetadataRequest,
 } from "../../controller/messages.ts";
-import type { RequestInputOf, RequestOf } from "../../protocol/index.ts";
+import type { RequestInputOf, RequestOf, ResponseOf } from "../../protocol/index.ts";
 import type { AlterPartitionRequestBody, AlterPartitionResponseBody } from "./alter-partition.ts";
 
 export const PEER_VERSIONS = {
@@ -184,6 +186,29 @@ export function stopReplicaMessage(body: RequestOf<5>): StopReplicaRequest {
     controllerEpoch: body.controllerEpoch,
     partitions,
     deletePartitions: body.deletePartitions,
+  };
+}
+
+/** A broker's StopReplica answer as the controller core's message (a top-level error fails every partition). */
+export function stopReplicaResponse(
+  m: StopReplicaRequest,
+  from: BrokerId,
+  res: ResponseOf<5>,
+  nameOf: (code: number) => KafkaErrorName | null,
+): StopReplicaResponseMessage {
+  const top = nameOf(res.errorCode);
+  const errors = new Map(
+    res.partitionErrors.map((p) => [`${p.topicName}\u0000${p.partitionIndex}`, p.errorCode]),
+  );
+  return {
+    type: "stopReplicaResponse",
+    brokerId: from,
+    controllerEpoch: m.controllerEpoch,
+    deletePartitions: m.deletePartitions,
+    partitions: m.partitions.map((p) => ({
+      ...p,
+      error: top ?? nameOf(errors.get(`${p.topic}\u0000${p.partition}`) ?? 0),
+    })),
   };
 }
 
