@@ -242,13 +242,20 @@ export class BrokerNode {
   /* Registration                                                                                    */
   /* ---------------------------------------------------------------------------------------------- */
 
+  /**
+   * Kafka's createTopLevelPaths, pipelined: the paths do not depend on each other (mkdirp tolerates a
+   * concurrent creator), so all go at once on the session and `then` runs when the last has answered.
+   */
   private makePaths(paths: readonly string[], then: () => void): void {
-    if (paths.length === 0) {
+    let left = paths.length;
+    if (left === 0) {
       then();
       return;
     }
-    const [first, ...rest] = paths;
-    this.zk.call({ op: "mkdirp", path: first }, () => this.makePaths(rest, then));
+    const answered = () => {
+      if (--left === 0) then();
+    };
+    for (const path of paths) this.zk.call({ op: "mkdirp", path }, answered);
   }
 
   private register(): void {

@@ -42,8 +42,16 @@ interface SimBroker {
   sessionId: string | null;
   sessionExpiredPending: boolean;
   /** Metadata-store requests waiting for the connection to come back. */
-  zkWaiting: Array<() => void>;
+  zkWaiting: ZkOutstanding[];
   disk: SimDisk;
+}
+
+/** A metadata-store request on its way: who asked, in which process and session. */
+interface ZkOutstanding {
+  id: number;
+  request: ZkRequest;
+  sessionId: string | null;
+  incarnation: number;
 }
 
 interface PendingClient {
@@ -284,41 +292,48 @@ export class SimCluster {
   }
 
   /**
-   * A metadata-store request. Like Kafka's ZooKeeperClient, a request made while the broker cannot reach
-   * the store waits for the connection; if the session expired meanwhile it fails with SESSION_EXPIRED.
+   * Metadata-store requests a broker made in one step. Like Kafka's ZooKeeperClient, a request made while
+   * the broker cannot reach the store waits for the connection; if the session expired meanwhile it fails
+   * with SESSION_EXPIRED. Requests travel as ZooKeeper's do on the client's one connection: pipelined,
+   * in order, so those issued together arrive together and their answers come back together, in order.
    */
   // Continuations here are methods called from anonymous arrows rather than named local closures: the
   // tsx transform wraps every named closure in a keep-names helper, which showed in profiles.
-  private zkCall(b: SimBroker, id: number, request: ZkRequest, sessionId = b.sessionId): void {
-    const inc = b.incarnation;
-    if (!this.network.reachesStore(b.id))
-      b.zkWaiting.push(() => this.zkAttempt(b, inc, id, request, sessionId));
-    else this.scheduleMessage(this.network.delay(), () => this.zkAttempt(b, inc, id, request, sessionId));
-  }
-
-  private zkAttempt(
-    b: SimBroker,
-    inc: number,
-    id: number,
-    request: ZkRequest,
-    sessionId: string | null,
-  ): void {
-    if (b.incarnation !== inc) return;
-    const status = sessionId === null ? undefined : this.tree.sessionStatus(sessionId);
-    if (sessionId === null || b.sessionId !== sessionId || status === "expired" || status === "closed") {
-      this.zkRespond(b, inc, id, { ok: false, code: "SESSION_EXPIRED" });
-    } else if (!this.network.reachesStore(b.id) || status !== "connected") {
-      b.zkWaiting.push(() => this.zkAttempt(b, inc, id, request, sessionId));
-    } else {
-      const result = this.runZk(b, sessionId, request);
-      this.drainTree();
-      this.zkRespond(b, inc, id, result);
+  private zkSend(b: SimBroker, requests: ZkOutstanding[]): void {
+    if (!this.network.reachesStore(b.id)) {
+      for (const r of requests) b.zkWaiting.push(r);
+      return;
     }
+    this.scheduleMessage(this.network.delay(), () => this.zkAttempt(b, requests));
   }
 
-  private zkRespond(b: SimBroker, inc: number, id: number, result: ZkResult): void {
+  private zkAttempt(b: SimBroker, requests: readonly ZkOutstanding[]): void {
+    const answers: Array<{ id: number; result: ZkResult }> = [];
+    for (const r of requests) {
+      if (b.incarnation !== r.incarnation) continue;
+      const sessionId = r.sessionId;
+      const status = sessionId === null ? undefined : this.tree.sessionStatus(sessionId);
+      if (sessionId === null || b.sessionId !== sessionId || status === "expired" || status === "closed") {
+        answers.push({ id: r.id, result: { ok: false, code: "SESSION_EXPIRED" } });
+      } else if (!this.network.reachesStore(b.id) || status !== "connected") {
+        b.zkWaiting.push(r);
+      } else {
+        const result = this.runZk(b, sessionId, r.request);
+        this.drainTree();
+        answers.push({ id: r.id, result });
+      }
+    }
+    if (answers.length > 0) this.zkRespond(b, b.incarnation, answers);
+  }
+
+  private zkRespond(b: SimBroker, inc: number, answers: Array<{ id: number; result: ZkResult }>): void {
     this.scheduleMessage(this.network.delay(), () =>
-      this.deliver(b, inc, () => this.apply(b, b.node!.onZkResult(id, result, this.now))),
+      this.deliver(b, inc, () => {
+        for (const a of answers) {
+          if (b.incarnation !== inc || b.node === null) return;
+          this.apply(b, b.node.onZkResult(a.id, a.result, this.now));
+        }
+      }),
     );
   }
 
@@ -326,13 +341,16 @@ export class SimCluster {
   private flushZkWaiting(b: SimBroker): void {
     const waiting = b.zkWaiting;
     b.zkWaiting = [];
-    for (const attempt of waiting) this.scheduleMessage(this.network.delay(), attempt);
+    if (waiting.length > 0) this.scheduleMessage(this.network.delay(), () => this.zkAttempt(b, waiting));
   }
 
   private runZk(b: SimBroker, sid: string, r: ZkRequest): ZkResult {
     const inc = b.incarnation;
     const watcher =
       "watch" in r && r.watch ? (event: WatchEvent) => this.onWatch(b, inc, sid, event) : undefined;
+    // The common refusals (a second controller candidate, a restarted broker's stale registration) are
+    // answered without the tree throwing: building an Error's stack costs ~20 us, more than the request.
+    if (this.createsExisting(sid, r)) return { ok: false, code: "NODE_EXISTS" };
     try {
       switch (r.op) {
         case "create":
@@ -363,6 +381,22 @@ export class SimCluster {
     }
   }
 
+  /**
+   * Whether the request is a plain create (alone, or first in a multi) of a node that exists: exactly
+   * the requests the tree would refuse with NODE_EXISTS, before anything else in them applies.
+   */
+  private createsExisting(sid: string, r: ZkRequest): boolean {
+    const create = r.op === "create" ? r : r.op === "multi" ? r.ops[0] : undefined;
+    if (create === undefined || create.op !== "create") return false;
+    if (create.mode === "persistentSequential" || create.mode === "ephemeralSequential") return false;
+    if (this.tree.sessionStatus(sid) !== "connected") return false;
+    try {
+      return this.tree.exists(sid, create.path) !== null;
+    } catch {
+      return false;
+    }
+  }
+
   private onWatch(b: SimBroker, inc: number, sid: string, event: WatchEvent): void {
     this.scheduleMessage(this.network.delay(), () => {
       if (b.sessionId !== sid) return; // a watch of a dead session
@@ -375,6 +409,7 @@ export class SimCluster {
   /* ---------------------------------------------------------------------------------------------- */
 
   private apply(b: SimBroker, effects: NodeEffect[]): void {
+    let zk: ZkOutstanding[] | null = null;
     for (const e of effects) {
       switch (e.type) {
         case "reply": {
@@ -391,7 +426,12 @@ export class SimCluster {
           this.sendPeer(b, e.to, e.message);
           break;
         case "zk":
-          this.zkCall(b, e.id, e.request);
+          (zk ??= []).push({
+            id: e.id,
+            request: e.request,
+            sessionId: b.sessionId,
+            incarnation: b.incarnation,
+          });
           break;
         case "timer": {
           const inc = b.incarnation;
@@ -402,6 +442,7 @@ export class SimCluster {
         }
       }
     }
+    if (zk !== null) this.zkSend(b, zk);
   }
 
   private sendPeer(

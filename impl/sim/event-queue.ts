@@ -21,6 +21,11 @@ export class EventQueue {
     return this.heap.length;
   }
 
+  /** Events scheduled so far (a work measure for benchmarks). */
+  get scheduled(): number {
+    return this.seq;
+  }
+
   schedule(at: number, kind: ScheduledEvent["kind"], run: () => void): ScheduledEvent {
     if (this.heap.length >= this.maxEvents) throw new Error(`event queue overflow (${this.maxEvents})`);
     const e: ScheduledEvent = { at, seq: this.seq++, kind, run, cancelled: false };
