@@ -426,7 +426,8 @@ export class SimCluster {
           this.sendPeer(b, e.to, e.message);
           break;
         case "zk":
-          (zk ??= []).push({
+          if (zk === null) zk = [];
+          zk.push({
             id: e.id,
             request: e.request,
             sessionId: b.sessionId,
