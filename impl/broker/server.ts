@@ -20,6 +20,7 @@ import {
 } from "../protocol/index.ts";
 import type { FieldSpec, MessageSpec, StructSpec } from "../protocol/types.ts";
 import { inVersions, isArraySpec, isStructSpec } from "../protocol/types.ts";
+import { releaseStorageDescriptors } from "../storage/disk-fs.ts";
 import { handleAlterPartitionFrame } from "./handlers/56-alter-partition.ts";
 import { handlers } from "./handlers/index.ts";
 import { BrokerState } from "./handlers/state.ts";
@@ -59,10 +60,28 @@ export class BrokerServer {
       server.once("error", reject);
       server.listen({ host: this.options.host || undefined, port: this.options.port }, () => {
         server.off("error", reject);
+        server.on("error", (e) => this.onAcceptError(e));
         const addr = server.address();
         resolve(typeof addr === "object" && addr !== null ? addr.port : this.options.port);
       });
     });
+  }
+
+  private lastAcceptErrorLogMs = 0;
+
+  /**
+   * accept() failed (EMFILE/ENFILE: the process is out of descriptors). libuv keeps listening (when it can,
+   * it accepts and closes the pending connection without reporting anything); when it does report, storage
+   * gives back its idle descriptors so the next accept can succeed, and one line a second at most is logged.
+   */
+  private onAcceptError(e: NodeJS.ErrnoException): void {
+    const freed = e.code === "EMFILE" || e.code === "ENFILE" ? releaseStorageDescriptors() : 0;
+    const now = Date.now();
+    if (now - this.lastAcceptErrorLogMs < 1_000) return;
+    this.lastAcceptErrorLogMs = now;
+    this.runtime.log(
+      `[broker ${this.runtime.brokerId}] accept failed (${e.code ?? e.message}); closed ${freed} idle storage descriptors; still listening`,
+    );
   }
 
   close(): Promise<void> {

@@ -2,8 +2,21 @@ import * as nodefs from "node:fs";
 import { dirname } from "node:path";
 import type { FileHandle, FileSystem } from "./fs.ts";
 
-/** Descriptors storage may hold open at once by default: thousands of partitions cost at most this many. */
-export const DEFAULT_MAX_OPEN_FILES = 512;
+/**
+ * Descriptors storage may hold open at once by default: 512, or a quarter of the process's soft
+ * RLIMIT_NOFILE when that is lower, so sockets always keep most of the process's descriptors.
+ */
+export const DEFAULT_MAX_OPEN_FILES = Math.max(8, Math.min(512, Math.floor(softDescriptorLimit() / 4)));
+
+/** The process's soft limit on open files (Linux: /proc/self/limits); Infinity when unknown. */
+function softDescriptorLimit(): number {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(nodefs.readFileSync("/proc/self/limits", "utf8"));
+    return m === null ? Number.POSITIVE_INFINITY : Number(m[1]);
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
 /** A descriptor unused this long is closed by the next sweep. */
 export const DEFAULT_IDLE_CLOSE_MS = 30_000;
 

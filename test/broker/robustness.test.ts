@@ -3,10 +3,11 @@
  * client timeouts near 2^31 ms (beyond Node's timer range), producer ids the broker never issued; a
  * peer connection's replaced socket cannot kill its successor; a failing metadata snapshot is logged;
  * the idempotent-producer table is bounded; shutdown leaves no held request's timer running; requests
- * cannot make the cluster host more partitions than Kafka's per-request bound and max.partitions allow.
+ * cannot make the cluster host more partitions than Kafka's per-request bound and max.partitions allow;
+ * a broker out of file descriptors serves again once they free up.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Socket } from "node:net";
+import { createConnection, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,7 +20,7 @@ import { MAX_PARTITIONS_PER_TOPIC } from "../../impl/controller/controller.ts";
 import { EmbeddedStore } from "../../impl/metadata/embedded.ts";
 import { frame } from "../../impl/protocol/framing.ts";
 import { KafkaErrorCode } from "../../spec/errors.ts";
-import { freePortRange } from "../interop/support.ts";
+import { freePortRange, kcat, spawnLive, waitForPort } from "../interop/support.ts";
 
 let cluster: RunningCluster;
 let port: number;
@@ -205,6 +206,93 @@ describe("partition budget (fuzz finding: seed 1560090197 grew a topic to 8196 p
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe.skipIf(process.platform !== "linux")("out of file descriptors", () => {
+  it("a broker limited to 256 descriptors hosts 100 partitions, survives 400 held connections, then serves again", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kafkaspec-emfile-test-"));
+    const p = await freePortRange(1);
+    const broker = spawnLive(
+      "bash",
+      [
+        "-c",
+        `ulimit -n 256 && exec "${process.execPath}" bin/kafkaspec.mjs cluster --brokers 1 --port ${p} --data-dir "${dir}" --override offsets.topic.num.partitions=1`,
+      ],
+      {},
+    );
+    const sockets: Socket[] = [];
+    let dropped = 0;
+    const c = new KafkaConnection(() => ({ host: "127.0.0.1", port: p }), "emfile-test", 10_000);
+    try {
+      await waitForPort(p);
+      // 100 partitions are 300 segment files: more than the process may open, fine when opened on use.
+      const made = await c.request(19, 3, {
+        topics: [{ name: "wide", numPartitions: 100, replicationFactor: 1, assignments: [], configs: [] }],
+        timeoutMs: 30_000,
+        validateOnly: false,
+      });
+      expect(made.topics[0].errorCode).toBe(0);
+      c.close();
+      // 400 connections at once: the broker runs out of descriptors for accept().
+      await Promise.all(
+        Array.from(
+          { length: 400 },
+          () =>
+            new Promise<void>((res) => {
+              const s = createConnection({ host: "127.0.0.1", port: p });
+              sockets.push(s);
+              s.on("error", () => res());
+              s.once("connect", () => res());
+              s.once("close", () => {
+                dropped++;
+                res();
+              });
+            }),
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      // The broker could not accept them all: libuv accepted and closed what it had no descriptor for.
+      expect(dropped).toBeGreaterThan(0);
+      for (const s of sockets) s.destroy();
+      // Descriptors free again: new connections are accepted and every partition still takes writes.
+      const after = new KafkaConnection(() => ({ host: "127.0.0.1", port: p }), "emfile-test-after", 2_000);
+      let versions: { errorCode: number } | null = null;
+      for (let i = 0; i < 50 && versions === null; i++) {
+        versions = await after
+          .request(18, 3, { clientSoftwareName: "t", clientSoftwareVersion: "1" })
+          .catch(() => null);
+        if (versions === null) await new Promise((r) => setTimeout(r, 200));
+      }
+      after.close();
+      expect(versions?.errorCode, broker.output().slice(-2000)).toBe(0);
+      const values = Array.from({ length: 300 }, (_, i) => `v${i}`);
+      const produced = await kcat(
+        ["-b", `127.0.0.1:${p}`, "-P", "-t", "wide", "-X", "acks=all"],
+        `${values.join("\n")}\n`,
+      );
+      expect(produced.code, produced.stderr).toBe(0);
+      const consumed = await kcat([
+        "-b",
+        `127.0.0.1:${p}`,
+        "-C",
+        "-t",
+        "wide",
+        "-o",
+        "beginning",
+        "-e",
+        "-f",
+        "%s\\n",
+      ]);
+      expect(consumed.code, consumed.stderr).toBe(0);
+      expect(consumed.stdout.trim().split("\n").sort()).toEqual([...values].sort());
+      expect(broker.output()).not.toMatch(/uncaught|unhandled|FATAL/i);
+    } finally {
+      for (const s of sockets) s.destroy();
+      c.close();
+      await broker.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe("timeouts beyond Node's timer range", () => {
