@@ -629,6 +629,15 @@ export class Controller {
     this.enqueue((done) => this.completeDeletions(this.deletions.onResponse(m.brokerId, m.partitions), done));
   }
 
+  /**
+   * Sends StopReplica(delete) again to live brokers that have not answered one: Kafka's controller
+   * channel retries a request until the broker answers or dies; the broker's periodic timer calls this.
+   */
+  retryDeletions(): void {
+    if (!this.isActive) return;
+    this.sendStopReplicas(this.deletions.unanswered(this.liveBrokers));
+  }
+
   /** Topics queued for deletion whose znodes are still there, sorted. */
   topicsBeingDeleted(): string[] {
     return this.deletions.queued();

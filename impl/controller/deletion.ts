@@ -69,6 +69,20 @@ export class TopicDeletions {
     return out;
   }
 
+  /** Started replicas on `brokers` still unanswered, per broker: to send again (the request or answer was lost). */
+  unanswered(brokers: ReadonlySet<BrokerId>): Map<BrokerId, PartitionRef[]> {
+    const out = new Map<BrokerId, PartitionRef[]>();
+    for (const [topic, list] of this.topics) {
+      for (const r of list) {
+        if (r.state !== "started" || !brokers.has(r.broker)) continue;
+        const refs = out.get(r.broker) ?? [];
+        refs.push({ topic, partition: r.partition });
+        out.set(r.broker, refs);
+      }
+    }
+    return out;
+  }
+
   /**
    * A broker answered a StopReplica(delete). Successful replicas are recorded; one answered with an
    * error goes back to pending (sent again on the broker's next registration). Returns the topics

@@ -213,6 +213,7 @@ export class BrokerNode {
     return this.step(now, () => {
       if (key === "isrCheck") {
         for (const r of this.replicas.values()) r.maybeShrinkIsr(now);
+        this.controller.retryDeletions();
         this.armIsrCheck();
       } else if (key === "hwCheckpoint") {
         for (const r of this.replicas.values()) r.log.checkpointHighWatermark(r.highWatermark);

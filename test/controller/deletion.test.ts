@@ -218,6 +218,23 @@ describe("controller: topic deletion through /admin/delete_topics", () => {
     );
   });
 
+  it("a StopReplica lost on the way is sent again until the broker answers (Kafka's channel retries)", () => {
+    const sim = cluster();
+    createTopic(sim, "t", 1, 3);
+    const controller = controllerId(sim);
+    const cut = [1, 2, 3].find((b) => b !== controller)!;
+    // Only the link controller <-> cut is down; both still reach ZooKeeper, so nobody is declared dead.
+    sim.isolate([controller, cut], [cut]);
+    requestDeletion(sim, "t");
+    sim.advance(1_000);
+    expect(replicasOnDisk(sim, "t")).toEqual([cut]);
+    expect(exists(sim, ZkPaths.topic("t"))).toBe(true);
+    sim.heal();
+    sim.advance(20_000); // the next retry (every replica.lag.time.max.ms / 2) reaches it
+    expect(replicasOnDisk(sim, "t")).toEqual([]);
+    expect(exists(sim, ZkPaths.topic("t"))).toBe(false);
+  });
+
   it("a new controller resumes a deletion its predecessor started", () => {
     const sim = cluster();
     createTopic(sim, "t", 2, 3);
