@@ -47,6 +47,62 @@ export interface RuntimeOptions {
   /** One line per event worth a log line. */
   log?: (line: string) => void;
   seededFaults?: readonly string[];
+  /** How long a request that needs a running broker waits for it to register (default 15 s). */
+  readyWaitMs?: number;
+}
+
+/**
+ * KAFKASPEC_TRACE=group logs every group request and its answer, FindCoordinator, and changes to the
+ * __consumer_offsets partitions this broker coordinates (diagnosis of failover; off by default).
+ */
+const TRACE_GROUPS = (process.env.KAFKASPEC_TRACE ?? "").split(",").includes("group");
+const TRACED_APIS = new Set([
+  "findCoordinator",
+  "joinGroup",
+  "syncGroup",
+  "heartbeat",
+  "leaveGroup",
+  "offsetCommit",
+  "offsetFetch",
+]);
+
+/** One line for a traced request or answer: the fields that tell a rebalance apart, not the payloads. */
+function traceSummary(x: unknown): string {
+  return JSON.stringify(x, (k, v) =>
+    k === "metadata" || k === "assignment" || k === "protocols" || k === "members" || k === "assignments"
+      ? Array.isArray(v)
+        ? `[${v.length}]`
+        : "…"
+      : v,
+  );
+}
+
+/**
+ * What a client hears from a broker that is not running: the node answers BROKER_NOT_AVAILABLE until it
+ * has registered (a broker restarted after kill -9 waits for its old ZooKeeper session to expire), and
+ * while it shuts down. Kafka accepts no client request before startup completes, and its clients treat
+ * BROKER_NOT_AVAILABLE as fatal (kafkajs's consumer crashes on it and stops for good). So each request
+ * gets the retriable error a broker that leads nothing and coordinates nothing would give: the client
+ * refreshes its metadata or finds the coordinator again, and comes back when the broker is ready.
+ */
+export function notRunningError(api: ClientRequest["api"]): KafkaErrorName {
+  switch (api) {
+    case "produce":
+    case "fetch":
+    case "listOffsets":
+      return "NOT_LEADER_OR_FOLLOWER";
+    case "findCoordinator":
+      return "COORDINATOR_NOT_AVAILABLE";
+    case "joinGroup":
+    case "syncGroup":
+    case "heartbeat":
+    case "leaveGroup":
+    case "offsetCommit":
+    case "offsetFetch":
+      return "NOT_COORDINATOR";
+    default:
+      return "BROKER_NOT_AVAILABLE";
+  }
 }
 
 /** How long a client request may wait for the node (beyond its own timeout) before it is answered with a timeout. */
@@ -341,7 +397,16 @@ export class BrokerRuntime {
   /* Effects                                                                                       */
   /* -------------------------------------------------------------------------------------------- */
 
+  private tracedOwned = "";
+
   private apply(effects: NodeEffect[]): void {
+    if (TRACE_GROUPS && this.node !== undefined) {
+      const owned = this.node.coordinator.ownedPartitions().join(",");
+      if (owned !== this.tracedOwned) {
+        this.tracedOwned = owned;
+        this.log(`[trace ${Date.now()}] coordinating __consumer_offsets partitions [${owned}]`);
+      }
+    }
     for (const e of effects) {
       switch (e.type) {
         case "reply": {
@@ -452,7 +517,7 @@ export class BrokerRuntime {
   }
 
   /** Resolves once the node has registered (or after `ms`). */
-  ready(ms = 15_000): Promise<void> {
+  ready(ms = this.options.readyWaitMs ?? 15_000): Promise<void> {
     if (this.running || this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(resolve, ms);
@@ -465,13 +530,27 @@ export class BrokerRuntime {
 
   /** One request to the node; resolves with its reply (or REQUEST_TIMED_OUT if none comes). */
   call(request: ClientRequest, timeoutMs = CALL_TIMEOUT_MS): Promise<ClientResponse> {
+    return this.callNode(request, timeoutMs).then((r) =>
+      r.api === "error" && r.error === "BROKER_NOT_AVAILABLE"
+        ? { api: "error", error: notRunningError(request.api) }
+        : r,
+    );
+  }
+
+  private callNode(request: ClientRequest, timeoutMs: number): Promise<ClientResponse> {
     const id = this.nextCallId++;
+    const traced = TRACE_GROUPS && TRACED_APIS.has(request.api);
+    if (traced) this.log(`[trace ${Date.now()}] #${id} ${traceSummary(request)}`);
     return new Promise((resolve) => {
       const t = setTimeout(() => {
-        if (this.pendingCalls.delete(id)) resolve({ api: "error", error: "REQUEST_TIMED_OUT" });
+        if (this.pendingCalls.delete(id)) {
+          if (traced) this.log(`[trace ${Date.now()}] #${id} timed out`);
+          resolve({ api: "error", error: "REQUEST_TIMED_OUT" });
+        }
       }, clampTimerMs(timeoutMs));
       this.pendingCalls.set(id, (r) => {
         clearTimeout(t);
+        if (traced) this.log(`[trace ${Date.now()}] #${id} -> ${traceSummary(r)}`);
         resolve(r);
       });
       this.apply(this.node.handleClient(id, request, Date.now()));
