@@ -11,9 +11,11 @@
  *    controller's epoch is refused by ZooKeeper (the fence every controller write carries).
  */
 import { execFile } from "node:child_process";
+import { appendFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Admin, type Consumer, Kafka, logLevel } from "kafkajs";
+import { type Admin, type Consumer, Kafka, type logCreator, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalCluster } from "../../impl/cluster-target/local-cluster.ts";
 import { ControllerMovedError, ZkPaths } from "../../impl/metadata/layout.ts";
@@ -43,12 +45,28 @@ async function until<T>(
   );
 }
 
+/** kafkajs's log lines, timestamped, appended to a file (diagnosis only). */
+function fileLogCreator(path: string): logCreator {
+  return () =>
+    ({ namespace, level, log }) => {
+      const { message, timestamp, ...extra } = log;
+      appendFileSync(
+        path,
+        `${timestamp} ${logLevel[level]} [${namespace}] ${message} ${JSON.stringify(extra)}\n`,
+      );
+    };
+}
+
 let cluster: LocalCluster;
 let kafka: Kafka;
 let admin: Admin;
 
+/** KAFKASPEC_KEEP_CLUSTER=DIR keeps brokers' logs and log dirs in a fresh dir under DIR (for diagnosis). */
+const KEEP = process.env.KAFKASPEC_KEEP_CLUSTER;
+
 beforeAll(async () => {
   cluster = await LocalCluster.start({
+    dir: KEEP ? await mkdtemp(join(KEEP, "soak-")) : undefined,
     brokers: 3,
     propertiesFiles: [1, 2, 3].map((n) => join(ROOT, `examples/cluster/server-${n}.properties`)),
     properties: { "zookeeper.session.timeout.ms": 6000, "offsets.topic.num.partitions": 3 },
@@ -56,7 +74,8 @@ beforeAll(async () => {
   kafka = new Kafka({
     clientId: "tutorial",
     brokers: cluster.bootstrap.split(","),
-    logLevel: logLevel.NOTHING,
+    logLevel: KEEP ? logLevel.INFO : logLevel.NOTHING,
+    ...(KEEP ? { logCreator: fileLogCreator(join(cluster.dir, "kafkajs.log")) } : {}),
     retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 },
   });
   admin = kafka.admin();
