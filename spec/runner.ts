@@ -20,6 +20,7 @@ import {
 } from "./report/types.ts";
 import {
   DEFAULT_SHAPE,
+  faultPhaseArbitrary,
   intentArbitrary,
   rebalancePhaseArbitrary,
   type WorkloadShape,
@@ -27,11 +28,13 @@ import {
 import type { AssignFn, BuildContext } from "./workload/build.ts";
 import { type InvariantSuite, RunExecution, RunFailed } from "./workload/execution.ts";
 import { describeIntent, type Intent } from "./workload/intents.ts";
+import type { WorkloadProfile } from "./workload/profile.ts";
 import type { WorkloadState } from "./workload/state.ts";
 
 export type { CheckResult, CheckStats, FailureReport, Finding } from "./report/types.ts";
 export type { AssignFn } from "./workload/build.ts";
 export type { InvariantSuite } from "./workload/execution.ts";
+export type { WorkloadProfile } from "./workload/profile.ts";
 
 export interface Progress {
   runs: number;
@@ -73,6 +76,10 @@ export interface RunCheckOptions {
   finalAdvanceMs?: number;
   /** Real targets: how long the end phase waits for pending operations (default 10 s). */
   finalWaitMs?: number;
+  /** Shapes the generated workloads (a seeded-fault hunt's emphasis); its settings win over the above. */
+  profile?: WorkloadProfile;
+  /** Stop at the first failing run without shrinking it (measuring time to failure). */
+  noShrink?: boolean;
 }
 
 /** The fault kinds of some families that a target also supports, in a stable order. */
@@ -167,23 +174,29 @@ export function parseReplay(token: string): { path: string; replayPath?: string 
 
 export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
   const started = Date.now();
+  const profile = options.profile ?? {};
+  const brokers = profile.brokers ?? options.brokers;
+  const opsPerRun = profile.opsPerRun ?? options.opsPerRun;
+  const config = { ...options.config, ...profile.config };
   const probe = options.target();
   const faultKinds = faultKindsFor(options.faults, probe.capabilities.faults);
   const build: BuildContext = {
     assign: options.assign,
     maxPartitions: 8,
     maxAddedBrokers: 2,
-    initialBrokers: options.brokers,
+    initialBrokers: brokers,
   };
   const shape: WorkloadShape = {
     ...DEFAULT_SHAPE,
-    brokers: options.brokers,
+    brokers,
     faults: faultKinds,
     ticks: probe.capabilities.virtualTime && probe.capabilities.faults.includes("advanceTime"),
     customPartitioners: options.customPartitioners ?? [],
+    profile,
   };
   const intents = intentArbitrary(shape);
   const phases = rebalancePhaseArbitrary(shape);
+  const faultPhase = profile.faultPhase === undefined ? null : faultPhaseArbitrary(shape, profile.faultPhase);
   const replay = options.replay === undefined ? undefined : parseReplay(options.replay);
   let disabled: ReadonlySet<string> = new Set();
   let startFailure: RunFailed | undefined;
@@ -192,7 +205,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
   // Operations the current run's rebalance phases ran: they do not count against opsPerRun.
   let phaseOps = 0;
   const budgetLeft = (execution: RunExecution): boolean =>
-    execution.stats.operations + execution.stats.faults - phaseOps < options.opsPerRun;
+    execution.stats.operations + execution.stats.faults - phaseOps < opsPerRun;
   const canRun = (intent: Intent, state: WorkloadState, inPhase = false): boolean => {
     if (current === undefined || current.state !== state) return false;
     if (disabled.has(intent.kind) || !(inPhase || budgetLeft(current)) || !current.canRun(intent)) {
@@ -206,22 +219,26 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
   const spent = (ops: number) => {
     phaseOps += ops;
   };
+  type Command = fc.AsyncCommand<WorkloadState, RunExecution>;
+  const kinds: Array<fc.WeightedArbitrary<Command>> = [
+    {
+      arbitrary: intents.map((intent): Command => new IntentCommand(intent, canRun)),
+      weight: STEPS_PER_PHASE,
+    },
+  ];
+  if (profile.rebalancePhases !== false)
+    kinds.push({ arbitrary: phases.map((steps) => new PhaseCommand(steps, live, canRun, spent)), weight: 1 });
+  if (faultPhase !== null && profile.faultPhase !== undefined)
+    kinds.push({
+      arbitrary: faultPhase.map((steps) => new PhaseCommand(steps, live, canRun, spent)),
+      weight: profile.faultPhase.weight,
+    });
   const commands = fc.commands(
-    [
-      fc.oneof(
-        {
-          arbitrary: intents.map(
-            (intent): fc.AsyncCommand<WorkloadState, RunExecution> => new IntentCommand(intent, canRun),
-          ),
-          weight: STEPS_PER_PHASE,
-        },
-        { arbitrary: phases.map((steps) => new PhaseCommand(steps, live, canRun, spent)), weight: 1 },
-      ),
-    ],
+    [fc.oneof(...kinds)],
     // Three times the steps, capped at opsPerRun executed: many intents do not apply when their turn comes.
     replay?.replayPath !== undefined
-      ? { maxCommands: 3 * options.opsPerRun, size: "max", replayPath: replay.replayPath }
-      : { maxCommands: 3 * options.opsPerRun, size: "max" },
+      ? { maxCommands: 3 * opsPerRun, size: "max", replayPath: replay.replayPath }
+      : { maxCommands: 3 * opsPerRun, size: "max" },
   );
 
   const total: CheckStats = emptyStats();
@@ -247,9 +264,9 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
       if (startFailure !== undefined) throw startFailure;
       disabled = swarm;
       const setup: ClusterSetup = {
-        brokers: options.brokers,
+        brokers,
         seed: runSeed,
-        config: options.config ?? {},
+        config,
         ...(options.seededFaults && options.seededFaults.length > 0
           ? { seededFaults: options.seededFaults }
           : {}),
@@ -293,7 +310,10 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
                 },
               ];
         const failing = { runSeed, execution, findings };
-        if (firstFailure === undefined) firstFailure = failing;
+        if (firstFailure === undefined) {
+          firstFailure = failing;
+          timeToFailureMs = Date.now() - started;
+        }
         lastFailure = failing;
         throw e;
       } finally {
@@ -316,6 +336,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     numRuns: options.runs,
     seed: options.seed,
     ...(replay !== undefined ? { path: replay.path, endOnFailure: true } : {}),
+    ...(options.noShrink ? { endOnFailure: true } : {}),
     ...(options.timeLimitMs !== undefined ? { interruptAfterTimeLimit: options.timeLimitMs } : {}),
   };
   const details = await fc.check(property, params);
@@ -327,7 +348,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     ok: !details.failed,
     target: probe.name,
     seed: details.seed,
-    brokers: options.brokers,
+    brokers,
     faultKinds,
     seededFaults: [...(options.seededFaults ?? [])],
     interrupted: details.interrupted,
@@ -402,6 +423,8 @@ export interface SeededFaultEntry {
   description: string;
   /** The nemesis families needed to reach the bug (none: client operations alone reach it). */
   faults: readonly FaultFamily[];
+  /** How the hunt shapes its workloads (default: the check's own mix). */
+  profile?: WorkloadProfile;
 }
 
 export interface HuntResult {
@@ -449,6 +472,7 @@ async function failsWithFaultOff(entry: SeededFaultEntry, base: RunCheckOptions,
   const control = await runCheck({
     ...withoutFault,
     faults: entry.faults,
+    ...(entry.profile !== undefined ? { profile: entry.profile } : {}),
     runs: 1,
     seed: failure.seed,
     replay: failure.replay,
@@ -475,6 +499,7 @@ async function huntOne(
       ...base,
       seed: base.seed + attempt,
       faults: entry.faults,
+      ...(entry.profile !== undefined ? { profile: entry.profile } : {}),
       seededFaults: [entry.name],
       runs: runsLeft,
       timeLimitMs: Math.max(1, budget.timeMs - (Date.now() - started)),

@@ -4,6 +4,7 @@
  * The cores consult a `SeededFaults` set at the exact point where the bug lives.
  */
 import type { FaultFamily } from "../../spec/operations.ts";
+import type { WorkloadProfile } from "../../spec/workload/profile.ts";
 
 export const SEEDED_FAULT_NAMES = [
   "truncate-to-hw",
@@ -21,7 +22,37 @@ export const SEEDED_FAULT_NAMES = [
 
 export type SeededFaultName = (typeof SEEDED_FAULT_NAMES)[number];
 
-export const SEEDED_FAULTS: Array<{ name: SeededFaultName; description: string; faults: FaultFamily[] }> = [
+export interface SeededFaultEntry {
+  name: SeededFaultName;
+  description: string;
+  /** The nemesis families a hunt injects. */
+  faults: FaultFamily[];
+  /** How a hunt for it shapes its workloads (spec/workload/profile.ts); absent: the default mix. */
+  profile?: WorkloadProfile;
+}
+
+/**
+ * Replication bugs live on one partition's leader changes: no groups, one topic of one partition, so
+ * every fault lands on a replica of it.
+ */
+const REPLICATION: WorkloadProfile = {
+  weights: {
+    listOffsets: 0,
+    join: 0,
+    poll: 0,
+    sync: 0,
+    heartbeat: 0,
+    leave: 0,
+    commit: 0,
+    fetchCommitted: 0,
+    zombie: 0,
+    addPartitions: 0,
+  },
+  topics: { pool: 1, partitions: { min: 1, max: 1 } },
+  rebalancePhases: false,
+};
+
+export const SEEDED_FAULTS: SeededFaultEntry[] = [
   {
     name: "truncate-to-hw",
     description:
@@ -72,12 +103,45 @@ export const SEEDED_FAULTS: Array<{ name: SeededFaultName; description: string; 
       "A follower truncates to the leader's answer for an epoch the leader does not share with it (no " +
       "KIP-279 iteration), so logs diverge after fast consecutive leader changes.",
     faults: ["crash", "restart", "isolate", "time"],
+    profile: {
+      ...REPLICATION,
+      brokers: 2,
+      topics: {
+        ...REPLICATION.topics,
+        replicationFactor: { min: 2, max: 2 },
+        minInsyncReplicas: { min: 1, max: 1 },
+        uncleanLeaderElection: true,
+      },
+      faultPhase: {
+        weight: 20,
+        rounds: { min: 3, max: 6 },
+        writes: { min: 1, max: 2 },
+        acks: [1, -1],
+        advanceMs: [0, 0, 1000, 35000],
+      },
+    },
   },
   {
     name: "kafka-7164-missed-epoch-bump",
     description:
       "A follower that receives a new leader epoch with the same leader id skips truncation (KAFKA-7164).",
     faults: ["crash", "restart", "isolate", "session", "time"],
+    profile: {
+      ...REPLICATION,
+      topics: {
+        ...REPLICATION.topics,
+        replicationFactor: { min: 3, max: 3 },
+        minInsyncReplicas: { min: 1, max: 1 },
+        uncleanLeaderElection: false,
+      },
+      faultPhase: {
+        weight: 20,
+        rounds: { min: 3, max: 6 },
+        writes: { min: 1, max: 2 },
+        acks: [1, -1],
+        advanceMs: [0, 0, 1000, 20000],
+      },
+    },
   },
   {
     name: "kip-966-last-replica-standing",

@@ -5,7 +5,8 @@
  */
 import fc from "fast-check";
 import type { Acks, Assignor, FaultKind } from "../operations.ts";
-import type { Intent, ProducePartitioner } from "./intents.ts";
+import type { Intent, IntentKind, ProducePartitioner } from "./intents.ts";
+import type { FaultPhaseProfile, WorkloadProfile } from "./profile.ts";
 
 export interface WorkloadShape {
   /** Brokers at start: bounds the replication factor. */
@@ -25,6 +26,8 @@ export interface WorkloadShape {
   topicPool: number;
   groupPool: number;
   keyPool: number;
+  /** A hunt's emphasis (weights, topic shapes); absent: the default mix. */
+  profile?: WorkloadProfile;
 }
 
 export const DEFAULT_SHAPE: Omit<WorkloadShape, "brokers" | "faults" | "customPartitioners" | "ticks"> = {
@@ -42,41 +45,67 @@ export function clientNames(prefix: "p" | "c", count: number): string[] {
   return Array.from({ length: count }, (_, i) => `${prefix}${i + 1}`);
 }
 
-/** Every arbitrary of the workload, each with its weight. */
-export function intentArbitraries(shape: WorkloadShape): Array<fc.WeightedArbitrary<Intent>> {
-  const producer = fc.constantFrom(...clientNames("p", shape.producers));
-  const consumer = fc.constantFrom(...clientNames("c", shape.consumers));
-  const topic = fc.nat(shape.topicPool - 1);
-  const partition = fc.nat(7);
-  const group = fc.nat(shape.groupPool - 1);
-  const broker = fc.nat(15);
-
+/** A produce step: `acks` from the given values. */
+function produceArbitrary(shape: WorkloadShape, acks: readonly Acks[]): fc.Arbitrary<Intent> {
   const partitioners: Array<fc.Arbitrary<ProducePartitioner>> = [
     fc.constant({ kind: "murmur2" } as const),
     fc.constant({ kind: "roundRobin" } as const),
-    partition.map((p) => ({ kind: "explicit", partition: p }) as const),
+    fc.nat(7).map((p) => ({ kind: "explicit", partition: p }) as const),
   ];
   if (shape.customPartitioners.length > 0)
     partitioners.push(
       fc.constantFrom(...shape.customPartitioners).map((name) => ({ kind: "custom", name }) as const),
     );
+  return fc.record({
+    kind: fc.constant("produce" as const),
+    producer: fc.constantFrom(...clientNames("p", shape.producers)),
+    topic: fc.nat(topicPool(shape) - 1),
+    key: fc.option(fc.nat(shape.keyPool - 1), { freq: 4, nil: null }),
+    partitioner: fc.oneof(...partitioners),
+    acks: fc.constantFrom(...acks),
+    idempotent: fc.boolean(),
+  });
+}
+
+const topicPool = (shape: WorkloadShape): number => shape.profile?.topics?.pool ?? shape.topicPool;
+
+const DEFAULT_WEIGHTS: Record<Exclude<IntentKind, FaultKind>, number> = {
+  createTopic: 3,
+  produce: 12,
+  fetch: 8,
+  listOffsets: 2,
+  join: 4,
+  poll: 10,
+  sync: 2,
+  heartbeat: 2,
+  leave: 2,
+  commit: 3,
+  fetchCommitted: 1,
+  zombie: 1,
+  addPartitions: 1,
+};
+
+/** Every arbitrary of the workload, each with its weight (a profile's weights over the defaults). */
+export function intentArbitraries(shape: WorkloadShape): Array<fc.WeightedArbitrary<Intent>> {
+  const consumer = fc.constantFrom(...clientNames("c", shape.consumers));
+  const pool = topicPool(shape);
+  const topic = fc.nat(pool - 1);
+  const partition = fc.nat(7);
+  const group = fc.nat(shape.groupPool - 1);
+  const broker = fc.nat(15);
+  const t = shape.profile?.topics ?? {};
+  const rfMax = Math.max(1, Math.min(3, shape.brokers));
+  const span = (s: { min: number; max: number } | undefined, min: number, max: number) =>
+    fc.integer({ min: Math.min(s?.min ?? min, max), max: Math.min(s?.max ?? max, max) });
 
   const createTopic = fc.record({
     kind: fc.constant("createTopic" as const),
-    name: fc.nat(shape.topicPool - 1),
-    partitions: fc.integer({ min: 1, max: 4 }),
-    replicationFactor: fc.integer({ min: 1, max: Math.max(1, Math.min(3, shape.brokers)) }),
-    minInsyncReplicas: fc.integer({ min: 1, max: 2 }),
-    uncleanLeaderElection: fc.boolean(),
-  });
-  const produce = fc.record({
-    kind: fc.constant("produce" as const),
-    producer,
-    topic,
-    key: fc.option(fc.nat(shape.keyPool - 1), { freq: 4 }),
-    partitioner: fc.oneof(...partitioners),
-    acks: fc.constantFrom(...ACKS),
-    idempotent: fc.boolean(),
+    name: fc.nat(pool - 1),
+    partitions: span(t.partitions, 1, 4),
+    replicationFactor: span(t.replicationFactor, 1, rfMax),
+    minInsyncReplicas: span(t.minInsyncReplicas, 1, 2),
+    uncleanLeaderElection:
+      t.uncleanLeaderElection === undefined ? fc.boolean() : fc.constant(t.uncleanLeaderElection),
   });
   const fetch = fc.record({
     kind: fc.constant("fetch" as const),
@@ -95,7 +124,7 @@ export function intentArbitraries(shape: WorkloadShape): Array<fc.WeightedArbitr
     kind: fc.constant("join" as const),
     consumer,
     group: fc.option(group, { freq: 8 }),
-    topics: fc.uniqueArray(topic, { minLength: 1, maxLength: shape.topicPool }),
+    topics: fc.uniqueArray(topic, { minLength: 1, maxLength: pool }),
     assignor: fc.constantFrom(...ASSIGNORS),
     sessionTimeoutMs: fc.constantFrom(6000, 10000, 30000),
     rebalanceTimeoutMs: fc.constantFrom(10000, 30000),
@@ -120,29 +149,35 @@ export function intentArbitraries(shape: WorkloadShape): Array<fc.WeightedArbitr
     extra: fc.integer({ min: 1, max: 2 }),
   });
 
-  const arbs: Array<fc.WeightedArbitrary<Intent>> = [
-    { arbitrary: createTopic, weight: 3 },
-    { arbitrary: produce, weight: 12 },
-    { arbitrary: fetch, weight: 8 },
-    { arbitrary: listOffsets, weight: 2 },
-    { arbitrary: join, weight: 4 },
-    { arbitrary: byConsumer("poll"), weight: 10 },
-    { arbitrary: byConsumer("sync"), weight: 2 },
-    { arbitrary: byConsumer("heartbeat"), weight: 2 },
-    { arbitrary: byConsumer("leave"), weight: 2 },
-    { arbitrary: commit, weight: 3 },
-    { arbitrary: fetchCommitted, weight: 1 },
-    { arbitrary: zombie, weight: 1 },
-    { arbitrary: addPartitions, weight: 1 },
-  ];
+  const clientArbs: Record<Exclude<IntentKind, FaultKind>, fc.Arbitrary<Intent>> = {
+    createTopic,
+    produce: produceArbitrary(shape, shape.profile?.acks ?? ACKS),
+    fetch,
+    listOffsets,
+    join,
+    poll: byConsumer("poll"),
+    sync: byConsumer("sync"),
+    heartbeat: byConsumer("heartbeat"),
+    leave: byConsumer("leave"),
+    commit,
+    fetchCommitted,
+    zombie,
+    addPartitions,
+  };
+  const weights = shape.profile?.weights ?? {};
+  const arbs: Array<fc.WeightedArbitrary<Intent>> = [];
+  for (const [kind, arbitrary] of Object.entries(clientArbs) as Array<
+    [keyof typeof clientArbs, fc.Arbitrary<Intent>]
+  >)
+    arbs.push({ arbitrary, weight: weights[kind] ?? DEFAULT_WEIGHTS[kind] });
   if (shape.ticks)
     arbs.push({
       arbitrary: fc.constantFrom(100, 500, 1000, 3000).map((ms) => ({ kind: "advanceTime", ms }) as const),
       weight: 2,
     });
   for (const kind of new Set(shape.faults))
-    arbs.push({ arbitrary: faultArbitrary(kind, broker), weight: FAULT_WEIGHTS[kind] });
-  return arbs;
+    arbs.push({ arbitrary: faultArbitrary(kind, broker), weight: weights[kind] ?? FAULT_WEIGHTS[kind] });
+  return arbs.filter((a) => a.weight > 0);
 }
 
 /**
@@ -192,7 +227,7 @@ export function rebalancePhaseArbitrary(shape: WorkloadShape): fc.Arbitrary<Inte
     .record({
       members: fc.shuffledSubarray(consumers, { minLength: Math.min(2, consumers.length), maxLength: 4 }),
       group: fc.nat(shape.groupPool - 1),
-      topics: fc.uniqueArray(fc.nat(shape.topicPool - 1), { minLength: 1, maxLength: shape.topicPool }),
+      topics: fc.uniqueArray(fc.nat(topicPool(shape) - 1), { minLength: 1, maxLength: topicPool(shape) }),
       assignor: fc.constantFrom(...ASSIGNORS),
       sessionTimeoutMs: fc.constantFrom(10000, 30000),
       rebalanceTimeoutMs: fc.constantFrom(10000, 30000),
@@ -212,4 +247,47 @@ export function rebalancePhaseArbitrary(shape: WorkloadShape): fc.Arbitrary<Inte
 /** One arbitrary drawing intents by weight. */
 export function intentArbitrary(shape: WorkloadShape): fc.Arbitrary<Intent> {
   return fc.oneof(...intentArbitraries(shape));
+}
+
+/** The fault kinds a phase round starts with, and those that undo them (restart, resume, heal). */
+const PHASE_FAULTS: readonly FaultKind[] = ["crash", "pause", "isolate", "expireSession"];
+const PHASE_UNDO: readonly FaultKind[] = ["restart", "resume", "heal"];
+
+/**
+ * A fault phase (profile.ts): rounds of one fault, maybe an undo of an earlier one, a few writes, and
+ * maybe a jump in time. Null when the run has no fault kind to start a round with.
+ */
+export function faultPhaseArbitrary(
+  shape: WorkloadShape,
+  phase: FaultPhaseProfile,
+): fc.Arbitrary<Intent[]> | null {
+  const broker = fc.nat(15);
+  const doing = PHASE_FAULTS.filter((k) => shape.faults.includes(k) && (phase.faults?.[k] ?? 1) > 0);
+  if (doing.length === 0) return null;
+  const undoing = PHASE_UNDO.filter((k) => shape.faults.includes(k));
+  const time = shape.faults.includes("advanceTime") || shape.ticks ? phase.advanceMs : [0];
+  const round = fc.record({
+    fault: fc.oneof(
+      ...doing.map((k) => ({ arbitrary: faultArbitrary(k, broker), weight: phase.faults?.[k] ?? 1 })),
+    ),
+    undo:
+      undoing.length > 0
+        ? fc.option(fc.oneof(...undoing.map((k) => faultArbitrary(k, broker))), { freq: 2 })
+        : fc.constant(null),
+    writes: fc.array(produceArbitrary(shape, phase.acks), {
+      minLength: phase.writes.min,
+      maxLength: phase.writes.max,
+    }),
+    advanceMs: fc.constantFrom(...time),
+  });
+  return fc
+    .array(round, { minLength: phase.rounds.min, maxLength: phase.rounds.max })
+    .map((rounds) =>
+      rounds.flatMap((r) => [
+        r.fault,
+        ...(r.undo === null ? [] : [r.undo]),
+        ...r.writes,
+        ...(r.advanceMs > 0 ? [{ kind: "advanceTime", ms: r.advanceMs } as const] : []),
+      ]),
+    );
 }
