@@ -9,6 +9,7 @@ import { closeSync, openSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { exited, signalGroup, stopGroup, waitExit } from "./process-group.ts";
+import { reapOnExit } from "./reaper.ts";
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const KAFKASPEC_BIN = join(REPO_ROOT, "bin", "kafkaspec.mjs");
@@ -32,6 +33,8 @@ function onSignal(signal: NodeJS.Signals): void {
 
 export function trackChild(child: ChildProcess): void {
   live.add(child);
+  // Exit hooks do not run when this process is killed outright; the reaper covers that case.
+  reapOnExit(child);
   child.once("exit", () => live.delete(child));
   if (exitHooksInstalled) return;
   exitHooksInstalled = true;

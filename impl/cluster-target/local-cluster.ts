@@ -95,9 +95,15 @@ export class LocalCluster {
   ) {}
 
   static async start(options: LocalClusterOptions): Promise<LocalCluster> {
-    const zkServer = options.zookeeper === undefined ? await startZooKeeperServer() : null;
-    const servers = options.zookeeper ?? zkServer!.connectString;
     const dir = options.dir ?? (await mkdtemp(join(tmpdir(), "kafkaspec-cluster-")));
+    let zkServer: ZooKeeperServer | null;
+    try {
+      zkServer = options.zookeeper === undefined ? await startZooKeeperServer() : null;
+    } catch (e) {
+      if (options.dir === undefined) await rm(dir, { recursive: true, force: true });
+      throw e;
+    }
+    const servers = options.zookeeper ?? zkServer!.connectString;
     const chroot = `/kafkaspec-${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
     const cluster = new LocalCluster(
       dir,
@@ -321,8 +327,18 @@ export class LocalCluster {
     return creds.sessionId;
   }
 
-  /** Stops every broker (SIGTERM, or SIGKILL after a moment), the proxies, and ZooKeeper if ours. */
-  async stop(): Promise<void> {
+  private stopping: Promise<void> | null = null;
+
+  /**
+   * Stops every broker (SIGTERM, or SIGKILL after a moment), the proxies, and ZooKeeper if ours.
+   * Idempotent: a test's failed beforeAll and its afterAll may both call it.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopAll();
+    return this.stopping;
+  }
+
+  private async stopAll(): Promise<void> {
     this.heal();
     await Promise.all([...this.slots.values()].map((s) => s.process.stop(2_000)));
     for (const s of this.slots.values()) {

@@ -71,26 +71,33 @@ beforeAll(async () => {
     propertiesFiles: [1, 2, 3].map((n) => join(ROOT, `examples/cluster/server-${n}.properties`)),
     properties: { "zookeeper.session.timeout.ms": 6000, "offsets.topic.num.partitions": 3 },
   });
-  kafka = new Kafka({
-    clientId: "tutorial",
-    brokers: cluster.bootstrap.split(","),
-    logLevel: KEEP ? logLevel.INFO : logLevel.NOTHING,
-    ...(KEEP ? { logCreator: fileLogCreator(join(cluster.dir, "kafkajs.log")) } : {}),
-    retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 },
-  });
-  admin = kafka.admin();
-  await admin.connect();
-  // Generous: under a loaded CI machine three broker processes boot (tsx) and register one after another.
-  let seen = "nothing yet";
-  await until("three brokers and a controller", 90_000, async () => {
-    const c = await admin.describeCluster();
-    seen = `brokers ${c.brokers.map((b) => b.nodeId).join(",")} controller ${c.controller}`;
-    return c.brokers.length === 3 && c.controller !== null && c.controller >= 0;
-  }).catch((e: Error) => {
-    throw new Error(
-      `${e.message}; last seen: ${seen}\n${[1, 2, 3].map((b) => cluster.logTail(b)).join("\n")}`,
-    );
-  });
+  try {
+    kafka = new Kafka({
+      clientId: "tutorial",
+      brokers: cluster.bootstrap.split(","),
+      logLevel: KEEP ? logLevel.INFO : logLevel.NOTHING,
+      ...(KEEP ? { logCreator: fileLogCreator(join(cluster.dir, "kafkajs.log")) } : {}),
+      retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+    admin = kafka.admin();
+    await admin.connect();
+    // Generous: under a loaded CI machine three broker processes boot (tsx) and register one after another.
+    let seen = "nothing yet";
+    await until("three brokers and a controller", 90_000, async () => {
+      const c = await admin.describeCluster();
+      seen = `brokers ${c.brokers.map((b) => b.nodeId).join(",")} controller ${c.controller}`;
+      return c.brokers.length === 3 && c.controller !== null && c.controller >= 0;
+    }).catch((e: Error) => {
+      throw new Error(
+        `${e.message}; last seen: ${seen}\n${[1, 2, 3].map((b) => cluster.logTail(b)).join("\n")}`,
+      );
+    });
+  } catch (e) {
+    // afterAll may not run after a failed beforeAll: leave no broker or ZooKeeper behind.
+    await admin?.disconnect().catch(() => {});
+    await cluster.stop().catch(() => {});
+    throw e;
+  }
 }, 120_000);
 
 afterAll(async () => {
