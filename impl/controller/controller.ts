@@ -34,11 +34,12 @@ import {
 import type { MultiOp } from "../metadata/store.ts";
 import { INTERNAL_TOPICS, type PartitionRef, TopicDeletions } from "./deletion.ts";
 import { electFirstLive, electLeader, NO_LEADER, removeFromIsr } from "./election.ts";
-import type {
-  AlterPartitionRequest,
-  ControllerMessage,
-  PartitionStateMessage,
-  StopReplicaResponse,
+import {
+  type AlterPartitionRequest,
+  type ControllerMessage,
+  LEADER_DURING_DELETE,
+  type PartitionStateMessage,
+  type StopReplicaResponse,
 } from "./messages.ts";
 import { assignAddedPartitions, assignReplicas } from "./placement.ts";
 import type { ZkCalls, ZkResult } from "./zk-effects.ts";
@@ -874,12 +875,12 @@ export class Controller {
   private broadcastMetadata(): void {
     const partitions: PartitionStateMessage[] = [];
     for (const [name, t] of this.topics) {
-      // A topic being deleted leaves every broker's metadata at once (Kafka sends its partitions with
-      // leader -2, LeaderDuringDelete, which brokers drop from their caches; our snapshot just omits them).
-      if (this.deletions.has(name)) continue;
+      // A topic being deleted leaves every broker's metadata at once: as in Kafka, its partitions go with
+      // leader LeaderDuringDelete, which brokers drop from their caches (and forget its group offsets).
+      const deleting = this.deletions.has(name);
       t.replicas.forEach((_, p) => {
         const m = this.stateMessage(name, p);
-        if (m !== null) partitions.push(m);
+        if (m !== null) partitions.push(deleting ? { ...m, leader: LEADER_DURING_DELETE } : m);
       });
     }
     const liveBrokers = [...this.liveBrokers].sort((a, b) => a - b);

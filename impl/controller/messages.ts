@@ -26,12 +26,21 @@ export interface LeaderAndIsrRequest {
   partitions: PartitionStateMessage[];
 }
 
+/**
+ * Kafka's LeaderAndIsr.LeaderDuringDelete: in UpdateMetadata, a partition of a topic being deleted. A
+ * broker drops it from its metadata and forgets the topic's committed group offsets.
+ */
+export const LEADER_DURING_DELETE = -2;
+
 export interface UpdateMetadataRequest {
   type: "updateMetadata";
   controllerId: BrokerId;
   controllerEpoch: number;
   liveBrokers: BrokerId[];
-  /** Every partition of every topic: a full snapshot, small at the sizes we run. */
+  /**
+   * Every partition of every topic: a full snapshot, small at the sizes we run. Partitions of topics
+   * being deleted come with leader LEADER_DURING_DELETE.
+   */
   partitions: PartitionStateMessage[];
 }
 

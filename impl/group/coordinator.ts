@@ -559,6 +559,38 @@ export class GroupCoordinator {
   }
 
   /* ---------------------------------------------------------------------------------------------- */
+  /* Deleted topics                                                                                  */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  /**
+   * Kafka's handleDeletedPartitions (GroupMetadataManager.cleanupGroupMetadata): the committed offsets of
+   * deleted topics leave every group this broker coordinates, with tombstones in __consumer_offsets, so
+   * a topic created again under the name is not read from the old one's positions. An Empty group left
+   * without offsets is removed, as offset expiry does. Repeating it for the same topics does nothing.
+   */
+  handleDeletedTopics(topics: ReadonlySet<string>, now: number): GroupEffect[] {
+    return this.run(now, () => {
+      for (const group of [...this.groups.values()]) {
+        const records: OffsetsRecord[] = [];
+        for (const [k, o] of group.offsets) {
+          if (!topics.has(o.topic)) continue;
+          group.offsets.delete(k);
+          records.push({ key: encodeOffsetCommitKey(group.groupId, o.topic, o.partition), value: null });
+        }
+        if (records.length === 0) continue;
+        if (group.is("Empty") && group.offsets.size === 0) {
+          group.transitionTo("Dead", now);
+          this.groups.delete(group.groupId);
+          records.push({ key: encodeGroupMetadataKey(group.groupId), value: null });
+        }
+        const token = this.nextToken++;
+        this.pendingAppends.set(token, { kind: "tombstones" });
+        this.out.push({ kind: "append", token, partition: group.partition, records });
+      }
+    });
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
   /* Time                                                                                            */
   /* ---------------------------------------------------------------------------------------------- */
 

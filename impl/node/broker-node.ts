@@ -10,12 +10,13 @@ import type { BrokerState } from "../../spec/adapter.ts";
 import type { KafkaErrorName } from "../../spec/errors.ts";
 import type { BrokerId, TopicConfig } from "../../spec/operations.ts";
 import { Controller } from "../controller/controller.ts";
-import type {
-  ControllerMessage,
-  LeaderAndIsrRequest,
-  PartitionStateMessage,
-  StopReplicaRequest,
-  StopReplicaResponse,
+import {
+  type ControllerMessage,
+  LEADER_DURING_DELETE,
+  type LeaderAndIsrRequest,
+  type PartitionStateMessage,
+  type StopReplicaRequest,
+  type StopReplicaResponse,
 } from "../controller/messages.ts";
 import { ZkCalls, type ZkRequest, type ZkResult } from "../controller/zk-effects.ts";
 import type { SeededFaults } from "../faults/catalog.ts";
@@ -540,15 +541,24 @@ export class BrokerNode {
         this.onLeaderAndIsr(m);
         return;
       }
-      case "updateMetadata":
+      case "updateMetadata": {
         if (!this.acceptControllerEpoch(m.controllerEpoch)) return;
+        // Partitions of topics being deleted leave the cache, and their topics' group offsets go.
+        const deleted = new Set<string>();
+        const partitions = new Map<string, PartitionStateMessage>();
+        for (const p of m.partitions) {
+          if (p.leader === LEADER_DURING_DELETE) deleted.add(p.topic);
+          else partitions.set(tpKey(p.topic, p.partition), p);
+        }
         this.metadata = {
           controllerId: m.controllerId,
           controllerEpoch: m.controllerEpoch,
           liveBrokers: m.liveBrokers,
-          partitions: new Map(m.partitions.map((p) => [tpKey(p.topic, p.partition), p])),
+          partitions,
         };
+        if (deleted.size > 0) this.applyGroupEffects(this.coordinator.handleDeletedTopics(deleted, this.now));
         return;
+      }
       case "stopReplica":
         if (!this.acceptControllerEpoch(m.controllerEpoch)) return;
         this.onStopReplica(from, m);

@@ -263,6 +263,53 @@ describe("controller: topic deletion through /admin/delete_topics", () => {
     expect(replicasOnDisk(sim, "t")).toEqual([]);
   });
 
+  it("the topic's committed group offsets go too (tombstoned, so a new coordinator does not bring them back)", () => {
+    const sim = cluster();
+    createTopic(sim, "__consumer_offsets", 3, 3);
+    createTopic(sim, "t", 1, 3);
+    createTopic(sim, "u", 1, 3);
+    const coordinator = () => {
+      const f = call(sim, 1, { api: "findCoordinator", key: "g" });
+      if (f.api !== "findCoordinator" || f.error !== null) throw new Error(JSON.stringify(f));
+      return f.nodeId;
+    };
+    const committed = () => {
+      const r = call(sim, coordinator(), { api: "offsetFetch", body: { groupId: "g", topics: null } });
+      if (r.api !== "offsetFetch") throw new Error(JSON.stringify(r));
+      return r.body.topics.map((t) => [t.name, t.partitions.map((p) => p.committedOffset)]);
+    };
+    const commit = call(sim, coordinator(), {
+      api: "offsetCommit",
+      body: {
+        groupId: "g",
+        generationId: -1,
+        memberId: "",
+        groupInstanceId: null,
+        topics: ["t", "u"].map((name) => ({
+          name,
+          partitions: [
+            { partitionIndex: 0, committedOffset: 3, committedLeaderEpoch: -1, committedMetadata: null },
+          ],
+        })),
+      },
+    });
+    expect(commit.api).toBe("group");
+    expect(committed()).toEqual([
+      ["t", [3]],
+      ["u", [3]],
+    ]);
+
+    requestDeletion(sim, "t");
+    expect(committed()).toEqual([["u", [3]]]);
+
+    // The coordinator dies; its successor loads the group from __consumer_offsets, tombstones included.
+    const old = coordinator();
+    sim.crashBroker(old);
+    sim.advance(20_000);
+    expect(coordinator()).not.toBe(old);
+    expect(committed()).toEqual([["u", [3]]]);
+  });
+
   it("removes requests for unknown topics, for internal topics, and every request when delete.topic.enable=false", () => {
     const sim = cluster();
     createTopic(sim, "t", 1, 1);
