@@ -83,8 +83,8 @@ export class SimClient {
 
   /** A live broker to ask for metadata: the lowest id that is running (a client's bootstrap list). */
   bootstrap(): BrokerId | null {
-    const ids = [...this.sim.brokers.keys()].sort((a, b) => a - b);
-    return ids.find((id) => this.sim.brokerState(id) === "running") ?? null;
+    for (const id of this.sim.brokerIds()) if (this.sim.brokerState(id) === "running") return id;
+    return null;
   }
 
   metadata(topics: string[] | null, allowAutoTopicCreation = false): MetadataResponse | null {

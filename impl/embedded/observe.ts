@@ -117,9 +117,7 @@ function storeView(sim: SimCluster): StoreView {
 
 export function observeCluster(sim: SimCluster): Observation {
   const store = storeView(sim);
-  const brokers = [...sim.brokers.keys()]
-    .sort((a, b) => a - b)
-    .map((id) => ({ id, state: sim.brokerState(id) }));
+  const brokers = sim.brokerIds().map((id) => ({ id, state: sim.brokerState(id) }));
   const partitions: PartitionObservation[] = [];
   for (const {
     topic,
@@ -159,7 +157,7 @@ export function observeCluster(sim: SimCluster): Observation {
     });
   }
   const groups = [];
-  for (const id of [...sim.brokers.keys()].sort((a, b) => a - b)) {
+  for (const id of sim.brokerIds()) {
     const node = sim.brokers.get(id)?.node;
     if (node === null || node === undefined || node.state !== "running") continue;
     groups.push(...node.coordinator.observe());

@@ -135,6 +135,14 @@ export class SimCluster {
     return this.setting("zookeeper.session.timeout.ms", 18_000);
   }
 
+  private sortedIds: BrokerId[] | null = null;
+
+  /** Every broker ever started, by id ascending (brokers are only ever added). */
+  brokerIds(): readonly BrokerId[] {
+    if (this.sortedIds === null) this.sortedIds = [...this.brokers.keys()].sort((a, b) => a - b);
+    return this.sortedIds;
+  }
+
   /* ---------------------------------------------------------------------------------------------- */
   /* Broker lifecycle                                                                                */
   /* ---------------------------------------------------------------------------------------------- */
@@ -156,6 +164,7 @@ export class SimCluster {
         disk: new SimDisk(() => this.now),
       };
       this.brokers.set(id, b);
+      this.sortedIds = null;
     }
     if (b.lifecycle === "up") return;
     const restarted = b.lifecycle === "crashed";
@@ -475,10 +484,7 @@ export class SimCluster {
 
   private scheduleMessage(delay: number, fn: () => void): void {
     this.messagesInFlight += 1;
-    this.queue.schedule(this.now + delay, "message", () => {
-      this.messagesInFlight -= 1;
-      fn();
-    });
+    this.queue.schedule(this.now + delay, "message", fn);
   }
 
   /* ---------------------------------------------------------------------------------------------- */
@@ -526,6 +532,7 @@ export class SimCluster {
       this.tree.tick(this.now);
       this.drainTree();
     }
+    if (e.kind === "message") this.messagesInFlight -= 1;
     e.run();
   }
 

@@ -7,8 +7,18 @@
 import type { Observation, PartitionObservation, ReplicaObservation } from "../../adapter.ts";
 import type { Violation } from "../types.ts";
 
-export function runningBrokers(obs: Observation): Set<number> {
-  return new Set(obs.brokers.filter((b) => b.state === "running").map((b) => b.id));
+// Several invariants read the same observation, and a replica's observed log is the same array from step to
+// step while it does not change (impl/embedded/observe.ts keeps it): what is derived from them is kept,
+// keyed by identity, so an unchanged log costs nothing to check again. Observations are never mutated.
+const runningOf = new WeakMap<Observation, ReadonlySet<number>>();
+
+export function runningBrokers(obs: Observation): ReadonlySet<number> {
+  let running = runningOf.get(obs);
+  if (running === undefined) {
+    running = new Set(obs.brokers.filter((b) => b.state === "running").map((b) => b.id));
+    runningOf.set(obs, running);
+  }
+  return running;
 }
 
 /** The replica on `broker`, if that broker is running and the observation includes it. */
@@ -32,9 +42,16 @@ export function isDurable(p: PartitionObservation): boolean {
 
 export type LogEntry = { epoch: number; value: string };
 
-export function logMap(r: ReplicaObservation): Map<number, LogEntry> {
-  const m = new Map<number, LogEntry>();
-  for (const e of r.log) m.set(e.offset, { epoch: e.epoch, value: e.value });
+const logMaps = new WeakMap<ReplicaObservation["log"], ReadonlyMap<number, LogEntry>>();
+
+export function logMap(r: ReplicaObservation): ReadonlyMap<number, LogEntry> {
+  let m = logMaps.get(r.log);
+  if (m === undefined) {
+    const built = new Map<number, LogEntry>();
+    for (const e of r.log) built.set(e.offset, { epoch: e.epoch, value: e.value });
+    m = built;
+    logMaps.set(r.log, m);
+  }
   return m;
 }
 
@@ -45,8 +62,40 @@ const show = (e: LogEntry | undefined) => (e ? `${e.value}@epoch${e.epoch}` : "n
  * reference itself lacks are skipped; `requirePresent` decides whether a hole in `other` counts.
  */
 export function firstMismatch(
-  reference: Map<number, LogEntry>,
-  other: Map<number, LogEntry>,
+  reference: ReadonlyMap<number, LogEntry>,
+  other: ReadonlyMap<number, LogEntry>,
+  from: number,
+  to: number,
+  requirePresent: boolean,
+): string | undefined {
+  // A log always matches itself: every offset the reference holds, the other holds the same.
+  if (reference === other) return undefined;
+  const key = `${from}:${to}:${requirePresent}`;
+  let byOther = mismatches.get(reference);
+  if (byOther === undefined) {
+    byOther = new WeakMap();
+    mismatches.set(reference, byOther);
+  }
+  let results = byOther.get(other);
+  if (results === undefined) {
+    results = new Map();
+    byOther.set(other, results);
+  }
+  if (results.has(key)) return results.get(key);
+  const result = scanMismatch(reference, other, from, to, requirePresent);
+  results.set(key, result);
+  return result;
+}
+
+/** Comparisons already made, by the identity of both logs and the range: the same inputs, the same answer. */
+const mismatches = new WeakMap<
+  ReadonlyMap<number, LogEntry>,
+  WeakMap<ReadonlyMap<number, LogEntry>, Map<string, string | undefined>>
+>();
+
+function scanMismatch(
+  reference: ReadonlyMap<number, LogEntry>,
+  other: ReadonlyMap<number, LogEntry>,
   from: number,
   to: number,
   requirePresent: boolean,
