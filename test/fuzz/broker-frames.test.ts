@@ -171,7 +171,7 @@ it("survives random and mutated frames over many connections, then still serves 
     ["-b", `${host}:${port}`, "-P", "-t", topic, "-X", "acks=all"],
     `${values.join("\n")}\n`,
   );
-  expect(p.code, p.stderr).toBe(0);
+  expect(p.code, `kcat produce: ${p.stderr}\nbroker log:\n${cluster.log().slice(-4000)}`).toBe(0);
   const c = await kcat([
     "-b",
     `${host}:${port}`,
@@ -184,7 +184,7 @@ it("survives random and mutated frames over many connections, then still serves 
     "-f",
     "%o %s\\n",
   ]);
-  expect(c.code, c.stderr).toBe(0);
+  expect(c.code, `kcat consume: ${c.stderr}\nbroker log:\n${cluster.log().slice(-4000)}`).toBe(0);
   expect(c.stdout.trim().split("\n")).toEqual(values.map((v, i) => `${i} ${v}`));
 
   const log = cluster.log();
