@@ -218,6 +218,24 @@ describe("controller: topic deletion through /admin/delete_topics", () => {
     );
   });
 
+  it("a replica broker killed just before the request (its registration not yet expired) gets its deletion on restart", () => {
+    const sim = cluster();
+    createTopic(sim, "t", 2, 3);
+    const controller = controllerId(sim);
+    const killed = [1, 2, 3].find((b) => b !== controller)!;
+    sim.crashBroker(killed);
+    requestDeletion(sim, "t"); // the controller still counts it live: its StopReplica goes nowhere
+    expect(exists(sim, ZkPaths.topic("t"))).toBe(true);
+    sim.advance(30_000); // the session expires, retries find no broker
+    expect(exists(sim, ZkPaths.topic("t"))).toBe(true);
+    expect(replicasOnDisk(sim, "t")).toEqual([killed]);
+    sim.startBroker(killed);
+    sim.settle();
+    sim.advance(1_000);
+    expect(replicasOnDisk(sim, "t")).toEqual([]);
+    expect(exists(sim, ZkPaths.topic("t"))).toBe(false);
+  });
+
   it("a StopReplica lost on the way is sent again until the broker answers (Kafka's channel retries)", () => {
     const sim = cluster();
     createTopic(sim, "t", 1, 3);
