@@ -209,6 +209,24 @@ describe("partition budget (fuzz finding: seed 1560090197 grew a topic to 8196 p
 });
 
 describe.skipIf(process.platform !== "linux")("out of file descriptors", () => {
+  it("an accept() error reported by libuv is logged once, makes storage close idle descriptors, and the server keeps listening", async () => {
+    // The net.Server behind BrokerServer: without a listener its "error" would be thrown at the emitter.
+    const server = (cluster.brokers[0].server as unknown as { server: import("node:net").Server }).server;
+    const before = logs.length;
+    for (let i = 0; i < 5; i++)
+      server.emit("error", Object.assign(new Error("accept EMFILE"), { code: "EMFILE", syscall: "accept" }));
+    const lines = logs.slice(before).filter((l) => /accept failed \(EMFILE\)/.test(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/closed \d+ idle storage descriptors; still listening/);
+    const c = client();
+    try {
+      const versions = await c.request(18, 3, { clientSoftwareName: "t", clientSoftwareVersion: "1" });
+      expect(versions.errorCode).toBe(0);
+    } finally {
+      c.close();
+    }
+  });
+
   it("a broker limited to 256 descriptors hosts 100 partitions, survives 400 held connections, then serves again", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kafkaspec-emfile-test-"));
     const p = await freePortRange(1);
