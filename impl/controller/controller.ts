@@ -690,6 +690,10 @@ export class Controller {
    * StopReplica(deletePartitions=true). Replicas on brokers that are down wait for them.
    */
   private startDeletions(done: () => void): void {
+    if (!this.isActive) {
+      done();
+      return;
+    }
     const changes = new Map<string, CachedState>();
     for (const name of this.deletions.queued()) {
       this.topics.get(name)?.replicas.forEach((_, p) => {
@@ -724,7 +728,8 @@ export class Controller {
   /** Kafka's completeDeleteTopic, one topic after another. */
   private completeDeletions(topics: string[], done: () => void): void {
     const [name, ...rest] = topics;
-    if (name === undefined) {
+    // Not active any more (a fenced write made us resign): the next controller finishes the work.
+    if (name === undefined || !this.isActive) {
       done();
       return;
     }
