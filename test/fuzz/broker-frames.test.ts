@@ -15,9 +15,10 @@ import { type ClusterProcess, EXTERNAL, freePortRange, kcat, startCluster } from
 import { type FuzzCase, fuzzCase } from "./frames.ts";
 
 /**
- * `npm test` replays a fixed seed so it stays deterministic while one finding is open: seed 1560090197
- * makes fuzzed CreateTopics ask for so many partitions that the broker runs out of file descriptors
- * (EMFILE) and stops accepting connections. `npm run test:fuzz` draws a fresh seed each run.
+ * `npm test` replays a fixed seed, plus REGRESSION_SEEDS below; `npm run test:fuzz` (FUZZ_RANDOM=1) draws a
+ * fresh one. The fixed seed stays while one observation is open: 2 of 7 random runs on a loaded machine
+ * (load 10-14) saw the broker answer nothing for the whole run (seeds 650874935, 1750145111), and both
+ * passed when replayed; the cause is not known.
  */
 const SEED = Number(
   process.env.FUZZ_SEED ??
@@ -102,13 +103,16 @@ async function request<K extends 3 | 18>(apiKey: K, apiVersion: number, body: un
 const UNCAUGHT =
   /uncaught|unhandled|internal error|TypeError|RangeError|ReferenceError|FATAL|heap out of memory/i;
 
-it("survives random and mutated frames over many connections, then still serves clients", async () => {
-  const byMutation = new Map<string, { sent: number; answered: number; closed: number }>();
+type Tally = Map<string, { sent: number; answered: number; closed: number }>;
+
+/** Sends cases [0, cases) of `seed` over PARALLEL connections at a time; fails at once if the broker dies. */
+async function fuzzRun(seed: number, cases: number): Promise<Tally> {
+  const byMutation: Tally = new Map();
   let next = 0;
   const started = Date.now();
   const worker = async () => {
-    while (next < CASES) {
-      const c = fuzzCase(SEED, next++);
+    while (next < cases) {
+      const c = fuzzCase(seed, next++);
       const { answered, closed } = await send(c, 150);
       const m = byMutation.get(c.mutation) ?? { sent: 0, answered: 0, closed: 0 };
       m.sent++;
@@ -117,21 +121,46 @@ it("survives random and mutated frames over many connections, then still serves 
       byMutation.set(c.mutation, m);
       if (cluster.process && (cluster.process.exitCode !== null || cluster.process.signalCode !== null))
         throw new Error(
-          `broker died at case ${c.index} (${c.mutation}, api ${c.apiKey}), seed ${SEED}\n${cluster.log().slice(-3000)}`,
+          `broker died at case ${c.index} (${c.mutation}, api ${c.apiKey}), seed ${seed}\n${cluster.log().slice(-3000)}`,
         );
     }
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
   console.log(
-    `fuzz: ${CASES} cases in ${Date.now() - started} ms; sent/answered/closed by mutation: ${JSON.stringify(Object.fromEntries(byMutation))}`,
+    `fuzz seed ${seed}: ${cases} cases in ${Date.now() - started} ms; sent/answered/closed by mutation: ${JSON.stringify(Object.fromEntries(byMutation))}`,
   );
+  return byMutation;
+}
+
+/** Handler failures ("... failed: ...") and uncaught errors in a stretch of the broker log. */
+function logProblems(log: string): { failed: Record<string, number>; bad: string[] } {
+  const failed = new Map<string, number>();
+  for (const l of log.split("\n").filter((x) => / failed: /.test(x))) {
+    const kind = l.replace(/^.*\] (\w+ v\d+) from .*? failed: (.{0,100}).*$/, "$1: $2");
+    failed.set(kind, (failed.get(kind) ?? 0) + 1);
+  }
+  return { failed: Object.fromEntries(failed), bad: log.split("\n").filter((l) => UNCAUGHT.test(l)) };
+}
+
+/**
+ * Seeds that once found a broker bug, replayed (first `cases` cases, enough to reach the finding) on
+ * every run. 1560090197: case 789 grows fuzz-a to 8196 partitions (CreatePartitions with one flipped
+ * bit); the broker ran out of file descriptors and stopped accepting connections. Now refused by
+ * max.partitions, and storage holds no descriptor per idle partition.
+ */
+const REGRESSION_SEEDS: ReadonlyArray<{ seed: number; cases: number }> = [{ seed: 1560090197, cases: 1000 }];
+
+it("survives random and mutated frames over many connections, then still serves clients", async () => {
+  const byMutation = await fuzzRun(SEED, CASES);
+  const counts = () =>
+    `seed ${SEED}: ${JSON.stringify(Object.fromEntries(byMutation))}\nbroker log:\n${cluster.log().slice(-3000)}`;
   // Every case kind was tried; the broker hung up on no well-formed request (some are held, as a Fetch
   // with a long maxWaitMs, or get no answer, as a Produce with acks=0).
   expect(byMutation.size).toBe(12);
   const valid = byMutation.get("valid") ?? { sent: 0, answered: 0, closed: 0 };
-  expect(valid.closed).toBe(0);
+  expect(valid.closed, counts()).toBe(0);
   // (How many are answered within the 150 ms a case waits depends on the machine's load.)
-  expect(valid.answered).toBeGreaterThan(0);
+  expect(valid.answered, counts()).toBeGreaterThan(0);
 
   expect(cluster.process?.exitCode ?? null).toBeNull();
   expect(cluster.process?.signalCode ?? null).toBeNull();
@@ -187,15 +216,21 @@ it("survives random and mutated frames over many connections, then still serves 
   expect(c.code, `kcat consume: ${c.stderr}\nbroker log:\n${cluster.log().slice(-4000)}`).toBe(0);
   expect(c.stdout.trim().split("\n")).toEqual(values.map((v, i) => `${i} ${v}`));
 
-  const log = cluster.log();
-  // Requests a handler could not serve are answered UNKNOWN_SERVER_ERROR and logged: list them by kind.
-  const failed = new Map<string, number>();
-  for (const l of log.split("\n").filter((x) => / failed: /.test(x))) {
-    const kind = l.replace(/^.*\] (\w+ v\d+) from .*? failed: (.{0,100}).*$/, "$1: $2");
-    failed.set(kind, (failed.get(kind) ?? 0) + 1);
-  }
-  const bad = log.split("\n").filter((l) => UNCAUGHT.test(l));
+  // Requests a handler could not serve are answered UNKNOWN_SERVER_ERROR and logged: a decodable request
+  // that makes a handler throw is a bug, even though the client got an answer.
+  const { failed, bad } = logProblems(cluster.log());
   expect(bad, `seed ${SEED}: the broker log shows errors`).toEqual([]);
-  // A decodable request that makes a handler throw is a bug, even though the client got an answer.
-  expect(Object.fromEntries(failed), `seed ${SEED}: handlers threw`).toEqual({});
+  expect(failed, `seed ${SEED}: handlers threw`).toEqual({});
 }, 180_000);
+
+it("replays the seeds of past findings and still serves", async () => {
+  for (const { seed, cases } of REGRESSION_SEEDS) {
+    const from = cluster.log().length;
+    await fuzzRun(seed, cases);
+    const versions = await request(18, 3, { clientSoftwareName: "fuzz", clientSoftwareVersion: "1" });
+    expect(versions.errorCode, `seed ${seed}`).toBe(0);
+    const { failed, bad } = logProblems(cluster.log().slice(from));
+    expect(bad, `seed ${seed}: the broker log shows errors`).toEqual([]);
+    expect(failed, `seed ${seed}: handlers threw`).toEqual({});
+  }
+}, 120_000);
