@@ -7,7 +7,9 @@
  * 1. A topic with RF=3 and min.insync.replicas=2 takes acks=all produces under load while the leader
  *    of a partition is killed with kill -9: no acknowledged record is lost, the consumer group keeps
  *    consuming, and the killed broker, restarted from its log dirs, rejoins every ISR.
- * 2. Expiring the controller's ZooKeeper session moves the controller, and a write under the old
+ * 2. kill -9 of a consumer group's coordinator and an immediate restart: the member, consuming from
+ *    another broker, finds the new coordinator and keeps consuming.
+ * 3. Expiring the controller's ZooKeeper session moves the controller, and a write under the old
  *    controller's epoch is refused by ZooKeeper (the fence every controller write carries).
  */
 import { execFile } from "node:child_process";
@@ -140,12 +142,13 @@ async function partitionsOf(topic: string) {
   return md.topics[0].partitions;
 }
 
-/**
- * The kill -9 soak runs under `npm run test:faults`, not `npm test`: in about 1 run of 15 on a loaded
- * machine the consumer group stalls after the kill (committed offsets stay -1; every acknowledged record is
- * still in the log). That liveness bug is open; until it is fixed this test would make `npm test` flaky.
+/*
+ * The kill -9 soak runs in `npm test`. It used to run only under `npm run test:faults`: in about 1 run of
+ * 10 on a loaded machine the consumer group stopped after the kill (committed offsets stayed -1; every
+ * acknowledged record was in the log). The cause was the restarted broker answering its clients
+ * BROKER_NOT_AVAILABLE until it had registered, which kafkajs's consumer takes as fatal (issue #5; see
+ * notRunningError in impl/broker/runtime.ts and the coordinator-restart test below).
  */
-const FAULT_SOAK = process.env.KAFKASPEC_FAULT_TESTS === "1";
 
 /** The tutorial's topic: RF=3, min.insync.replicas=2 (kafkajs answers false when it exists already). */
 async function createTutorialTopic(): Promise<void> {
@@ -163,132 +166,128 @@ async function createTutorialTopic(): Promise<void> {
 }
 
 describe("the tutorial's cluster: three broker processes on ZooKeeper", () => {
-  it.runIf(FAULT_SOAK)(
-    "keeps every acks=all record through kill -9 of the leader; the group keeps consuming; the broker rejoins the ISR",
-    async () => {
-      await createTutorialTopic();
+  it("keeps every acks=all record through kill -9 of the leader; the group keeps consuming; the broker rejoins the ISR", async () => {
+    await createTutorialTopic();
 
-      const acked = new Set<string>();
-      /** Where the broker said each acknowledged record went: "partition@offset". */
-      const ackedAt = new Map<string, string>();
-      const seen = new Map<string, number>();
-      let sent = 0;
-      let producing = true;
-      const producer = kafka.producer({ allowAutoTopicCreation: false });
-      await producer.connect();
-      // Three producers' worth of load: worker w sends batches of 20 to partition w and waits for acks=all.
-      const workers = [0, 1, 2].map(async (w) => {
-        while (producing) {
-          const values = Array.from({ length: 20 }, () => `w${w}-${sent++}`);
-          try {
-            const [meta] = await producer.send({
-              topic: TOPIC,
-              acks: -1,
-              timeout: 5_000,
-              messages: values.map((v) => ({ key: v, value: v, partition: w })),
-            });
-            for (const [i, v] of values.entries()) {
-              acked.add(v);
-              ackedAt.set(v, `${meta.partition}@${Number(meta.baseOffset) + i}`);
-            }
-          } catch {
-            // Not acknowledged: may or may not be in the log; the check below is about acked records only.
-            await sleep(50);
+    const acked = new Set<string>();
+    /** Where the broker said each acknowledged record went: "partition@offset". */
+    const ackedAt = new Map<string, string>();
+    const seen = new Map<string, number>();
+    let sent = 0;
+    let producing = true;
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    // Three producers' worth of load: worker w sends batches of 20 to partition w and waits for acks=all.
+    const workers = [0, 1, 2].map(async (w) => {
+      while (producing) {
+        const values = Array.from({ length: 20 }, () => `w${w}-${sent++}`);
+        try {
+          const [meta] = await producer.send({
+            topic: TOPIC,
+            acks: -1,
+            timeout: 5_000,
+            messages: values.map((v) => ({ key: v, value: v, partition: w })),
+          });
+          for (const [i, v] of values.entries()) {
+            acked.add(v);
+            ackedAt.set(v, `${meta.partition}@${Number(meta.baseOffset) + i}`);
           }
+        } catch {
+          // Not acknowledged: may or may not be in the log; the check below is about acked records only.
+          await sleep(50);
         }
-      });
+      }
+    });
 
-      const consumer: Consumer = kafka.consumer({
-        groupId: "tutorial-readers",
-        sessionTimeout: 10_000,
-        heartbeatInterval: 1_000,
-        retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 },
-      });
-      await consumer.connect();
-      await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-      await consumer.run({
-        eachMessage: async ({ message }) => {
-          const v = message.value?.toString() ?? "";
-          if (!seen.has(v)) seen.set(v, Date.now());
-        },
-      });
+    const consumer: Consumer = kafka.consumer({
+      groupId: "tutorial-readers",
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const v = message.value?.toString() ?? "";
+        if (!seen.has(v)) seen.set(v, Date.now());
+      },
+    });
 
-      try {
-        await until("300 acknowledged records", 60_000, async () => acked.size >= 300);
-        const leader = (await partitionsOf(TOPIC)).find((p) => p.partitionId === 0)!.leader;
-        const ackedBeforeKill = acked.size;
-        const killedAt = Date.now();
-        await cluster.crash(leader);
+    try {
+      await until("300 acknowledged records", 60_000, async () => acked.size >= 300);
+      const leader = (await partitionsOf(TOPIC)).find((p) => p.partitionId === 0)!.leader;
+      const ackedBeforeKill = acked.size;
+      const killedAt = Date.now();
+      await cluster.crash(leader);
 
-        // Producing goes on: a new leader from the ISR takes acks=all writes with two replicas in sync.
-        await until(
-          "300 more acknowledged records after the kill",
-          60_000,
-          async () => acked.size >= ackedBeforeKill + 300,
-        );
-        const moved = (await partitionsOf(TOPIC)).find((p) => p.partitionId === 0)!;
-        expect(moved.leader).not.toBe(leader);
-        expect(moved.isr).not.toContain(leader);
+      // Producing goes on: a new leader from the ISR takes acks=all writes with two replicas in sync.
+      await until(
+        "300 more acknowledged records after the kill",
+        60_000,
+        async () => acked.size >= ackedBeforeKill + 300,
+      );
+      const moved = (await partitionsOf(TOPIC)).find((p) => p.partitionId === 0)!;
+      expect(moved.leader).not.toBe(leader);
+      expect(moved.isr).not.toContain(leader);
 
-        await cluster.restart(leader);
-        await until(`broker ${leader} back in every ISR of ${TOPIC}`, 60_000, async () =>
-          (await partitionsOf(TOPIC)).every((p) => p.isr.includes(leader)),
-        );
+      await cluster.restart(leader);
+      await until(`broker ${leader} back in every ISR of ${TOPIC}`, 60_000, async () =>
+        (await partitionsOf(TOPIC)).every((p) => p.isr.includes(leader)),
+      );
 
-        producing = false;
-        await Promise.all(workers);
-        await until("the group to have read every acknowledged record", 60_000, async () =>
-          [...acked].every((v) => seen.has(v)),
-        ).catch(() => undefined);
-        const lost = [...acked].filter((v) => !seen.has(v));
-        if (lost.length > 0) {
-          const ends = await admin.fetchTopicOffsets(TOPIC);
-          const committed = await admin.fetchOffsets({ groupId: "tutorial-readers", topics: [TOPIC] });
-          const partitions = [...new Set(lost.map((v) => ackedAt.get(v)?.split("@")[0] ?? "?"))];
-          const now = new Map<string, string>();
-          for (const p of partitions)
-            for (const line of (await dumpPartition(Number(p))).split("\n")) {
-              const i = line.indexOf(" ");
-              if (i > 0) now.set(`${p}@${line.slice(0, i)}`, line.slice(i + 1));
-            }
-          const detail = lost
-            .slice(0, 12)
-            .map(
-              (v) =>
-                `${v} acked at ${ackedAt.get(v)}, which now holds ${now.get(ackedAt.get(v) ?? "") ?? "nothing"}`,
-            );
-          throw new Error(
-            `${lost.length} of ${acked.size} acknowledged records not read by the group (read ${seen.size}); broker ${leader} was killed; ${detail.join("; ")}; log ends ${JSON.stringify(ends)}; committed ${JSON.stringify(committed)}`,
+      producing = false;
+      await Promise.all(workers);
+      await until("the group to have read every acknowledged record", 60_000, async () =>
+        [...acked].every((v) => seen.has(v)),
+      ).catch(() => undefined);
+      const lost = [...acked].filter((v) => !seen.has(v));
+      if (lost.length > 0) {
+        const ends = await admin.fetchTopicOffsets(TOPIC);
+        const committed = await admin.fetchOffsets({ groupId: "tutorial-readers", topics: [TOPIC] });
+        const partitions = [...new Set(lost.map((v) => ackedAt.get(v)?.split("@")[0] ?? "?"))];
+        const now = new Map<string, string>();
+        for (const p of partitions)
+          for (const line of (await dumpPartition(Number(p))).split("\n")) {
+            const i = line.indexOf(" ");
+            if (i > 0) now.set(`${p}@${line.slice(0, i)}`, line.slice(i + 1));
+          }
+        const detail = lost
+          .slice(0, 12)
+          .map(
+            (v) =>
+              `${v} acked at ${ackedAt.get(v)}, which now holds ${now.get(ackedAt.get(v) ?? "") ?? "nothing"}`,
           );
-        }
-        // The group kept consuming across the failover: it read records acknowledged after the kill.
-        expect([...seen.values()].filter((t) => t > killedAt).length).toBeGreaterThan(100);
-        expect(acked.size).toBeGreaterThan(600);
-      } finally {
-        producing = false;
-        await Promise.all(workers);
-        await consumer.disconnect().catch(() => {});
-        await producer.disconnect().catch(() => {});
+        throw new Error(
+          `${lost.length} of ${acked.size} acknowledged records not read by the group (read ${seen.size}); broker ${leader} was killed; ${detail.join("; ")}; log ends ${JSON.stringify(ends)}; committed ${JSON.stringify(committed)}`,
+        );
       }
+      // The group kept consuming across the failover: it read records acknowledged after the kill.
+      expect([...seen.values()].filter((t) => t > killedAt).length).toBeGreaterThan(100);
+      expect(acked.size).toBeGreaterThan(600);
+    } finally {
+      producing = false;
+      await Promise.all(workers);
+      await consumer.disconnect().catch(() => {});
+      await producer.disconnect().catch(() => {});
+    }
 
-      // An independent reader from offset 0 (a fresh group) finds every acknowledged record too.
-      const checker = kafka.consumer({ groupId: "tutorial-audit" });
-      const audit = new Set<string>();
-      await checker.connect();
-      await checker.subscribe({ topic: TOPIC, fromBeginning: true });
-      await checker.run({
-        eachMessage: async ({ message }) => {
-          audit.add(message.value?.toString() ?? "");
-        },
-      });
-      try {
-        await until("the audit read", 60_000, async () => [...acked].every((v) => audit.has(v)));
-      } finally {
-        await checker.disconnect().catch(() => {});
-      }
-    },
-    240_000,
-  );
+    // An independent reader from offset 0 (a fresh group) finds every acknowledged record too.
+    const checker = kafka.consumer({ groupId: "tutorial-audit" });
+    const audit = new Set<string>();
+    await checker.connect();
+    await checker.subscribe({ topic: TOPIC, fromBeginning: true });
+    await checker.run({
+      eachMessage: async ({ message }) => {
+        audit.add(message.value?.toString() ?? "");
+      },
+    });
+    try {
+      await until("the audit read", 60_000, async () => [...acked].every((v) => audit.has(v)));
+    } finally {
+      await checker.disconnect().catch(() => {});
+    }
+  }, 240_000);
 
   it("keeps a consumer group consuming when its coordinator is killed with kill -9 and restarted at once", async () => {
     // The restarted broker listens before it can register (its old ZooKeeper session holds its id for
