@@ -99,12 +99,17 @@ export class DescriptorPool {
    * so storage yields to sockets and to itself instead of failing while it holds idle descriptors.
    */
   openFd(path: string, flags: string): number {
+    return this.withDescriptor(() => nodefs.openSync(path, flags));
+  }
+
+  /** Runs `fn`, which needs a descriptor for a moment (open, readdir); on EMFILE frees this pool's and retries once. */
+  withDescriptor<T>(fn: () => T): T {
     try {
-      return nodefs.openSync(path, flags);
+      return fn();
     } catch (e) {
       if (!outOfDescriptors(e) || this.open.size === 0) throw e;
       this.closeAll();
-      return nodefs.openSync(path, flags);
+      return fn();
     }
   }
 
@@ -165,7 +170,7 @@ export class DiskFileSystem implements FileSystem {
     return nodefs.existsSync(path);
   }
   list(dir: string): string[] {
-    return nodefs.readdirSync(dir).sort();
+    return this.descriptors.withDescriptor(() => nodefs.readdirSync(dir)).sort();
   }
   remove(path: string): void {
     nodefs.rmSync(path, { force: true });
