@@ -4,7 +4,7 @@
  * watermark checkpoint is a small file beside the segments, written atomically (write, fsync, rename)
  * like Kafka's checkpoint files. Recovery after kill -9 is PartitionLog.open's job.
  */
-import { encodeBatch } from "../records/batch.ts";
+import { baseOffsetOf, encodeBatch } from "../records/batch.ts";
 import type { RecordHeader, RecordInput } from "../records/types.ts";
 import { type FileSystem, joinPath, readWholeFile, writeFileAtomic } from "../storage/fs.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
@@ -126,10 +126,25 @@ export class StorageReplicaLog implements ReplicaLog {
 
   truncateTo(offset: number): void {
     if (offset >= this.log.logEndOffset) return;
+    // The PartitionLog cuts whole batches, but everything below `offset` must stay: a follower writes
+    // runs as it fetched them, so its new leader's epoch end can fall inside one, and dropping the whole
+    // run would take records the old leader acknowledged with this follower in the ISR. They are
+    // written back after the cut.
+    const kept = this.entriesBelowInBatchAt(offset);
     this.log.truncateTo(offset, this.now());
     this.version++;
-    // A batch straddling `offset` goes whole, so take the log's own end, not `offset`.
     if (this.cache !== null) this.cache.length = Math.max(0, this.log.logEndOffset - this.cacheStart);
+    if (kept.length > 0 && kept[0].offset === this.log.logEndOffset) this.appendAsFollower(kept);
+  }
+
+  /** The entries of the batch holding `offset` that lie below it (none when it starts a batch). */
+  private entriesBelowInBatchAt(offset: number): TimedEntry[] {
+    if (offset <= this.log.logStartOffset) return [];
+    const batch = this.log.read(offset, 1, undefined, true);
+    if (batch.length === 0) return [];
+    const base = Math.max(baseOffsetOf(batch, 0), this.log.logStartOffset);
+    // No maxOffset: reads with one leave out a batch that ends past it, which this one does.
+    return base < offset ? this.decode(base, offset - base) : [];
   }
 
   flush(): void {
