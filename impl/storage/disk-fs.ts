@@ -173,6 +173,8 @@ export class DiskFileSystem implements FileSystem {
     return this.descriptors.withDescriptor(() => nodefs.readdirSync(dir)).sort();
   }
   remove(path: string): void {
+    // Nothing removed, nothing to make durable: a new segment clears leftovers that are usually absent.
+    if (!nodefs.existsSync(path)) return;
     nodefs.rmSync(path, { force: true });
     syncDir(this.descriptors, dirname(path));
   }
