@@ -1,6 +1,6 @@
 /**
  * The coordinator's answer to a group request as the body for one API, or the error name the node
- * answered instead (NOT_COORDINATOR, BROKER_NOT_AVAILABLE, REQUEST_TIMED_OUT).
+ * answered instead (NOT_COORDINATOR, also from a broker not yet registered; REQUEST_TIMED_OUT).
  */
 import type { KafkaErrorName } from "../../../spec/errors.ts";
 import type { GroupResponse } from "../../group/api.ts";
