@@ -15,13 +15,12 @@ import { type ClusterProcess, EXTERNAL, freePortRange, kcat, startCluster } from
 import { type FuzzCase, fuzzCase } from "./frames.ts";
 
 /**
- * `npm test` replays a fixed seed, plus REGRESSION_SEEDS below; `npm run test:fuzz` (FUZZ_RANDOM=1) draws a
- * fresh one.
+ * A fresh seed each run (printed with its replay command), plus REGRESSION_SEEDS below replayed every
+ * time. FUZZ_SEED=<seed> replays one. (npm test replayed the fixed seed 2071850000 while the EMFILE finding
+ * was open. After its fix and the pipelined-epoch fix in frames.ts, 10 of 13 random runs passed on a
+ * loaded machine; the 3 failures were the wait-timer artefact fixed in send; then 7 of 7 passed.)
  */
-const SEED = Number(
-  process.env.FUZZ_SEED ??
-    (process.env.FUZZ_RANDOM === "1" ? Math.floor(Math.random() * 0x7fffffff) : 2071850000),
-);
+const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 0x7fffffff));
 const CASES = Number(process.env.FUZZ_CASES ?? 3000);
 /** Connections in flight at once. */
 const PARALLEL = 64;
