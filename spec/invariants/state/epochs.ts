@@ -4,9 +4,9 @@
  * one observation each running replica's epoch cache must be strictly ascending in epoch with
  * non-decreasing start offsets (KIP-101's truncation relies on it).
  */
-import type { Observation } from "../../adapter.ts";
+import type { Observation, PartitionObservation } from "../../adapter.ts";
 import type { StateInvariant, Violation } from "../types.ts";
-import { runningBrokers, stateViolation, tp } from "./replicas.ts";
+import { partitionsByName, runningBrokers, stateViolation, tp } from "./replicas.ts";
 
 export const controllerEpochMonotonic: StateInvariant = {
   name: "controller-epoch-monotonic",
@@ -30,7 +30,8 @@ export const leaderEpochMonotonic: StateInvariant = {
   description: "A partition's leader epoch never decreases, and every replica's epoch cache ascends.",
   check(now: Observation, previous?: Observation) {
     const out: Violation[] = [];
-    const before = new Map((previous?.partitions ?? []).map((p) => [tp(p), p]));
+    const before =
+      previous === undefined ? new Map<string, PartitionObservation>() : partitionsByName(previous);
     const running = runningBrokers(now);
     for (const p of now.partitions) {
       const q = before.get(tp(p));

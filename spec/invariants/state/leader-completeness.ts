@@ -10,6 +10,7 @@ import {
   firstMismatch,
   isDurable,
   logMap,
+  partitionsByName,
   replicaOn,
   runningBrokers,
   stateViolation,
@@ -25,7 +26,7 @@ export const leaderCompleteness: StateInvariant = {
     if (!previous) return [];
     const out: Violation[] = [];
     const running = runningBrokers(now);
-    const before = new Map(previous.partitions.map((p) => [tp(p), p]));
+    const before = partitionsByName(previous);
     const runningBefore = runningBrokers(previous);
     for (const p of now.partitions) {
       const q = before.get(tp(p));

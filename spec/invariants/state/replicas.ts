@@ -10,16 +10,33 @@ import type { Violation } from "../types.ts";
 // Several invariants read the same observation, and a replica's observed log is the same array from step to
 // step while it does not change (impl/embedded/observe.ts keeps it): what is derived from them is kept,
 // keyed by identity, so an unchanged log costs nothing to check again. Observations are never mutated.
-const runningOf = new WeakMap<Observation, ReadonlySet<number>>();
-
-export function runningBrokers(obs: Observation): ReadonlySet<number> {
-  let running = runningOf.get(obs);
-  if (running === undefined) {
-    running = new Set(obs.brokers.filter((b) => b.state === "running").map((b) => b.id));
-    runningOf.set(obs, running);
-  }
-  return running;
+// The invariants of one step read the same two observations (now and previous), so the last two answers
+// are kept by identity: cheaper than a WeakMap lookup on every call.
+function lastTwo<T>(derive: (obs: Observation) => T): (obs: Observation) => T {
+  let a: Observation | undefined;
+  let aValue: T | undefined;
+  let b: Observation | undefined;
+  let bValue: T | undefined;
+  return (obs) => {
+    if (obs === a) return aValue as T;
+    if (obs === b) return bValue as T;
+    const value = derive(obs);
+    b = a;
+    bValue = aValue;
+    a = obs;
+    aValue = value;
+    return value;
+  };
 }
+
+export const runningBrokers: (obs: Observation) => ReadonlySet<number> = lastTwo(
+  (obs) => new Set(obs.brokers.filter((b) => b.state === "running").map((b) => b.id)),
+);
+
+/** The observation's partitions by `topic-partition`. */
+export const partitionsByName: (obs: Observation) => ReadonlyMap<string, PartitionObservation> = lastTwo(
+  (obs) => new Map(obs.partitions.map((p) => [tp(p), p])),
+);
 
 /** The replica on `broker`, if that broker is running and the observation includes it. */
 export function replicaOn(
