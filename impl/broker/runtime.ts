@@ -516,6 +516,18 @@ export class BrokerRuntime {
     return this.node !== undefined && this.node.state === "running";
   }
 
+  /**
+   * The longest a broker restarted after kill -9 may stay unregistered: its old session holds its id
+   * until it expires, up to zookeeper.session.timeout.ms (18 s in the tutorial's properties). Metadata,
+   * which has no retriable error to answer with, waits this long; clients wait 30 s for an answer.
+   */
+  registrationWaitMs(): number {
+    return (
+      this.options.readyWaitMs ??
+      Math.min(Math.max(15_000, this.config.zookeeperSessionTimeoutMs + 5_000), 28_000)
+    );
+  }
+
   /** Resolves once the node has registered (or after `ms`). */
   ready(ms = this.options.readyWaitMs ?? 15_000): Promise<void> {
     if (this.running || this.stopped) return Promise.resolve();

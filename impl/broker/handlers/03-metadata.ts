@@ -13,7 +13,7 @@ const ZERO_UUID = "00000000-0000-0000-0000-000000000000";
 
 export const metadataHandler: Handler<3> = async (ctx, body) => {
   const rt = ctx.runtime;
-  await rt.ready();
+  await rt.ready(rt.registrationWaitMs());
   let names: string[] | null =
     body.topics === null ? null : body.topics.map((t) => t.name ?? "").filter((n) => n !== "");
   if (ctx.apiVersion === 0 && names !== null && names.length === 0) names = null;
