@@ -68,6 +68,7 @@ export class SimClient {
 
   /** Held requests whose client timeout has passed in virtual time give up. */
   expirePendables(): void {
+    if (this.pendables.size === 0) return;
     for (const p of [...this.pendables.values()]) {
       if (p.deadline <= this.sim.now) {
         this.pendables.delete(p.requestId);
