@@ -159,12 +159,18 @@ export class DiskFileSystem implements FileSystem {
   }
 
   open(path: string, opts: { create?: boolean } = {}): FileHandle {
-    if (opts.create && !nodefs.existsSync(path)) {
-      nodefs.closeSync(this.descriptors.openFd(path, "a"));
-      syncDir(this.descriptors, dirname(path));
-    }
+    if (opts.create) this.createFiles([path]);
     // Throws ENOENT for a missing file, as opening it would.
     return new DiskFileHandle(path, nodefs.statSync(path).size, this.descriptors);
+  }
+  createFiles(paths: readonly string[]): void {
+    const dirs = new Set<string>();
+    for (const path of paths) {
+      if (nodefs.existsSync(path)) continue;
+      nodefs.closeSync(this.descriptors.openFd(path, "a"));
+      dirs.add(dirname(path));
+    }
+    for (const dir of dirs) syncDir(this.descriptors, dir);
   }
   exists(path: string): boolean {
     return nodefs.existsSync(path);
@@ -183,7 +189,15 @@ export class DiskFileSystem implements FileSystem {
     syncDir(this.descriptors, dirname(to));
   }
   mkdir(path: string): void {
+    // The contract makes a new directory durable on return: sync the parent of each one created.
+    const created: string[] = [];
+    for (let d = path; !nodefs.existsSync(d); d = dirname(d)) {
+      created.unshift(d);
+      if (dirname(d) === d) break;
+    }
+    if (created.length === 0) return;
     nodefs.mkdirSync(path, { recursive: true });
+    for (const d of created) syncDir(this.descriptors, dirname(d));
   }
 }
 

@@ -27,6 +27,11 @@ export interface FileHandle {
 export interface FileSystem {
   /** Opens a file for reading and appending; creates it (empty) when `create` and it is missing. */
   open(path: string, opts?: { create?: boolean }): FileHandle;
+  /**
+   * Creates each missing file empty, durable on return like `open` with `create`: one directory sync
+   * per directory instead of one per file (a new segment's three files).
+   */
+  createFiles(paths: readonly string[]): void;
   exists(path: string): boolean;
   /** Entry names (not paths) in a directory, sorted. */
   list(dir: string): string[];

@@ -107,14 +107,15 @@ export class LogSegment {
   ) {
     const stem = joinPath(dir, segmentFileStem(baseOffset));
     this.indexesExisted = fs.exists(stem + INDEX_SUFFIX) && fs.exists(stem + TIME_INDEX_SUFFIX);
-    this.log = fs.open(stem + LOG_SUFFIX, { create: true });
+    fs.createFiles([stem + LOG_SUFFIX, stem + INDEX_SUFFIX, stem + TIME_INDEX_SUFFIX]);
+    this.log = fs.open(stem + LOG_SUFFIX);
     this.offsetIndex = new OffsetIndex(
-      fs.open(stem + INDEX_SUFFIX, { create: true }),
+      fs.open(stem + INDEX_SUFFIX),
       baseOffset,
       Math.max(1, Math.floor(config.maxIndexBytes / OFFSET_INDEX_ENTRY_BYTES)),
     );
     this.timeIndex = new TimeIndex(
-      fs.open(stem + TIME_INDEX_SUFFIX, { create: true }),
+      fs.open(stem + TIME_INDEX_SUFFIX),
       baseOffset,
       Math.max(1, Math.floor(config.maxIndexBytes / TIME_INDEX_ENTRY_BYTES)),
     );

@@ -25,6 +25,9 @@ export class SimFileSystem implements FileSystem {
     }
     return new SimHandle(this, path, f, this.generation);
   }
+  createFiles(paths: readonly string[]): void {
+    for (const p of paths) this.open(p, { create: true }).close();
+  }
   exists(path: string): boolean {
     return this.files.has(path) || this.dirs.has(normalizeDir(path));
   }

@@ -48,6 +48,19 @@ describe.each(impls)("FileSystem contract (%s)", (_name, make) => {
     expect(readWholeFile(fs, `${root}/cp`).toString()).toBe("two");
     expect(fs.list(root)).toEqual(["cp"]);
   });
+
+  it("createFiles creates the missing files empty and leaves existing ones as they are", () => {
+    const { fs, root } = make();
+    fs.mkdir(`${root}/seg`);
+    const kept = fs.open(`${root}/seg/a.log`, { create: true });
+    kept.append(Buffer.from("data"));
+    kept.fsync();
+    kept.close();
+    fs.createFiles([`${root}/seg/a.log`, `${root}/seg/a.index`, `${root}/seg/a.timeindex`]);
+    expect(fs.list(`${root}/seg`)).toEqual(["a.index", "a.log", "a.timeindex"]);
+    expect(readWholeFile(fs, `${root}/seg/a.log`).toString()).toBe("data");
+    expect(readWholeFile(fs, `${root}/seg/a.index`).length).toBe(0);
+  });
 });
 
 describe("SimFileSystem crashes", () => {
