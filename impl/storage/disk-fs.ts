@@ -158,8 +158,10 @@ export class DiskFileSystem implements FileSystem {
     this.descriptors = new DescriptorPool(opts.maxOpenFiles, opts.idleCloseMs, opts.now);
   }
 
-  open(path: string, opts: { create?: boolean } = {}): FileHandle {
-    if (opts.create) this.createFiles([path]);
+  open(path: string, opts: { create?: boolean; transient?: boolean } = {}): FileHandle {
+    if (opts.create && opts.transient) {
+      if (!nodefs.existsSync(path)) nodefs.closeSync(this.descriptors.openFd(path, "a"));
+    } else if (opts.create) this.createFiles([path]);
     // Throws ENOENT for a missing file, as opening it would.
     return new DiskFileHandle(path, nodefs.statSync(path).size, this.descriptors);
   }

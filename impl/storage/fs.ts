@@ -25,8 +25,11 @@ export interface FileHandle {
 }
 
 export interface FileSystem {
-  /** Opens a file for reading and appending; creates it (empty) when `create` and it is missing. */
-  open(path: string, opts?: { create?: boolean }): FileHandle;
+  /**
+   * Opens a file for reading and appending; creates it (empty) when `create` and it is missing. With
+   * `transient`, the creation need not be durable (a temporary file that a rename will make durable).
+   */
+  open(path: string, opts?: { create?: boolean; transient?: boolean }): FileHandle;
   /**
    * Creates each missing file empty, durable on return like `open` with `create`: one directory sync
    * per directory instead of one per file (a new segment's three files).
@@ -62,7 +65,8 @@ export function readWholeFile(fs: FileSystem, path: string): Buffer {
 export function writeFileAtomic(fs: FileSystem, path: string, data: Uint8Array): void {
   const tmp = `${path}.tmp`;
   if (fs.exists(tmp)) fs.remove(tmp);
-  const h = fs.open(tmp, { create: true });
+  // The rename below syncs the directory: the temporary file's own creation need not be durable.
+  const h = fs.open(tmp, { create: true, transient: true });
   try {
     h.append(data);
     h.fsync();
