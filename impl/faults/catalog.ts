@@ -135,12 +135,14 @@ export const SEEDED_FAULTS: SeededFaultEntry[] = [
         uncleanLeaderElection: false,
       },
       faultPhase: {
-        weight: 20,
+        weight: 40,
         rounds: { min: 3, max: 6 },
         writes: { min: 1, max: 2 },
-        acks: [1, -1],
+        acks: [1],
         advanceMs: [0, 0, 1000, 20000],
+        faults: { isolate: 3, expireSession: 3, crash: 1 },
       },
+      targets: { leader: 2, follower: 2, any: 1 },
     },
   },
   {

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import type { Acks, Assignor, FaultKind } from "../operations.ts";
-import type { Intent, IntentKind, ProducePartitioner } from "./intents.ts";
+import type { FaultTarget, Intent, IntentKind, ProducePartitioner } from "./intents.ts";
 import type { FaultPhaseProfile, WorkloadProfile } from "./profile.ts";
 
 export interface WorkloadShape {
@@ -176,7 +176,10 @@ export function intentArbitraries(shape: WorkloadShape): Array<fc.WeightedArbitr
       weight: 2,
     });
   for (const kind of new Set(shape.faults))
-    arbs.push({ arbitrary: faultArbitrary(kind, broker), weight: weights[kind] ?? FAULT_WEIGHTS[kind] });
+    arbs.push({
+      arbitrary: faultArbitrary(kind, broker, targetArbitrary(shape)),
+      weight: weights[kind] ?? FAULT_WEIGHTS[kind],
+    });
   return arbs.filter((a) => a.weight > 0);
 }
 
@@ -196,16 +199,38 @@ const FAULT_WEIGHTS: Record<FaultKind, number> = {
   addBroker: 1,
 };
 
-function faultArbitrary(kind: FaultKind, broker: fc.Arbitrary<number>): fc.Arbitrary<Intent> {
+/** The profile's fault targets by weight (undefined: untargeted), or null when faults pick by index. */
+function targetArbitrary(shape: WorkloadShape): fc.Arbitrary<FaultTarget | undefined> | null {
+  const targets = shape.profile?.targets;
+  if (targets === undefined) return null;
+  const entries = Object.entries(targets).filter(([, w]) => (w ?? 0) > 0) as Array<
+    [FaultTarget | "any", number]
+  >;
+  if (entries.length === 0) return null;
+  return fc.oneof(
+    ...entries.map(([t, weight]) => ({ arbitrary: fc.constant(t === "any" ? undefined : t), weight })),
+  );
+}
+
+function faultArbitrary(
+  kind: FaultKind,
+  broker: fc.Arbitrary<number>,
+  target: fc.Arbitrary<FaultTarget | undefined> | null = null,
+): fc.Arbitrary<Intent> {
+  const aimed = <T extends Intent>(arb: fc.Arbitrary<T>): fc.Arbitrary<Intent> =>
+    target === null
+      ? arb
+      : fc.tuple(arb, target).map(([i, t]) => (t === undefined ? i : { ...i, target: t }));
   switch (kind) {
     case "crash":
-    case "restart":
     case "pause":
-    case "resume":
     case "expireSession":
+      return aimed(broker.map((b) => ({ kind, broker: b })));
+    case "restart":
+    case "resume":
       return broker.map((b) => ({ kind, broker: b }));
     case "isolate":
-      return fc.nat(255).map((seed) => ({ kind: "isolate", seed }));
+      return aimed(fc.nat(255).map((seed) => ({ kind: "isolate", seed }) as const));
     case "heal":
       return fc.constant({ kind: "heal" });
     case "advanceTime":
@@ -254,8 +279,9 @@ const PHASE_FAULTS: readonly FaultKind[] = ["crash", "pause", "isolate", "expire
 const PHASE_UNDO: readonly FaultKind[] = ["restart", "resume", "heal"];
 
 /**
- * A fault phase (profile.ts): rounds of one fault, maybe an undo of an earlier one, a few writes, and
- * maybe a jump in time. Null when the run has no fault kind to start a round with.
+ * A fault phase (profile.ts): rounds of one fault with maybe an undo of an earlier one before or after
+ * it (a heal before the next isolate, a restart after the next crash), a few writes, and maybe a jump
+ * in time. Null when the run has no fault kind to start a round with.
  */
 export function faultPhaseArbitrary(
   shape: WorkloadShape,
@@ -268,7 +294,10 @@ export function faultPhaseArbitrary(
   const time = shape.faults.includes("advanceTime") || shape.ticks ? phase.advanceMs : [0];
   const round = fc.record({
     fault: fc.oneof(
-      ...doing.map((k) => ({ arbitrary: faultArbitrary(k, broker), weight: phase.faults?.[k] ?? 1 })),
+      ...doing.map((k) => ({
+        arbitrary: faultArbitrary(k, broker, targetArbitrary(shape)),
+        weight: phase.faults?.[k] ?? 1,
+      })),
     ),
     undo:
       undoing.length > 0
@@ -278,14 +307,14 @@ export function faultPhaseArbitrary(
       minLength: phase.writes.min,
       maxLength: phase.writes.max,
     }),
+    undoFirst: fc.boolean(),
     advanceMs: fc.constantFrom(...time),
   });
   return fc
     .array(round, { minLength: phase.rounds.min, maxLength: phase.rounds.max })
     .map((rounds) =>
       rounds.flatMap((r) => [
-        r.fault,
-        ...(r.undo === null ? [] : [r.undo]),
+        ...(r.undo === null ? [r.fault] : r.undoFirst ? [r.undo, r.fault] : [r.fault, r.undo]),
         ...r.writes,
         ...(r.advanceMs > 0 ? [{ kind: "advanceTime", ms: r.advanceMs } as const] : []),
       ]),

@@ -4,7 +4,7 @@
  * and state give the same operation, so a replayed run issues the same operations.
  */
 import type { Assignor, Operation, Partitioner, TopicPartition } from "../operations.ts";
-import type { Intent } from "./intents.ts";
+import type { FaultTarget, Intent } from "./intents.ts";
 import { positionOf, type TopicState, type WorkloadState } from "./state.ts";
 
 /**
@@ -36,6 +36,20 @@ const pick = <T>(items: readonly T[], index: number): T | undefined =>
 
 function topicAt(state: WorkloadState, index: number): TopicState | undefined {
   return pick(state.topics, index);
+}
+
+/**
+ * The brokers in `role` as last observed: the controller, the leader of the partition `index` picks, or
+ * that partition's followers. Empty when nothing was observed.
+ */
+function byRole(state: WorkloadState, role: FaultTarget, index: number): number[] {
+  const roles = state.roles;
+  if (roles === null) return [];
+  if (role === "controller") return roles.controller === null ? [] : [roles.controller];
+  const p = pick(roles.partitions, index);
+  if (p === undefined) return [];
+  if (role === "leader") return p.leader === null ? [] : [p.leader];
+  return p.replicas.filter((r) => r !== p.leader);
 }
 
 export function buildOp(intent: Intent, state: WorkloadState, ctx: BuildContext): Operation | null {
@@ -231,8 +245,13 @@ export function buildOp(intent: Intent, state: WorkloadState, ctx: BuildContext)
       const up = state.brokers.filter(
         (b) => !state.down.has(b) && !(intent.kind === "pause" && state.paused.has(b)),
       );
-      const broker = pick(up, intent.broker);
-      return broker === undefined ? null : { kind: intent.kind, broker };
+      const aimed = intent.target === undefined ? [] : byRole(state, intent.target, intent.broker);
+      const broker = pick(
+        aimed.filter((b) => up.includes(b)),
+        intent.broker,
+      );
+      const any = broker ?? pick(up, intent.broker);
+      return any === undefined ? null : { kind: intent.kind, broker: any };
     }
     case "restart": {
       const broker = pick(
@@ -250,6 +269,10 @@ export function buildOp(intent: Intent, state: WorkloadState, ctx: BuildContext)
     }
     case "isolate": {
       if (state.isolated || state.brokers.length < 2) return null;
+      const aimed = intent.target === undefined ? [] : byRole(state, intent.target, intent.seed);
+      const alone = pick(aimed, intent.seed);
+      if (alone !== undefined)
+        return { kind: "isolate", sides: [state.brokers.filter((b) => b !== alone), [alone]] };
       // The seed's bits choose each broker's side; the first broker anchors side 0 so both sides are used.
       const [first, ...rest] = state.brokers;
       const left = [first];

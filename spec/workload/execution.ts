@@ -13,7 +13,7 @@ import { type ClientOp, type Fault, isFault, type Operation, type Outcome } from
 import { bump, type CheckStats, emptyStats, type Finding } from "../report/types.ts";
 import { type BuildContext, buildOp } from "./build.ts";
 import { type Intent, intentProcess } from "./intents.ts";
-import { applyOutcome, initialState, type WorkloadState } from "./state.ts";
+import { applyOutcome, initialState, rolesOf, type WorkloadState } from "./state.ts";
 
 export interface InvariantSuite {
   history: readonly HistoryInvariant[];
@@ -207,6 +207,7 @@ export class RunExecution {
     const target = this.o.target;
     if (!target.capabilities.observe || target.observe === undefined) return;
     const now = await target.observe();
+    this.state.roles = rolesOf(now);
     const last = this.history.events.length - 1;
     const anchor = last >= 0 ? [last] : [];
     for (const inv of this.o.invariants.state) {

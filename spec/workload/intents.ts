@@ -69,17 +69,25 @@ export type Intent =
    * one, as a consumer that missed a rebalance does (KAFKA-13419). The coordinator must fence it.
    */
   | { kind: "zombie"; consumer: ClientName; request: "sync" | "commit" }
-  | { kind: "crash"; broker: number }
+  | { kind: "crash"; broker: number; target?: FaultTarget }
   | { kind: "restart"; broker: number }
-  | { kind: "pause"; broker: number }
+  | { kind: "pause"; broker: number; target?: FaultTarget }
   | { kind: "resume"; broker: number }
-  | { kind: "isolate"; seed: number }
+  /** With a target: that broker alone on the side without the metadata store. */
+  | { kind: "isolate"; seed: number; target?: FaultTarget }
   | { kind: "heal" }
-  | { kind: "expireSession"; broker: number }
+  | { kind: "expireSession"; broker: number; target?: FaultTarget }
   | { kind: "advanceTime"; ms: number }
   | { kind: "addBroker" };
 
 export type IntentKind = Intent["kind"];
+
+/**
+ * Whom a fault aims at, as a Jepsen nemesis aims at a primary: a partition's leader, one of its
+ * followers, or the controller, as the target's last observation showed them (the `broker` index then
+ * picks among candidates). Without an observation, or with no candidate up, the index picks any broker.
+ */
+export type FaultTarget = "leader" | "follower" | "controller";
 
 /** The process that carries out an intent: a client name, or the nemesis for faults and admin steps. */
 export function intentProcess(intent: Intent): string {

@@ -8,7 +8,7 @@
  */
 import type { ClusterSetup } from "../adapter.ts";
 import type { Acks, FaultKind } from "../operations.ts";
-import type { IntentKind } from "./intents.ts";
+import type { FaultTarget, IntentKind } from "./intents.ts";
 
 /** A closed range of whole numbers. */
 export interface Span {
@@ -28,8 +28,8 @@ export interface TopicProfile {
 }
 
 /**
- * A fault phase: rounds of "fault, some writes, time may pass, the fault may be undone", drawn from the
- * run's fault kinds. Leader changes in quick succession with writes on each leader between them are
+ * A fault phase: rounds of "a new fault (an earlier one may be undone before or after it), some writes,
+ * time may pass", from the run's fault kinds. Leader changes in quick succession with writes on each leader between them are
  * what KIP-101/KIP-279-class bugs need, and single random steps rarely line up more than two of them.
  */
 export interface FaultPhaseProfile {
@@ -60,4 +60,9 @@ export interface WorkloadProfile {
   /** Rebalance phases (several consumers join one group): default on. */
   rebalancePhases?: boolean;
   faultPhase?: FaultPhaseProfile;
+  /**
+   * Whom crash, pause, isolate and expireSession aim at (intents.ts' FaultTarget), by relative weight;
+   * "any" is an untargeted pick. Absent: every fault picks a broker by index.
+   */
+  targets?: Partial<Record<FaultTarget | "any", number>>;
 }

@@ -4,6 +4,7 @@
  * (its last JoinGroup answer and its assignment), which brokers the nemesis took down. Intents become
  * operations from this state (build.ts); outcomes update it (`applyOutcome`). No I/O here.
  */
+import type { Observation } from "../adapter.ts";
 import type { Fault, JoinGroup, OkValues, Operation, Outcome, TopicPartition } from "../operations.ts";
 
 export interface TopicState {
@@ -45,6 +46,22 @@ export interface WorkloadState {
   nextValue: number;
   /** Virtual milliseconds the nemesis has advanced (virtual-time targets). */
   virtualTimeMs: number;
+  /** Who leads what, from the target's last observation; null when the target is not observed. */
+  roles: Roles | null;
+}
+
+/** The roles a targeted fault aims at (intents.ts' FaultTarget). */
+export interface Roles {
+  controller: number | null;
+  /** The workload's partitions (not the offsets topic), in the observation's order. */
+  partitions: Array<{ leader: number | null; replicas: number[] }>;
+}
+
+export function rolesOf(o: Observation): Roles {
+  return {
+    controller: o.controller.broker,
+    partitions: o.partitions.map((p) => ({ leader: p.leader, replicas: p.replicas })),
+  };
 }
 
 export function initialState(brokers: number): WorkloadState {
@@ -60,6 +77,7 @@ export function initialState(brokers: number): WorkloadState {
     busy: new Set(),
     nextValue: 1,
     virtualTimeMs: 0,
+    roles: null,
   };
 }
 
