@@ -6,6 +6,14 @@
  * that could take effect after the observation that sets its floor (one that overlaps it, or whose
  * outcome is unknown or still pending). Committed offsets expiring (offsets.retention.minutes) is
  * assumed not to happen within a run.
+ *
+ * A zombie coordinator is allowed for (docs/model.md, "A zombie coordinator"): a broker cut off from the
+ * metadata store (side 1 of an isolate), paused, or whose session expired may still believe it leads its
+ * __consumer_offsets partitions and answers OffsetFetch from its own cache until the controller's word reaches
+ * it, which cannot be seen from outside; only its crash ends that. Its cache may lack a commit whose append
+ * failed there (GroupMetadataManager drops a pending offset commit whose append fails, while the record may
+ * survive in the log the next coordinator loads) or hold one the new coordinator never saw. So an observation
+ * that such a broker may have answered neither sets a floor nor is checked against one.
  */
 import { cite, groupBy, indexHistory, type OpRecord } from "../../history-index.ts";
 import type { CommitOffsets, FetchOffsets } from "../../operations.ts";
@@ -27,6 +35,35 @@ interface Obs {
 
 const INF = Number.POSITIVE_INFINITY;
 const endIdx = (o: Obs) => o.by.complete?.index ?? INF;
+
+/**
+ * Event-index windows in which a broker may be a zombie coordinator: from the invocation of the fault that cut
+ * it off until the completion of its crash (open-ended if it never crashed).
+ */
+function zombieWindows(ops: readonly OpRecord[]): Array<{ from: number; to: number }> {
+  const open = new Map<number, number>();
+  const crashed = new Set<number>();
+  const out: Array<{ from: number; to: number }> = [];
+  for (const r of ops) {
+    const op = r.op;
+    if (r.complete?.outcome.status === "failed") continue;
+    const cut =
+      op.kind === "isolate"
+        ? op.sides[1].filter((b) => !op.sides[0].includes(b))
+        : op.kind === "pause" || op.kind === "expireSession"
+          ? [op.broker]
+          : [];
+    for (const b of cut) if (!open.has(b) && !crashed.has(b)) open.set(b, r.invoke.index);
+    if (op.kind === "crash") {
+      const from = open.get(op.broker);
+      if (from !== undefined) out.push({ from, to: r.complete?.index ?? INF });
+      open.delete(op.broker);
+      crashed.add(op.broker);
+    } else if (op.kind === "restart") crashed.delete(op.broker);
+  }
+  for (const from of open.values()) out.push({ from, to: INF });
+  return out;
+}
 
 function observations(ops: readonly OpRecord[]): Obs[] {
   const out: Obs[] = [];
@@ -72,10 +109,13 @@ export const monotonicCommittedOffsets: HistoryInvariant = {
   check(history) {
     const idx = indexHistory(history);
     const out: Violation[] = [];
+    const zombies = zombieWindows(idx.ops);
+    const mayBeZombie = (o: Obs) => zombies.some((w) => endIdx(o) > w.from && o.by.invoke.index < w.to);
     const keyed = groupBy(observations(idx.ops), (o) => `${o.group}\u0000${o.topic}/${o.partition}`);
     for (const obs of keyed.values()) {
-      const certain = obs.filter((o) => o.certain);
-      const okCommits = certain.filter((o) => o.kind === "commit");
+      // A zombie's ok commit still supersedes earlier floors; it just sets none itself.
+      const okCommits = obs.filter((o) => o.certain && o.kind === "commit");
+      const certain = obs.filter((o) => o.certain && !mayBeZombie(o));
       // For each certain observation: the earliest completion of an ok commit invoked after it ended.
       // Once that commit has completed, the observation no longer bounds later reads.
       const supersededAt = new Map<Obs, number>();
