@@ -441,6 +441,8 @@ export interface HuntResult {
   runs: number;
   /** Time to the first failing run; the whole budget when missed. */
   timeMs: number;
+  /** The whole hunt: with shrinking and the replay with the fault off. */
+  totalMs: number;
   result: CheckResult;
 }
 
@@ -513,14 +515,23 @@ async function huntOne(
       // Time to catch: everything before this attempt, plus this attempt up to its first failing run.
       const before = Date.now() - started - result.stats.elapsedMs;
       const timeMs = Math.max(0, before) + (result.timeToFailureMs ?? result.stats.elapsedMs);
-      return { ...common(entry, spent), caught: true, failsWithoutFault: false, timeMs, result };
+      const totalMs = Date.now() - started;
+      return { ...common(entry, spent), caught: true, failsWithoutFault: false, timeMs, totalMs, result };
     }
     unattributed ??= result;
   }
   const timeMs = Date.now() - started;
+  const totalMs = timeMs;
   if (unattributed !== undefined)
-    return { ...common(entry, spent), caught: false, failsWithoutFault: true, timeMs, result: unattributed };
-  return { ...common(entry, spent), caught: false, timeMs, result: last! };
+    return {
+      ...common(entry, spent),
+      caught: false,
+      failsWithoutFault: true,
+      timeMs,
+      totalMs,
+      result: unattributed,
+    };
+  return { ...common(entry, spent), caught: false, timeMs, totalMs, result: last! };
 }
 
 const common = (entry: SeededFaultEntry, runs: number) => ({

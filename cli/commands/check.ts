@@ -244,6 +244,11 @@ async function huntCommand(
       );
   });
   const caught = results.filter((r) => r.caught).length;
+  // A hunt's profile may set the brokers and operations per run: its reproduce line says what ran.
+  const shaped = (name: string): CheckArgs => {
+    const profile = catalog.find((e) => e.name === name)?.profile;
+    return { ...args, brokers: profile?.brokers ?? args.brokers, ops: profile?.opsPerRun ?? args.ops };
+  };
   if (args.json) {
     io.out(
       JSON.stringify({
@@ -260,11 +265,18 @@ async function huntCommand(
           ...(r.failsWithoutFault !== undefined ? { failsWithoutFault: r.failsWithoutFault } : {}),
           runs: r.runs,
           timeMs: r.timeMs,
+          totalMs: r.totalMs,
           ...(r.result.failure !== undefined
             ? {
                 seed: r.result.failure.seed,
                 replay: r.result.failure.replay,
-                reproduce: reproduceLine(args, r.result.failure.seed, r.result.failure.replay, r.name),
+                reproduce: reproduceLine(
+                  shaped(r.name),
+                  r.result.failure.seed,
+                  r.result.failure.replay,
+                  r.name,
+                ),
+                originalOperations: r.result.failure.originalOperations,
                 operations: r.result.failure.operations,
                 findings: r.result.failure.findings,
               }
@@ -283,11 +295,21 @@ async function huntCommand(
         io.out("  the counterexample fails with the fault off too: a bug outside this seeded fault");
       const f = r.result.failure;
       if (f === undefined) continue;
-      io.out(`  reproduce: ${reproduceLine(args, f.seed, f.replay, r.name)}`);
+      io.out(
+        `  seed ${f.seed}, run seed ${f.runSeed}: failed after ${formatSeconds(r.timeMs)}; shrunk from ` +
+          `${f.originalOperations} to ${f.operations.length} operations (${f.shrinks} shrinks), ` +
+          `${formatSeconds(r.totalMs)} in all`,
+      );
+      io.out(`  reproduce: ${reproduceLine(shaped(r.name), f.seed, f.replay, r.name)}`);
       for (const x of f.findings) io.out(`  broken: ${x.invariant}: ${x.message}`);
       for (const op of f.operations) io.out(`    ${op}`);
     }
     io.out("");
+    const width = Math.max(...results.map((r) => r.name.length));
+    for (const r of results)
+      io.out(
+        `  ${r.name.padEnd(width)}  ${huntVerdict(r).padEnd(12)}  ${formatSeconds(r.timeMs).padStart(8)}  ${r.runs} runs`,
+      );
     io.out(`${caught} of ${results.length} seeded faults caught`);
   }
   return caught === results.length ? EXIT_OK : EXIT_FAILED;

@@ -76,9 +76,24 @@ export const SEEDED_FAULTS: SeededFaultEntry[] = [
   {
     name: "stale-controller-unfenced",
     description:
-      "Brokers accept LeaderAndIsr from a controller whose epoch is older than one they have seen, and " +
-      "the controller writes partition state without checking /controller_epoch.",
+      "KAFKA-6082 (KAFKA-3083's soft failure): a controller that stalled past its ZooKeeper session " +
+      "resumes with its old view: it writes partition state without checking /controller_epoch's " +
+      "version (its new session makes the writes succeed) and brokers accept its LeaderAndIsr although " +
+      "they have seen a newer controller epoch.",
     faults: ["pause", "time"],
+    profile: {
+      ...REPLICATION,
+      topics: { ...REPLICATION.topics, partitions: { min: 1, max: 2 } },
+      // Stall the controller past its session (18 s) while the new controller moves leaders.
+      targets: { controller: 3, leader: 1, any: 1 },
+      faultPhase: {
+        weight: 40,
+        rounds: { min: 3, max: 6 },
+        writes: { min: 1, max: 2 },
+        acks: [1, -1],
+        advanceMs: [0, 1000, 20000, 35000],
+      },
+    },
   },
   {
     name: "commit-old-generation",
