@@ -132,6 +132,14 @@ interface GenerationSyncs {
   seen: Array<{ client: string; memberId: string; assignment: TopicPartition[] }>;
 }
 
+/**
+ * How much later than the checker's clock an operation may complete: the target's clock runs on between the
+ * passings of time the runner injects (each request and reply takes its network delay; the simulator's
+ * 1-3 ms per message add up to about half a second over a hundred operations, seed 23, embedded, --ops 100).
+ * `adopt` brings the clock up to the target's own; this covers the step since the last observation.
+ */
+const STEP_SLACK_MS = 1000;
+
 const reject = (reason: string): Verdict => ({ ok: false, reason });
 const OK: Verdict = { ok: true };
 
@@ -178,6 +186,8 @@ export class CheckerState {
    * member's session runs from there), so "certainly still a member" and "may have expired" count from here.
    */
   private invokedAtMs = 0;
+  /** How far the target's clock (from `adopt`) has run ahead of the passings of time injected. */
+  private skewMs = 0;
   /** Completion sequence of the latest fault that could move a coordinator. */
   private disruptionSeq = 0;
   private brokerFaulted = false;
@@ -203,7 +213,15 @@ export class CheckerState {
     this.invocationsReported = true;
     const k = JSON.stringify(op);
     this.inFlight.set(k, (this.inFlight.get(k) ?? 0) + 1);
-    this.invokedAt.set(k, [...(this.invokedAt.get(k) ?? []), { seq: this.seq, ms: this.time }]);
+    this.invokedAt.set(k, [...(this.invokedAt.get(k) ?? []), { seq: this.seq, ms: this.clock() }]);
+  }
+
+  /**
+   * The latest time the target is known to have reached: the passings of time injected, plus how far its own
+   * clock was seen ahead of them. A lower bound of the target's clock now.
+   */
+  private clock(): number {
+    return this.time + this.skewMs;
   }
 
   /** Marks the operation complete; returns the sequence after which, and the time at which, it was invoked. */
@@ -250,7 +268,7 @@ export class CheckerState {
     const since = reported ?? (client === undefined ? undefined : this.lastCompletion.get(client));
     this.invokedSince = since?.seq ?? 0;
     this.invokedAtMs = since?.ms ?? 0;
-    if (client !== undefined) this.lastCompletion.set(client, { seq: this.seq, ms: this.time });
+    if (client !== undefined) this.lastCompletion.set(client, { seq: this.seq, ms: this.clock() });
     switch (op.kind) {
       case "createTopic":
         return this.createTopic(op, outcome);
@@ -576,7 +594,7 @@ export class CheckerState {
   private mayHaveExpired(g: GroupKnowledge): boolean {
     return (
       this.certainMember(g) === undefined &&
-      this.time - g.lastActivityMs >= this.settings["offsets.retention.ms"]
+      this.clock() - g.lastActivityMs >= this.settings["offsets.retention.ms"]
     );
   }
 
@@ -806,7 +824,7 @@ export class CheckerState {
     for (const [client, m] of g.members)
       if (
         !m.left &&
-        this.time - m.lastSeenMs < Math.min(m.sessionTimeoutMs, m.rebalanceTimeoutMs) &&
+        this.clock() + STEP_SLACK_MS - m.lastSeenMs < Math.min(m.sessionTimeoutMs, m.rebalanceTimeoutMs) &&
         (m.synced || m.joinSeq > this.disruptionSeq)
       )
         return client;
@@ -864,6 +882,7 @@ export class CheckerState {
   /* White-box ------------------------------------------------------------------------------------ */
 
   adopt(obs: Observation): Verdict {
+    this.skewMs = Math.max(this.skewMs, obs.time - this.time);
     if (obs.controller.epoch < this.controllerEpoch)
       return reject(`controller epoch went back from ${this.controllerEpoch} to ${obs.controller.epoch}`);
     this.controllerEpoch = obs.controller.epoch;

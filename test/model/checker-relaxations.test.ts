@@ -301,6 +301,39 @@ describe("a member's session runs from when the coordinator completed its join (
   });
 });
 
+describe("the target's clock runs ahead of the passings of time injected (seed 23, embedded, --ops 100)", () => {
+  const simple: ClientOp = {
+    kind: "commitOffsets",
+    groupId: "g",
+    member: "",
+    generation: -1,
+    offsets: [{ ...tp(0), offset: 1 }],
+  };
+  const seen = (c: ClusterModel, time: number) =>
+    c.adopt({ time, controller: { broker: 1, epoch: 1 }, brokers: [], partitions: [], groups: [] });
+  const member = () => {
+    const c = checker();
+    c.check(join("a"), joined("a", 1));
+    c.check(sync("a", 1, { "a-1": [tp(0)] }), gave(0));
+    return c;
+  };
+  it("accepts a commit without generation 8.6 s after the last heartbeat when the target's clock shows 10.2 s", () => {
+    const c = member();
+    expect(c.check({ kind: "advanceTime", ms: 8600 }, done)).toEqual(OK);
+    expect(seen(c, 10200)).toEqual(OK); // requests and replies took 1.6 s the runner did not inject
+    expect(c.check(simple, done)).toEqual(OK);
+  });
+  it("accepts it within one step's slack of the session, and rejects it well inside the session", () => {
+    const c = member();
+    c.check({ kind: "advanceTime", ms: 9500 }, done);
+    expect(c.check(simple, done)).toEqual(OK);
+    const d = member();
+    d.check({ kind: "advanceTime", ms: 5000 }, done);
+    seen(d, 5100);
+    rejects(d.check(simple, done), "member a", "Empty");
+  });
+});
+
 describe("acks=all with a crashed follower still in the ISR (RF 3, min.insync.replicas 2)", () => {
   const produce = (value: string): Produce => ({
     kind: "produce",
