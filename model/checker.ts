@@ -637,6 +637,18 @@ export class CheckerState {
       return reject(
         `joinGroup ${op.member} got generation ${v.generation}, not greater than the group's previous generation ${g.previousGeneration}`,
       );
+    // The latest generation handed out again after a possible coordinator move may be another incarnation of it:
+    // a coordinator that reloaded an older generation (or a zombie's copy) rebalanced up to the same number with
+    // other members and another leader assignment (seed 34, embedded). What its syncs may give starts afresh.
+    if (
+      v.generation === g.roundGeneration &&
+      floor !== undefined &&
+      v.generation > floor &&
+      (g.roundSeq < this.disruptionSeq || this.oldestZombie() !== undefined)
+    ) {
+      g.syncs.delete(v.generation);
+      g.roundSeq = this.seq;
+    }
     if (v.generation > g.roundGeneration) {
       g.previousGeneration = g.roundGeneration;
       g.roundGeneration = v.generation;

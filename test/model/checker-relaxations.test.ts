@@ -231,6 +231,35 @@ describe("a follower of the stored generation that joined a later, unstored one 
   });
 });
 
+describe("the latest generation handed out again by another coordinator (seeds 22, 34, 36, embedded, --ops 100)", () => {
+  const leadBy = (member: string, generation: number, leader: string) =>
+    ok({ groupId: "g", memberId: `${member}-1`, generation, leader, protocol: "range", members: [] });
+  // Generation 2 led by a, its assignment never proven stored; then b leads another generation 2.
+  const scenario = (fault: boolean) => {
+    const c = checker();
+    c.check(join("a"), leadBy("a", 1, "a-1"));
+    c.check(join("a"), leadBy("a", 2, "a-1"));
+    c.check(sync("a", 2, { "a-1": [tp(0)] }), failed("REBALANCE_IN_PROGRESS"));
+    if (fault) c.check({ kind: "crash", broker: 3 }, done);
+    c.check(join("b"), leadBy("b", 2, "b-1"));
+    c.check(join("c"), leadBy("c", 2, "b-1"));
+    return c;
+  };
+  it("accepts the new leader's assignment for a follower whose sync completes before the leader's", () => {
+    const c = scenario(true);
+    const leader = sync("b", 2, { "b-1": [], "c-1": [tp(0)] });
+    c.invoke(leader);
+    expect(c.check(sync("c", 2), gave(0))).toEqual(OK);
+    expect(c.check(leader, gave())).toEqual(OK);
+  });
+  it("rejects it without a fault since generation 2 was first handed out", () => {
+    const c = scenario(false);
+    const leader = sync("b", 2, { "b-1": [], "c-1": [tp(0)] });
+    c.invoke(leader);
+    rejects(c.check(sync("c", 2), gave(0)), "gave c [t-0]", "leader assigned it []");
+  });
+});
+
 describe("a zombie coordinator's window ends when its broker crashes", () => {
   // Broker 3 is cut off before anything is stored; generation 2 is stored afterwards.
   const scenario = () => {
