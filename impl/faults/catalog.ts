@@ -52,6 +52,19 @@ const REPLICATION: WorkloadProfile = {
   rebalancePhases: false,
 };
 
+/** Leader and follower crashes in quick succession, with writes on each leader in between. */
+const LEADER_CHURN: WorkloadProfile = {
+  ...REPLICATION,
+  targets: { leader: 2, follower: 2, any: 1 },
+  faultPhase: {
+    weight: 20,
+    rounds: { min: 2, max: 5 },
+    writes: { min: 1, max: 2 },
+    acks: [1, -1],
+    advanceMs: [0, 1000, 35000],
+  },
+};
+
 export const SEEDED_FAULTS: SeededFaultEntry[] = [
   {
     name: "truncate-to-hw",
@@ -59,6 +72,7 @@ export const SEEDED_FAULTS: SeededFaultEntry[] = [
       "KIP-101 (KAFKA-1211): a follower truncates to its own high watermark instead of asking the leader " +
       "for the end of its epoch, then is elected and committed records are lost or logs diverge.",
     faults: ["crash", "restart", "time"],
+    profile: LEADER_CHURN,
   },
   {
     name: "elect-outside-isr",
@@ -66,6 +80,7 @@ export const SEEDED_FAULTS: SeededFaultEntry[] = [
       "The controller elects replicas outside the ISR: the first live replica when a leader dies, and the " +
       "preferred replica as soon as it re-registers (a preferred election without the ISR check).",
     faults: ["crash", "restart", "time"],
+    profile: LEADER_CHURN,
   },
   {
     name: "ack-before-isr",
@@ -143,6 +158,8 @@ export const SEEDED_FAULTS: SeededFaultEntry[] = [
     faults: ["crash", "restart", "isolate", "session", "time"],
     profile: {
       ...REPLICATION,
+      // Few reads: the divergence shows in the replicas' logs (weak-isr), and runs stay cheap.
+      weights: { ...REPLICATION.weights, fetch: 2 },
       topics: {
         ...REPLICATION.topics,
         replicationFactor: { min: 3, max: 3 },
