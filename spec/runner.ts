@@ -80,6 +80,10 @@ export interface RunCheckOptions {
   profile?: WorkloadProfile;
   /** Stop at the first failing run without shrinking it (measuring time to failure). */
   noShrink?: boolean;
+  /** Polled before each new run until one fails: true ends the check as interrupted (spec/jobs.ts). */
+  shouldStop?: () => boolean;
+  /** Called once, when the first run fails (before shrinking). */
+  onFirstFailure?: (runSeed: number) => void;
 }
 
 /** The fault kinds of some families that a target also supports, in a stable order. */
@@ -262,6 +266,8 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     async (runSeed, swarm, cmds) => {
       // A target that cannot start fails every run the same way: shrinking would only repeat it.
       if (startFailure !== undefined) throw startFailure;
+      // Another worker failed first: end this check at once (fast-check reports it as interrupted).
+      if (firstFailure === undefined && options.shouldStop?.()) throw new fc.PreconditionFailure(true);
       disabled = swarm;
       const setup: ClusterSetup = {
         brokers,
@@ -313,6 +319,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
         if (firstFailure === undefined) {
           firstFailure = failing;
           timeToFailureMs = Date.now() - started;
+          options.onFirstFailure?.(runSeed);
         }
         lastFailure = failing;
         throw e;
