@@ -145,16 +145,29 @@ export function endOffsetForEpoch(
   return { epoch: cache[i][0], endOffset: i + 1 < cache.length ? cache[i + 1][1] : logEnd };
 }
 
-/** Where a follower must truncate to, by epoch (KIP-101/KIP-279): never decided by its high watermark. */
+/**
+ * Where a follower must truncate to, by epoch (KIP-101/KIP-279): never decided by its high watermark. As Kafka's
+ * AbstractFetcherThread.getOffsetTruncationState: when the leader answers an epoch the follower does not have,
+ * the follower truncates to the end of its own largest epoch below that one and asks again with its new latest
+ * epoch, until both sides name the same epoch (one round is not enough when the two logs diverged more than one
+ * epoch back: model target, seed 8, pause and membership faults).
+ */
 export function truncationOffset(follower: ReplicaState, leader: ReplicaState): number {
-  const fEnd = logEndOffset(follower);
-  const last = follower.epochCache[follower.epochCache.length - 1];
-  if (last === undefined) return 0;
-  const answer = endOffsetForEpoch(leader.epochCache, logEndOffset(leader), last[0]);
-  if (answer.epoch === last[0] || answer.epoch === -1) return Math.min(answer.endOffset, fEnd);
-  // The leader lacks our latest epoch: keep at most up to where our copy of its epoch ends.
-  const own = endOffsetForEpoch(follower.epochCache, fEnd, answer.epoch);
-  return Math.min(answer.endOffset, own.endOffset);
+  const leaderEnd = logEndOffset(leader);
+  let end = logEndOffset(follower);
+  let cache: ReadonlyArray<[number, number]> = follower.epochCache;
+  for (;;) {
+    const last = cache[cache.length - 1];
+    if (last === undefined) return 0;
+    const answer = endOffsetForEpoch(leader.epochCache, leaderEnd, last[0]);
+    if (answer.epoch === last[0] || answer.epoch === -1) return Math.min(answer.endOffset, end);
+    const own = endOffsetForEpoch(cache, end, answer.epoch);
+    if (own.epoch === answer.epoch) return Math.min(answer.endOffset, own.endOffset, end);
+    // The leader lacks our latest epoch and we lack its: drop our epochs above the one we share, ask again.
+    end = Math.min(own.endOffset, end);
+    const to = end;
+    cache = cache.filter(([, start]) => start < to);
+  }
 }
 
 function truncate(r: ReplicaState, to: number): ReplicaState {

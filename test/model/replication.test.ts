@@ -5,6 +5,7 @@ import {
   replicationMachine,
   truncationOffset,
 } from "../../model/replication.machine.ts";
+import { ReplicaLog } from "../../model/log.ts";
 import { initial, step } from "../../model/step.ts";
 
 type Snap = ReturnType<typeof initial<typeof replicationMachine>>;
@@ -133,6 +134,57 @@ describe("replication: truncation by leader epoch (KIP-101)", () => {
     // The leader dies; the follower is elected and still holds the acknowledged m1.
     s = send(s, { type: "REPLICA_CRASH", broker: 1 }, lead(2, 1, [2]));
     expect(values(s, 2)).toEqual(["m0@0", "m1@0"]);
+  });
+
+  it("asks again when the leader answers an epoch the follower lacks (KIP-279; model target, seed 8)", () => {
+    // The follower wrote v1 under epoch 0, then led epoch 2 without writing; the leader wrote v2 under epoch 1
+    // and leads epoch 3. First round: the leader's largest epoch at or below 2 is 1, ending at 1; the follower
+    // has no epoch 1, truncates to where its epoch 0 ends (1) and asks for epoch 0: the leader's answer (its
+    // first epoch starts at 0) makes it drop v1. One round would have kept v1 under the leader's v2.
+    const base = partition(1).context.replicaStates[1];
+    const follower = {
+      ...base,
+      broker: 1,
+      log: ReplicaLog.of([{ offset: 0, epoch: 0, key: null, value: "v1" }]),
+      epochCache: [
+        [0, 0],
+        [2, 1],
+      ] as Array<[number, number]>,
+    };
+    const leader = {
+      ...base,
+      broker: 2,
+      log: ReplicaLog.of([{ offset: 0, epoch: 1, key: null, value: "v2" }]),
+      epochCache: [
+        [1, 0],
+        [3, 1],
+      ] as Array<[number, number]>,
+    };
+    expect(truncationOffset(follower, leader)).toBe(0);
+    // Where the logs share epoch 1, the second round keeps what they share.
+    const shared = {
+      ...follower,
+      log: ReplicaLog.of([
+        { offset: 0, epoch: 1, key: null, value: "v2" },
+        { offset: 1, epoch: 2, key: null, value: "x" },
+      ]),
+      epochCache: [
+        [1, 0],
+        [2, 1],
+      ] as Array<[number, number]>,
+    };
+    const leader2 = {
+      ...leader,
+      log: ReplicaLog.of([
+        { offset: 0, epoch: 1, key: null, value: "v2" },
+        { offset: 1, epoch: 3, key: null, value: "y" },
+      ]),
+      epochCache: [
+        [1, 0],
+        [3, 1],
+      ] as Array<[number, number]>,
+    };
+    expect(truncationOffset(shared, leader2)).toBe(1);
   });
 
   it("removes a divergent suffix written under an older epoch and takes the new leader's records", () => {
