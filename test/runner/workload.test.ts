@@ -6,7 +6,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Operation } from "../../spec/operations.ts";
-import { DEFAULT_SHAPE, intentArbitrary, rebalancePhaseArbitrary } from "../../spec/workload/arbitraries.ts";
+import {
+  DEFAULT_SHAPE,
+  faultPhaseArbitrary,
+  intentArbitrary,
+  rebalancePhaseArbitrary,
+} from "../../spec/workload/arbitraries.ts";
 import { type BuildContext, buildOp } from "../../spec/workload/build.ts";
 import type { Intent } from "../../spec/workload/intents.ts";
 import { applyOutcome, initialState } from "../../spec/workload/state.ts";
@@ -243,5 +248,142 @@ describe("rebalancePhaseArbitrary", () => {
         expect(rest.every((s) => s.kind === "poll" || (ticks && s.kind === "advanceTime"))).toBe(true);
       }
     }
+  });
+});
+
+describe("targeted faults", () => {
+  const observed = () => {
+    const s = initialState(3);
+    s.roles = { controller: 2, partitions: [{ leader: 3, replicas: [3, 1, 2] }] };
+    return s;
+  };
+
+  it("aim at the observed leader, followers or controller, among brokers that are up", () => {
+    for (const broker of [0, 1, 2, 5]) {
+      const s = observed();
+      expect(buildOp({ kind: "crash", broker, target: "leader" }, s, ctx)).toEqual({
+        kind: "crash",
+        broker: 3,
+      });
+      expect(buildOp({ kind: "pause", broker, target: "controller" }, s, ctx)).toEqual({
+        kind: "pause",
+        broker: 2,
+      });
+      const f = buildOp({ kind: "expireSession", broker, target: "follower" }, s, ctx);
+      expect([1, 2]).toContain((f as { broker: number }).broker);
+      s.down.add(1);
+      expect(buildOp({ kind: "crash", broker, target: "follower" }, s, ctx)).toEqual({
+        kind: "crash",
+        broker: 2,
+      });
+    }
+  });
+
+  it("fall back to an index pick without an observation or when the aimed broker is down", () => {
+    const s = initialState(3);
+    expect(buildOp({ kind: "crash", broker: 1, target: "leader" }, s, ctx)).toEqual({
+      kind: "crash",
+      broker: 2,
+    });
+    const o = observed();
+    o.down.add(3);
+    expect(buildOp({ kind: "crash", broker: 0, target: "leader" }, o, ctx)).toEqual({
+      kind: "crash",
+      broker: 1,
+    });
+  });
+
+  it("isolate the aimed broker alone, away from the metadata store", () => {
+    expect(buildOp({ kind: "isolate", seed: 9, target: "leader" }, observed(), ctx)).toEqual({
+      kind: "isolate",
+      sides: [[1, 2], [3]],
+    });
+    expect(buildOp({ kind: "isolate", seed: 9, target: "controller" }, observed(), ctx)).toEqual({
+      kind: "isolate",
+      sides: [[1, 3], [2]],
+    });
+  });
+
+  it("are drawn only when a profile asks for them", () => {
+    const base = { ...DEFAULT_SHAPE, brokers: 3, faults: ["crash", "isolate"] as const, ticks: false };
+    const plain = fc.sample(intentArbitrary({ ...base, customPartitioners: [] }), { numRuns: 2000, seed: 3 });
+    expect(plain.some((i) => "target" in i)).toBe(false);
+    const aimed = fc.sample(
+      intentArbitrary({ ...base, customPartitioners: [], profile: { targets: { controller: 1 } } }),
+      { numRuns: 2000, seed: 3 },
+    );
+    const faults = aimed.filter((i) => i.kind === "crash" || i.kind === "isolate");
+    expect(faults.length).toBeGreaterThan(0);
+    expect(faults.every((i) => "target" in i && i.target === "controller")).toBe(true);
+  });
+});
+
+describe("profiles", () => {
+  const shape = (profile: import("../../spec/workload/profile.ts").WorkloadProfile) => ({
+    ...DEFAULT_SHAPE,
+    brokers: 3,
+    faults: ["crash", "restart", "isolate", "heal", "advanceTime"] as const,
+    ticks: true,
+    customPartitioners: [],
+    profile,
+  });
+
+  it("switch intent kinds off and shape the topics", () => {
+    const arb = intentArbitrary(
+      shape({
+        weights: {
+          join: 0,
+          poll: 0,
+          sync: 0,
+          heartbeat: 0,
+          leave: 0,
+          commit: 0,
+          zombie: 0,
+          fetchCommitted: 0,
+        },
+        topics: { pool: 1, partitions: { min: 1, max: 1 }, replicationFactor: { min: 3, max: 3 } },
+      }),
+    );
+    for (const i of fc.sample(arb, { numRuns: 2000, seed: 5 })) {
+      expect([
+        "join",
+        "poll",
+        "sync",
+        "heartbeat",
+        "leave",
+        "commit",
+        "zombie",
+        "fetchCommitted",
+      ]).not.toContain(i.kind);
+      if (i.kind === "createTopic") expect([i.name, i.partitions, i.replicationFactor]).toEqual([0, 1, 3]);
+      if (i.kind === "produce") expect(i.topic).toBe(0);
+    }
+  });
+
+  it("fault phases: rounds of a fault (an undo before or after it), writes with the phase's acks, maybe time", () => {
+    const arb = faultPhaseArbitrary(shape({}), {
+      weight: 1,
+      rounds: { min: 2, max: 4 },
+      writes: { min: 1, max: 2 },
+      acks: [1],
+      advanceMs: [0, 20000],
+      faults: { crash: 1, isolate: 1 },
+    })!;
+    for (const steps of fc.sample(arb, { numRuns: 300, seed: 9 })) {
+      const starts = steps.filter((i) => i.kind === "crash" || i.kind === "isolate").length;
+      expect(starts).toBeGreaterThanOrEqual(2);
+      expect(starts).toBeLessThanOrEqual(4);
+      for (const i of steps) {
+        expect(["crash", "isolate", "restart", "heal", "produce", "advanceTime"]).toContain(i.kind);
+        if (i.kind === "produce") expect(i.acks).toBe(1);
+        if (i.kind === "advanceTime") expect(i.ms).toBe(20000);
+      }
+    }
+    expect(
+      faultPhaseArbitrary(
+        { ...shape({}), faults: ["restart"] },
+        { weight: 1, rounds: { min: 1, max: 1 }, writes: { min: 0, max: 0 }, acks: [1], advanceMs: [0] },
+      ),
+    ).toBeNull();
   });
 });
