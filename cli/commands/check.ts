@@ -4,6 +4,13 @@
  * suite caught and how fast.
  */
 import type { Target } from "../../spec/adapter.ts";
+import {
+  availableJobs,
+  huntSeededFaultsJobs,
+  jobCheckOptions,
+  runCheckJobs,
+  type TargetRef,
+} from "../../spec/jobs.ts";
 import { FAULT_FAMILIES, type FaultFamily } from "../../spec/operations.ts";
 import { formatResult, formatSeconds, resultJSON } from "../../spec/report/format.ts";
 import {
@@ -42,6 +49,7 @@ const OPTIONS = {
   bootstrap: { type: "string" },
   "fault-script": { type: "string" },
   "time-limit": { type: "string" },
+  jobs: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -61,7 +69,25 @@ export interface CheckArgs {
   faultScript?: string;
   /** Seconds: per seeded fault with --seeded-fault, for the whole check otherwise. */
   timeLimitS?: number;
+  /** Worker threads (`--jobs`, default 1; `auto`: the available cores). */
+  jobs: number;
   help: boolean;
+}
+
+/** Targets that live in this process: their runs may go to worker threads (the others share real processes). */
+const PARALLEL_TARGETS: readonly string[] = ["model", "embedded"];
+
+export function parseJobs(text: string | undefined): number {
+  if (text === "auto") return availableJobs();
+  return parseInteger("jobs", text, 1, 1, 64);
+}
+
+/** What a worker thread calls to build the target (spec/jobs.ts's TargetRef). */
+export async function loadTargetFactory(arg: {
+  target: string;
+  options: TargetOptions;
+}): Promise<() => Target> {
+  return TARGETS[arg.target].load(arg.options);
 }
 
 export function parseFaults(text: string): FaultFamily[] {
@@ -110,8 +136,15 @@ export function parseCheckArgs(
     faults: parseFaults(faultsText),
     faultsText,
     json: v.json ?? false,
+    jobs: parseJobs(v.jobs),
     help: v.help ?? false,
   };
+  if (args.jobs > 1 && !PARALLEL_TARGETS.includes(target))
+    throw new UsageError(
+      `--jobs ${args.jobs}: target "${target}" runs real processes the workers would share; only ${PARALLEL_TARGETS.join(" and ")} run in parallel (use --jobs 1)`,
+    );
+  if (args.jobs > 1 && v.replay !== undefined)
+    throw new UsageError("--replay runs one failing case: drop --jobs (replays run with one job)");
   if (v.replay !== undefined) args.replay = v.replay;
   if (v["seeded-fault"] !== undefined) args.seededFault = v["seeded-fault"];
   if (v.bootstrap !== undefined) args.bootstrap = v.bootstrap;
@@ -156,7 +189,7 @@ export function checkCommand(deps: CheckDeps = defaultDeps): CliCommand {
 const USAGE = [
   `kafkaspec check [--target ${["model", "embedded", "cluster", "kafka"].join("|")}] [--runs N] [--ops M] [--seed S] [--brokers B]`,
   `                [--faults ${DEFAULT_FAULTS}|none] [--replay TOKEN] [--json]`,
-  "                [--seeded-fault NAME|all] [--time-limit SECONDS] [--bootstrap HOST:PORT] [--fault-script PATH]",
+  "                [--seeded-fault NAME|all] [--time-limit SECONDS] [--jobs N|auto] [--bootstrap HOST:PORT] [--fault-script PATH]",
   "  --target        what to check (default: embedded when built in, else model)",
   "  --runs          workloads to generate (default 100); with --seeded-fault, the run budget per fault (default: unbounded, the time limit governs)",
   "  --ops           at most this many operations per workload (default 50)",
@@ -168,6 +201,9 @@ const USAGE = [
   "  --seeded-fault  switch on a seeded implementation bug (or all, one by one) and report whether it is caught",
   "  --fault-script  kafka target: an executable run as PATH crash|restart|pause|resume BROKER_ID",
   "  --time-limit    stop after this many seconds (per seeded fault with --seeded-fault; default 60 there)",
+  "  --jobs          worker threads (default 1; auto: one per core): the runs are split between them, each with a",
+  "                  seed derived from --seed (a failure prints its own seed to replay with one job); with",
+  "                  --seeded-fault all, faults are hunted side by side; model and embedded targets only",
   "  exit status: 0 everything held, 1 counterexample found (or a seeded fault missed), 2 bad arguments",
 ];
 
@@ -215,10 +251,19 @@ async function runCheckCommand(argv: string[], io: Io, deps: CheckDeps): Promise
     },
   };
   if (args.replay !== undefined) base.replay = args.replay;
-  if (args.seededFault !== undefined) return huntCommand(args, base, catalog, io);
+  // Worker threads build the target themselves, through this module's loadTargetFactory.
+  const targetRef: TargetRef = {
+    module: new URL("./check.ts", import.meta.url).href,
+    export: "loadTargetFactory",
+    arg: { target: args.target, options: targetOptions },
+  };
+  if (args.seededFault !== undefined) return huntCommand(args, base, catalog, io, targetRef);
   if (args.timeLimitS !== undefined) base.timeLimitMs = args.timeLimitS * 1000;
 
-  const result = await runCheck(base);
+  const result =
+    args.jobs > 1
+      ? await runCheckJobs({ target: targetRef, jobs: args.jobs }, jobCheckOptions(base), base.onProgress)
+      : await runCheck(base);
   const reproduce =
     result.failure !== undefined ? reproduceLine(args, result.failure.seed, result.failure.replay) : "";
   io.out(args.json ? resultJSON(result, reproduce) : formatResult(result, reproduce));
@@ -235,14 +280,34 @@ async function huntCommand(
   base: RunCheckOptions,
   catalog: readonly SeededFaultEntry[],
   io: Io,
+  targetRef: TargetRef,
 ): Promise<number> {
   const timeMs = (args.timeLimitS ?? 60) * 1000;
-  const results = await huntSeededFaults(catalog, base, { runs: args.runs, timeMs }, (h) => {
+  const budget = { runs: args.runs, timeMs };
+  const onResult = (h: HuntResult) => {
     if (!args.json)
       io.err(
         `[kafkaspec] ${h.name}: ${huntVerdict(h).toLowerCase()} after ${formatSeconds(h.timeMs)} (${h.runs} runs)`,
       );
-  });
+  };
+  // With jobs, several faults are hunted at once, one per worker (each with the whole budget).
+  const results =
+    args.jobs > 1 && catalog.length > 1
+      ? await huntSeededFaultsJobs(
+          {
+            target: targetRef,
+            jobs: args.jobs,
+            catalog: {
+              module: new URL("../../impl/faults/catalog.ts", import.meta.url).href,
+              export: "SEEDED_FAULTS",
+            },
+          },
+          catalog.map((e) => e.name),
+          jobCheckOptions(base),
+          budget,
+          onResult,
+        )
+      : await huntSeededFaults(catalog, base, budget, onResult);
   const caught = results.filter((r) => r.caught).length;
   // A hunt's profile may set the brokers and operations per run: its reproduce line says what ran.
   const shaped = (name: string): CheckArgs => {

@@ -59,6 +59,12 @@ export function formatResult(r: CheckResult, reproduce: string): string {
     ? `PASS: every outcome allowed by the model and every invariant held${r.interrupted ? " (stopped by the time limit)" : ""}`
     : "FAIL";
   const lines = [head, verdict, ...formatStats(r.stats)];
+  if (r.jobs !== undefined)
+    lines.push(
+      `jobs:        ${r.jobs.length} worker threads: ${r.jobs
+        .map((j) => `seed ${j.seed} ${j.runs}/${j.share} runs${j.ok ? "" : " FAIL"}`)
+        .join("; ")}`,
+    );
   if (r.failure !== undefined) lines.push("", ...formatFailure(r.failure, reproduce));
   return lines.join("\n");
 }

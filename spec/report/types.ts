@@ -63,6 +63,21 @@ export interface CheckResult {
   /** Milliseconds from the start of the check to the end of the first failing run (before shrinking). */
   timeToFailureMs?: number;
   failure?: FailureReport;
+  /** With `--jobs N` > 1: what each worker ran (its own fast-check seed, a failure's seed is one of these). */
+  jobs?: JobSummary[];
+}
+
+/** One worker's share of a parallel check (spec/jobs.ts). */
+export interface JobSummary {
+  index: number;
+  /** The fast-check seed this worker ran with: `--seed` itself for worker 0, derived for the others. */
+  seed: number;
+  /** Runs it was given and runs it made (fewer when another worker failed first or time ran out). */
+  share: number;
+  runs: number;
+  ok: boolean;
+  /** Stopped early: another worker's failure or the time limit. */
+  interrupted: boolean;
 }
 
 export function emptyStats(): CheckStats {
