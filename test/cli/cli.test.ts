@@ -149,6 +149,8 @@ describe("check", () => {
     expect(j.faults[0].failsWithoutFault).toBe(false);
     expect(j.faults[0].reproduce).toMatch(/--seeded-fault offset-reuse --seed 2 --replay/);
     expect(j.faults[0].operations.length).toBeGreaterThan(0);
+    expect(j.faults[0].totalMs).toBeGreaterThanOrEqual(j.faults[0].timeMs);
+    expect(j.faults[0].originalOperations).toBeGreaterThanOrEqual(j.faults[0].operations.length);
     const one = await run([
       "check",
       "--target",
@@ -162,6 +164,10 @@ describe("check", () => {
     ]);
     expect(one.code).toBe(0);
     expect(one.out).toMatch(/CAUGHT offset-reuse/);
+    expect(one.out).toMatch(
+      /seed 2, run seed \d+: failed after [\d.]+ m?s; shrunk from \d+ to \d+ operations/,
+    );
+    expect(one.out).toMatch(/^ {2}offset-reuse +CAUGHT +[\d.]+ m?s +\d+ runs$/m);
     expect(one.out).toMatch(/1 of 1 seeded faults caught/);
   });
 });
