@@ -13,7 +13,11 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { KafkaErrorName } from "../../spec/errors.ts";
 import type { BrokerId, TopicConfig } from "../../spec/operations.ts";
-import type { AlterPartitionResponse, ControllerMessage } from "../controller/messages.ts";
+import type {
+  AlterPartitionResponse,
+  ControllerMessage,
+  LeaderAndIsrRequest,
+} from "../controller/messages.ts";
 import type { ZkRequest, ZkResult } from "../controller/zk-effects.ts";
 import { SeededFaults } from "../faults/catalog.ts";
 import {
@@ -24,7 +28,13 @@ import {
   ZkPaths,
 } from "../metadata/layout.ts";
 import { type MetadataSession, type MetadataStore, StoreError, type WatchEvent } from "../metadata/store.ts";
-import { BrokerNode, type BrokerNodeConfig, type NodeEffect, type PeerMessage } from "../node/broker-node.ts";
+import {
+  BrokerNode,
+  type BrokerNodeConfig,
+  type LeaderAndIsrErrors,
+  type NodeEffect,
+  type PeerMessage,
+} from "../node/broker-node.ts";
 import type { ClientRequest, ClientResponse } from "../node/requests.ts";
 import type {
   OffsetsForLeaderEpochRequest,
@@ -107,6 +117,18 @@ export function notRunningError(api: ClientRequest["api"]): KafkaErrorName {
 
 /** How long a client request may wait for the node (beyond its own timeout) before it is answered with a timeout. */
 const CALL_TIMEOUT_MS = 60_000;
+
+/**
+ * The longest one turn of the event loop spends applying a LeaderAndIsr. Each new partition costs a few
+ * fsyncs (its directory, its segment files, its leader-epoch checkpoint: 2-5 ms on this machine's disk,
+ * 10+ ms under load), so one CreateTopics of 2,000 partitions froze the broker for 10-40 s. The runtime
+ * applies a batch partition by partition and yields to the event loop between slices of this length, so
+ * other requests (ApiVersions, produce, fetch, group heartbeats) are served in between.
+ */
+export const CONTROL_SLICE_MS = 20;
+
+/** A LeaderAndIsr partition the broker could not apply, as its response reports it. */
+export type ControlPartitionError = { topic: string; partition: number; error: KafkaErrorName };
 
 export class BrokerRuntime {
   readonly config: BrokerConfig;
@@ -425,6 +447,9 @@ export class BrokerRuntime {
             this.log(`[broker ${this.brokerId}] metadata ${e.request.op} failed: ${messageOf(err)}`),
           );
           break;
+        case "leaderAndIsrErrors":
+          this.logStorageErrors(e);
+          break;
         case "timer": {
           const t = setTimeout(
             () => {
@@ -454,10 +479,31 @@ export class BrokerRuntime {
     }
   }
 
+  /** One line for the partitions a LeaderAndIsr could not apply (a handful named, the rest counted). */
+  private logStorageErrors(e: LeaderAndIsrErrors): void {
+    const shown = e.partitions
+      .slice(0, 5)
+      .map((p) => `${p.topic}-${p.partition} (${p.detail})`)
+      .join(", ");
+    const more = e.partitions.length > 5 ? ` and ${e.partitions.length - 5} more` : "";
+    this.log(
+      `[broker ${this.brokerId}] LeaderAndIsr from controller ${e.controllerId}: KAFKA_STORAGE_ERROR for ${shown}${more}`,
+    );
+  }
+
   private sendPeer(to: BrokerId, m: PeerMessage): void {
     if (this.stopped) return;
     if (to === this.brokerId) {
-      // The controller talks to its own broker too: deliver on the next turn, as a network would.
+      // The controller talks to its own broker too: deliver on the next turn, as a network would. Its
+      // control requests queue behind those from the wire, so a sliced LeaderAndIsr keeps its place.
+      if (m.type === "leaderAndIsr" || m.type === "updateMetadata" || m.type === "stopReplica") {
+        setImmediate(() => {
+          void this.enqueueControl(() => this.applyControl(to, m)).catch((e: unknown) =>
+            this.log(`[broker ${this.brokerId}] local ${m.type} failed: ${messageOf(e)}`),
+          );
+        });
+        return;
+      }
       setImmediate(() => this.guarded(`local ${m.type}`, () => this.deliverPeer(to, m)));
       return;
     }
@@ -680,8 +726,8 @@ export class BrokerRuntime {
     from: BrokerId,
     build: (configOf: (topic: string) => TopicConfig) => ControllerMessage,
     topics: string[],
-  ): Promise<void> {
-    const step = this.controlChain.then(async () => {
+  ): Promise<ControlPartitionError[]> {
+    return this.enqueueControl(async () => {
       for (const t of new Set(topics)) await this.topicConfig(t);
       const defaults: TopicConfig = {
         minInsyncReplicas: this.config.minInsyncReplicas,
@@ -691,10 +737,47 @@ export class BrokerRuntime {
       if (m.type === "stopReplica" && m.deletePartitions) {
         for (const p of m.partitions) this.topicConfigs.delete(p.topic);
       }
-      this.deliverPeer(from, m);
+      return this.applyControl(from, m);
     });
-    this.controlChain = step.catch(() => {});
-    return step;
+  }
+
+  /** Runs `step` after every control request queued before it (arrival order, as Kafka applies them). */
+  private enqueueControl<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.controlChain.then(step);
+    this.controlChain = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
+  }
+
+  /**
+   * Hands a control request to the node. A LeaderAndIsr goes one partition per node step (each partition's
+   * state change is independent, as in Kafka's makeLeaders/makeFollowers), yielding to the event loop
+   * every CONTROL_SLICE_MS; the node stays sans-IO and sees ordinary smaller LeaderAndIsr requests. Resolves
+   * with the partitions the node could not apply.
+   */
+  private async applyControl(from: BrokerId, m: ControllerMessage): Promise<ControlPartitionError[]> {
+    if (m.type !== "leaderAndIsr") {
+      this.deliverPeer(from, m);
+      return [];
+    }
+    const errors: ControlPartitionError[] = [];
+    let i = 0;
+    while (i < m.partitions.length && !this.stopped) {
+      const sliceEnd = performance.now() + CONTROL_SLICE_MS;
+      do {
+        const one: LeaderAndIsrRequest = { ...m, partitions: [m.partitions[i++]] };
+        const effects = this.node.handlePeer(from, one, Date.now());
+        for (const e of effects)
+          if (e.type === "leaderAndIsrErrors")
+            for (const p of e.partitions)
+              errors.push({ topic: p.topic, partition: p.partition, error: p.error });
+        this.apply(effects);
+      } while (i < m.partitions.length && performance.now() < sliceEnd);
+      if (i < m.partitions.length) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return errors;
   }
 
   /** Endpoints learned from an UpdateMetadata request. */

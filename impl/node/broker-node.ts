@@ -46,7 +46,20 @@ export type NodeEffect =
   | { type: "reply"; requestId: number; response: ClientResponse }
   | { type: "send"; to: BrokerId; message: PeerMessage }
   | { type: "zk"; id: number; request: ZkRequest }
-  | { type: "timer"; at: number; key: string };
+  | { type: "timer"; at: number; key: string }
+  | LeaderAndIsrErrors;
+
+/**
+ * Partitions of one LeaderAndIsr this broker could not apply: their log would not open or change role (a
+ * disk error). Kafka's ReplicaManager.makeLeaders/makeFollowers answer such a partition KAFKA_STORAGE_ERROR
+ * in the LeaderAndIsr response, mark it offline and go on with the rest. Only emitted when some failed;
+ * the TCP driver puts these in its response and logs them (the simulator's messages carry no response).
+ */
+export interface LeaderAndIsrErrors {
+  type: "leaderAndIsrErrors";
+  controllerId: BrokerId;
+  partitions: Array<{ topic: string; partition: number; error: KafkaErrorName; detail: string }>;
+}
 
 /** Where a broker's partition logs live: opened (recovered) by topic and partition. */
 export interface LogStore {
@@ -119,6 +132,8 @@ export class BrokerNode {
     partitions: new Map(),
   };
   private held = new Map<string, HeldPeerRequest[]>();
+  /** Partitions whose log failed in a LeaderAndIsr (disk error), until a later one opens it. */
+  private readonly offline = new Set<string>();
   private groupTimerAt: number | null = null;
   private registered = false;
 
@@ -473,6 +488,7 @@ export class BrokerNode {
   }
 
   private missingPartitionError(topic: string, partition: number): KafkaErrorName {
+    if (this.offline.has(tpKey(topic, partition))) return "KAFKA_STORAGE_ERROR";
     return this.metadata.partitions.has(tpKey(topic, partition))
       ? "NOT_LEADER_OR_FOLLOWER"
       : "UNKNOWN_TOPIC_OR_PARTITION";
@@ -604,16 +620,48 @@ export class BrokerNode {
 
   private onLeaderAndIsr(m: LeaderAndIsrRequest): void {
     if (!this.acceptControllerEpoch(m.controllerEpoch)) return;
+    const failed: LeaderAndIsrErrors["partitions"] = [];
     for (const p of m.partitions) {
-      const r = this.replicaFor(p.topic, p.partition);
-      if (p.leaderEpoch <= r.leaderEpoch) continue; // stale or already applied
-      r.config = { ...r.config, minInsyncReplicas: p.config.minInsyncReplicas };
-      const wasLeader = r.role === "leader";
-      if (p.leader === this.brokerId) r.becomeLeader(p, this.now);
-      else r.becomeFollower(p, this.now);
-      if (p.topic === OFFSETS_TOPIC) this.onOffsetsPartitionRoleChange(p.partition, r, wasLeader);
-      this.releaseHeld(p.topic, p.partition);
+      try {
+        this.applyPartitionState(p);
+      } catch (e) {
+        // One partition's disk error must not cost the others their state change (Kafka's makeLeaders).
+        this.markOffline(p.topic, p.partition);
+        failed.push({
+          topic: p.topic,
+          partition: p.partition,
+          error: "KAFKA_STORAGE_ERROR",
+          detail: e instanceof Error ? e.message : String(e),
+        });
+      }
     }
+    if (failed.length > 0)
+      this.out.push({ type: "leaderAndIsrErrors", controllerId: m.controllerId, partitions: failed });
+  }
+
+  private applyPartitionState(p: PartitionStateMessage): void {
+    const r = this.replicaFor(p.topic, p.partition);
+    if (p.leaderEpoch <= r.leaderEpoch) return; // stale or already applied
+    r.config = { ...r.config, minInsyncReplicas: p.config.minInsyncReplicas };
+    const wasLeader = r.role === "leader";
+    if (p.leader === this.brokerId) r.becomeLeader(p, this.now);
+    else r.becomeFollower(p, this.now);
+    if (p.topic === OFFSETS_TOPIC) this.onOffsetsPartitionRoleChange(p.partition, r, wasLeader);
+    this.releaseHeld(p.topic, p.partition);
+  }
+
+  /**
+   * A replica whose log failed: it stops serving (clients hear KAFKA_STORAGE_ERROR, as from Kafka's offline
+   * partitions) and is forgotten, so the next LeaderAndIsr for it opens its log again.
+   */
+  private markOffline(topic: string, partition: number): void {
+    const k = tpKey(topic, partition);
+    this.replicas.get(k)?.goOffline();
+    this.replicas.delete(k);
+    this.held.delete(k);
+    this.offline.add(k);
+    if (topic === OFFSETS_TOPIC && this.coordinator.ownedPartitions().includes(partition))
+      this.applyGroupEffects(this.coordinator.unloadPartition(partition, this.now));
   }
 
   /**
@@ -631,6 +679,7 @@ export class BrokerNode {
       if (m.deletePartitions) {
         this.replicas.delete(k);
         this.held.delete(k);
+        this.offline.delete(k);
         this.metadata.partitions.delete(k);
         try {
           this.logs.delete(p.topic, p.partition);
@@ -721,6 +770,7 @@ export class BrokerNode {
         this.replicaHost(),
       );
       this.replicas.set(k, r);
+      this.offline.delete(k);
     }
     return r;
   }

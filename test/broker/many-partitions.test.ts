@@ -1,0 +1,218 @@
+/**
+ * A broker handed many partitions at once stays responsive and isolates failures: a LeaderAndIsr is
+ * applied in slices of the event loop (other requests are answered while it runs, whether it came over
+ * the wire or from the broker's own controller), and a partition whose log fails to open is answered
+ * KAFKA_STORAGE_ERROR while the rest of the batch is applied (Kafka's ReplicaManager.makeLeaders).
+ *
+ * The "slow disk" below makes creating a segment cost a fixed 3 ms on top of the real fsyncs, so a batch
+ * surely spans many slices on any machine: the tests assert orderings (answered while the batch was still
+ * being applied), never wall-clock figures. bench/many-partitions.ts measures the timings.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, sep } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningBroker } from "../../impl/broker/broker.ts";
+import { type RunningCluster, startCluster } from "../../impl/broker/cluster.ts";
+import { KafkaConnection } from "../../impl/broker/peer/connection.ts";
+import { leaderAndIsrBody } from "../../impl/broker/peer/mapping.ts";
+import type { PartitionStateMessage } from "../../impl/controller/messages.ts";
+import type { DiskFileSystem } from "../../impl/storage/disk-fs.ts";
+import { KafkaErrorCode } from "../../spec/errors.ts";
+import { freePortRange } from "../interop/support.ts";
+
+let cluster: RunningCluster;
+let broker: RunningBroker;
+let port: number;
+let dataDir: string;
+const logs: string[] = [];
+const connections: KafkaConnection[] = [];
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "kafkaspec-many-partitions-test-"));
+  port = await freePortRange(1);
+  cluster = await startCluster({
+    brokers: 1,
+    port,
+    dataDir,
+    properties: { "offsets.topic.num.partitions": "1" },
+    log: (l) => logs.push(l),
+  });
+  broker = cluster.brokers[0];
+  await broker.runtime.ready();
+});
+
+afterAll(async () => {
+  for (const c of connections) c.close();
+  await cluster?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function connect(name: string): KafkaConnection {
+  const c = new KafkaConnection(() => ({ host: "127.0.0.1", port }), name, 120_000);
+  connections.push(c);
+  return c;
+}
+
+function fs(): DiskFileSystem {
+  return broker.runtime.logs.fs;
+}
+
+/** Partition states this broker leads alone, as a controller would send them for a new topic. */
+function states(topic: string, count: number, leaderEpoch = 0): PartitionStateMessage[] {
+  return Array.from({ length: count }, (_, partition) => ({
+    topic,
+    partition,
+    leader: 1,
+    leaderEpoch,
+    isr: [1],
+    replicas: [1],
+    partitionEpoch: leaderEpoch,
+    config: { minInsyncReplicas: 1, uncleanLeaderElection: false },
+  }));
+}
+
+/** A LeaderAndIsr (v2) over TCP, as the controller's PeerLinks sends it, under the current controller epoch. */
+function sendLeaderAndIsr(c: KafkaConnection, partitions: PartitionStateMessage[]) {
+  const m = {
+    type: "leaderAndIsr" as const,
+    controllerId: 1,
+    controllerEpoch: broker.runtime.node.controller.epoch,
+    partitions,
+  };
+  return c.request(
+    4,
+    2,
+    leaderAndIsrBody(m, () => ({ host: "127.0.0.1", port })),
+  );
+}
+
+function hosted(topic: string): number {
+  let n = 0;
+  for (const r of broker.runtime.node.replicas.values()) if (r.topic === topic) n++;
+  return n;
+}
+
+/** Makes every new segment cost `ms` more (busy: the event loop is held, as by a slow fsync). */
+function slowDisk(ms: number): () => void {
+  const f = fs();
+  const original = f.createFiles;
+  f.createFiles = (paths) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until) {
+      // a disk slower than this machine's
+    }
+    original.call(f, paths);
+  };
+  return () => {
+    f.createFiles = original;
+  };
+}
+
+async function until(cond: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+describe("a large LeaderAndIsr", () => {
+  it("from the wire: ApiVersions is answered while it is being applied", async () => {
+    const restore = slowDisk(3);
+    try {
+      const count = 200;
+      const control = connect("controller");
+      const client = connect("client");
+      const applied = sendLeaderAndIsr(control, states("wire", count));
+      await until(() => hosted("wire") > 0, "the first partitions");
+      const versions = await client.request(18, 0, {} as never);
+      const hostedWhenAnswered = hosted("wire");
+      expect(versions.errorCode).toBe(0);
+      expect(hostedWhenAnswered).toBeLessThan(count);
+      const res = await applied;
+      expect(res.errorCode).toBe(0);
+      expect(res.partitionErrors.filter((p) => p.errorCode !== 0)).toEqual([]);
+      expect(hosted("wire")).toBe(count);
+      for (const r of broker.runtime.node.replicas.values())
+        if (r.topic === "wire") expect(r.role).toBe("leader");
+    } finally {
+      restore();
+    }
+  });
+
+  it("from its own controller (CreateTopics): ApiVersions is answered while it is being applied", async () => {
+    const restore = slowDisk(3);
+    try {
+      const count = 200;
+      const admin = connect("admin");
+      const client = connect("client-2");
+      const created = admin.request(19, 3, {
+        topics: [{ name: "local", numPartitions: count, replicationFactor: 1, assignments: [], configs: [] }],
+        timeoutMs: 60_000,
+        validateOnly: false,
+      } as never);
+      await until(() => hosted("local") > 0, "the first partitions");
+      const versions = await client.request(18, 0, {} as never);
+      const hostedWhenAnswered = hosted("local");
+      expect(versions.errorCode).toBe(0);
+      expect(hostedWhenAnswered).toBeLessThan(count);
+      const res = (await created) as { topics: Array<{ errorCode: number }> };
+      expect(res.topics[0].errorCode).toBe(0);
+      await until(() => hosted("local") === count, "every partition");
+    } finally {
+      restore();
+    }
+  });
+});
+
+describe("a partition whose log fails to open", () => {
+  it("is answered KAFKA_STORAGE_ERROR; the rest of the batch is applied; a later LeaderAndIsr retries it", async () => {
+    const f = fs();
+    const original = f.mkdir;
+    f.mkdir = (path) => {
+      if (path.endsWith(`${sep}disk-3`)) {
+        throw Object.assign(new Error(`EIO: i/o error, mkdir '${path}'`), { code: "EIO" });
+      }
+      original.call(f, path);
+    };
+    const control = connect("controller-2");
+    try {
+      const res = await sendLeaderAndIsr(control, states("disk", 8));
+      const errors = res.partitionErrors.map((p) => [p.partitionIndex, p.errorCode]);
+      expect(errors).toEqual(
+        [0, 1, 2, 3, 4, 5, 6, 7].map((p) => [p, p === 3 ? KafkaErrorCode.KAFKA_STORAGE_ERROR : 0]),
+      );
+      expect(hosted("disk")).toBe(7);
+      expect(logs.some((l) => l.includes("KAFKA_STORAGE_ERROR for disk-3 (EIO"))).toBe(true);
+
+      const record = [{ key: null, value: Buffer.from("x") }];
+      const produce = (partition: number) =>
+        broker.runtime.call({
+          api: "produce",
+          topic: "disk",
+          partition,
+          acks: 1,
+          timeoutMs: 5_000,
+          records: record,
+        });
+      expect(await produce(3)).toMatchObject({ api: "produce", error: "KAFKA_STORAGE_ERROR" });
+      expect(await produce(4)).toMatchObject({ api: "produce", error: null, baseOffset: 0 });
+    } finally {
+      f.mkdir = original;
+    }
+    // The disk is back: the next state change for the partition opens its log.
+    const again = await sendLeaderAndIsr(control, states("disk", 8, 1).slice(3, 4));
+    expect(again.partitionErrors).toEqual([{ topicName: "disk", partitionIndex: 3, errorCode: 0 }]);
+    expect(hosted("disk")).toBe(8);
+    const ok = await broker.runtime.call({
+      api: "produce",
+      topic: "disk",
+      partition: 3,
+      acks: 1,
+      timeoutMs: 5_000,
+      records: [{ key: null, value: Buffer.from("y") }],
+    });
+    expect(ok).toMatchObject({ api: "produce", error: null, baseOffset: 0 });
+  });
+});
