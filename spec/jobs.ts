@@ -213,33 +213,40 @@ class Pool {
 }
 
 /**
- * Run a check over `setup.jobs` worker threads (options.runs split between them) and merge the results.
- * `onProgress` sees the sum over workers.
+ * Worker threads kept for several checks (a benchmark's warm-up and measurement, a sweep of seeds): each
+ * check splits its runs over the threads, which keep their loaded modules and JIT state between checks.
  */
-export async function runCheckJobs(
-  setup: JobsSetup,
-  options: JobCheckOptions,
-  onProgress?: (p: Progress) => void,
-): Promise<CheckResult> {
-  const started = Date.now();
-  const shares = splitRuns(options.runs, setup.jobs);
-  const pool = new Pool(setup.target, shares.length);
-  const progress = shares.map(() => ({ runs: 0, shrinkRuns: 0, operations: 0, shrinking: false }));
-  const failedOrder: Array<number | undefined> = shares.map(() => undefined);
-  let failures = 0;
-  let timeToFailureMs: number | undefined;
-  const report = () => {
-    if (onProgress === undefined) return;
-    const sum = (k: "runs" | "shrinkRuns" | "operations") => progress.reduce((a, p) => a + p[k], 0);
-    onProgress({
-      runs: sum("runs"),
-      shrinkRuns: sum("shrinkRuns"),
-      operations: sum("operations"),
-      elapsedMs: Date.now() - started,
-      phase: progress.some((p) => p.shrinking) ? "shrinking" : "running",
-    });
-  };
-  try {
+export class CheckPool {
+  private readonly pool: Pool;
+
+  constructor(
+    target: TargetRef,
+    readonly jobs: number,
+  ) {
+    this.pool = new Pool(target, jobs);
+  }
+
+  /** One check, options.runs split over the threads (fewer threads when there are fewer runs). */
+  async check(options: JobCheckOptions, onProgress?: (p: Progress) => void): Promise<CheckResult> {
+    const pool = this.pool;
+    const started = Date.now();
+    const shares = splitRuns(options.runs, pool.size);
+    Atomics.store(pool.stopFlag, 0, 0);
+    const progress = shares.map(() => ({ runs: 0, shrinkRuns: 0, operations: 0, shrinking: false }));
+    const failedOrder: Array<number | undefined> = shares.map(() => undefined);
+    let failures = 0;
+    let timeToFailureMs: number | undefined;
+    const report = () => {
+      if (onProgress === undefined) return;
+      const sum = (k: "runs" | "shrinkRuns" | "operations") => progress.reduce((a, p) => a + p[k], 0);
+      onProgress({
+        runs: sum("runs"),
+        shrinkRuns: sum("shrinkRuns"),
+        operations: sum("operations"),
+        elapsedMs: Date.now() - started,
+        phase: progress.some((p) => p.shrinking) ? "shrinking" : "running",
+      });
+    };
     const parts = await Promise.all(
       shares.map(async (share, index): Promise<Part> => {
         const seed = workerSeed(options.seed, index);
@@ -259,13 +266,8 @@ export async function runCheckJobs(
           },
           (m) => (m.type === "checked" ? m.result : undefined),
         );
-        return {
-          index,
-          seed,
-          share,
-          result,
-          ...(failedOrder[index] !== undefined ? { failedAt: failedOrder[index] } : {}),
-        };
+        const failedAt = failedOrder[index];
+        return { index, seed, share, result, ...(failedAt !== undefined ? { failedAt } : {}) };
       }),
     );
     return mergeResults(parts, {
@@ -273,6 +275,25 @@ export async function runCheckJobs(
       elapsedMs: Date.now() - started,
       ...(timeToFailureMs !== undefined ? { timeToFailureMs } : {}),
     });
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+/**
+ * Run a check over `setup.jobs` worker threads (options.runs split between them) and merge the results.
+ * `onProgress` sees the sum over workers.
+ */
+export async function runCheckJobs(
+  setup: JobsSetup,
+  options: JobCheckOptions,
+  onProgress?: (p: Progress) => void,
+): Promise<CheckResult> {
+  const pool = new CheckPool(setup.target, Math.max(1, Math.min(setup.jobs, options.runs)));
+  try {
+    return await pool.check(options, onProgress);
   } finally {
     await pool.close();
   }
