@@ -204,6 +204,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
   const replay = options.replay === undefined ? undefined : parseReplay(options.replay);
   let disabled: ReadonlySet<string> = new Set();
   let startFailure: RunFailed | undefined;
+  let stopped = false;
   // A command only asks the execution, through the state it was handed, whether it applies.
   let current: RunExecution | undefined;
   // Operations the current run's rebalance phases ran: they do not count against opsPerRun.
@@ -267,7 +268,10 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
       // A target that cannot start fails every run the same way: shrinking would only repeat it.
       if (startFailure !== undefined) throw startFailure;
       // Another worker failed first: end this check at once (fast-check reports it as interrupted).
-      if (firstFailure === undefined && options.shouldStop?.()) throw new fc.PreconditionFailure(true);
+      if (firstFailure === undefined && options.shouldStop?.()) {
+        stopped = true;
+        throw new fc.PreconditionFailure(true);
+      }
       disabled = swarm;
       const setup: ClusterSetup = {
         brokers,
@@ -346,13 +350,16 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     ...(options.noShrink ? { endOnFailure: true } : {}),
     ...(options.timeLimitMs !== undefined ? { interruptAfterTimeLimit: options.timeLimitMs } : {}),
   };
+  if (process.env.DEBUG_REPLAY) console.error("DEBUG", JSON.stringify({ ...params, brokers, opsPerRun, faults: options.faults, sf: options.seededFaults, profile: options.profile !== undefined }));
   const details = await fc.check(property, params);
+  // fast-check counts an interruption before any run succeeded as a failure; a stop is not one.
+  const failed = details.failed && !(stopped && lastFailure === undefined);
   total.elapsedMs = Date.now() - started;
   total.opsPerSecond =
     total.elapsedMs > 0 ? Math.round(((total.operations + total.faults) * 1000) / total.elapsedMs) : 0;
 
   const result: CheckResult = {
-    ok: !details.failed,
+    ok: !failed,
     target: probe.name,
     seed: details.seed,
     brokers,
@@ -362,7 +369,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     stats: total,
     ...(timeToFailureMs !== undefined ? { timeToFailureMs } : {}),
   };
-  if (details.failed && details.counterexample !== null && lastFailure !== undefined) {
+  if (failed && details.counterexample !== null && lastFailure !== undefined) {
     const [, , cmds] = details.counterexample;
     const replayPath = /replayPath="([^"]*)"/.exec(String(cmds))?.[1];
     const path = details.counterexamplePath ?? "";
@@ -373,7 +380,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
       first: firstFailure!,
       last: lastFailure,
     });
-  } else if (details.failed) {
+  } else if (failed) {
     // fast-check failed without a counterexample (too many skips); report it as a failure of the run.
     result.failure = failureReport({
       seed: details.seed,
