@@ -2,6 +2,7 @@
  * Broker configuration by Kafka's own property names (server.properties). Unknown properties are kept
  * and reported, not rejected, because real server.properties files carry many settings we do not use.
  */
+import { DEFAULT_MAX_OPEN_FILES } from "../storage/disk-fs.ts";
 import { parseProperties } from "./properties.ts";
 
 export interface Listener {
@@ -41,6 +42,13 @@ export interface BrokerConfig {
    * CreateTopics, CreatePartitions and auto-creation beyond it are answered POLICY_VIOLATION.
    */
   maxPartitions: number;
+  /**
+   * kafkaspec.log.max.open.files: the most file descriptors the broker's storage keeps open at once
+   * (segments, indexes, checkpoints are opened on use and closed least recently used). Kafka has no such
+   * setting (it keeps every segment's files open), hence our prefix. Default: a quarter of the process's
+   * RLIMIT_NOFILE, between 8 and 512, so client and peer sockets keep most descriptors.
+   */
+  logMaxOpenFiles: number;
   /** Every property as given, for DescribeConfigs and for settings read elsewhere. */
   raw: Map<string, string>;
   /** Properties we do not act on: printed once at start so nobody thinks they took effect. */
@@ -97,6 +105,7 @@ const KNOWN = new Set([
   "offsets.topic.replication.factor",
   "group.initial.rebalance.delay.ms",
   "max.partitions",
+  "kafkaspec.log.max.open.files",
   "listener.security.protocol.map",
   "inter.broker.listener.name",
 ]);
@@ -178,6 +187,7 @@ export function brokerConfigFrom(props: Map<string, string>): BrokerConfig {
     offsetsTopicReplicationFactor: int("offsets.topic.replication.factor", 3, 1),
     groupInitialRebalanceDelayMs: int("group.initial.rebalance.delay.ms", 3_000, 0),
     maxPartitions: int("max.partitions", DEFAULT_MAX_PARTITIONS, 1),
+    logMaxOpenFiles: int("kafkaspec.log.max.open.files", DEFAULT_MAX_OPEN_FILES, 1),
     raw: props,
     ignored: [...props.keys()].filter((k) => !KNOWN.has(k)),
   };

@@ -173,10 +173,15 @@ export class BrokerRuntime {
   async start(): Promise<void> {
     const c = this.config;
     const brokerLogConfig = parseLogConfig(c.raw);
-    this.logs = new DiskLogStore(c.logDirs[0], (topic) => {
-      const overrides = this.topicConfigRaw.get(topic);
-      return overrides === undefined ? brokerLogConfig : parseLogConfig(overrides, brokerLogConfig);
-    });
+    this.logs = new DiskLogStore(
+      c.logDirs[0],
+      (topic) => {
+        const overrides = this.topicConfigRaw.get(topic);
+        return overrides === undefined ? brokerLogConfig : parseLogConfig(overrides, brokerLogConfig);
+      },
+      Date.now,
+      { maxOpenFiles: c.logMaxOpenFiles },
+    );
     const restarted = this.logs.existing().length > 0;
     this.peers = new PeerLinks(
       c.brokerId,

@@ -14,10 +14,11 @@ import { join, sep } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningBroker } from "../../impl/broker/broker.ts";
 import { type RunningCluster, startCluster } from "../../impl/broker/cluster.ts";
+import { brokerConfigFrom, ConfigError } from "../../impl/broker/config.ts";
 import { KafkaConnection } from "../../impl/broker/peer/connection.ts";
 import { leaderAndIsrBody } from "../../impl/broker/peer/mapping.ts";
 import type { PartitionStateMessage } from "../../impl/controller/messages.ts";
-import type { DiskFileSystem } from "../../impl/storage/disk-fs.ts";
+import { DEFAULT_MAX_OPEN_FILES, type DiskFileSystem } from "../../impl/storage/disk-fs.ts";
 import { KafkaErrorCode } from "../../spec/errors.ts";
 import { freePortRange } from "../interop/support.ts";
 
@@ -35,7 +36,7 @@ beforeAll(async () => {
     brokers: 1,
     port,
     dataDir,
-    properties: { "offsets.topic.num.partitions": "1" },
+    properties: { "offsets.topic.num.partitions": "1", "kafkaspec.log.max.open.files": "64" },
     log: (l) => logs.push(l),
   });
   broker = cluster.brokers[0];
@@ -121,7 +122,7 @@ describe("a large LeaderAndIsr", () => {
   it("from the wire: ApiVersions is answered while it is being applied", async () => {
     const restore = slowDisk(3);
     try {
-      const count = 200;
+      const count = 120;
       const control = connect("controller");
       const client = connect("client");
       const applied = sendLeaderAndIsr(control, states("wire", count));
@@ -144,7 +145,7 @@ describe("a large LeaderAndIsr", () => {
   it("from its own controller (CreateTopics): ApiVersions is answered while it is being applied", async () => {
     const restore = slowDisk(3);
     try {
-      const count = 200;
+      const count = 120;
       const admin = connect("admin");
       const client = connect("client-2");
       const created = admin.request(19, 3, {
@@ -214,5 +215,19 @@ describe("a partition whose log fails to open", () => {
       records: [{ key: null, value: Buffer.from("y") }],
     });
     expect(ok).toMatchObject({ api: "produce", error: null, baseOffset: 0 });
+  });
+});
+
+describe("kafkaspec.log.max.open.files", () => {
+  it("caps the storage's open descriptors: the broker passes it to its log store", () => {
+    expect(fs().descriptors.maxOpen).toBe(64);
+    expect(broker.runtime.config.ignored).not.toContain("kafkaspec.log.max.open.files");
+  });
+
+  it("defaults to the storage's own cap and refuses values below 1", () => {
+    expect(brokerConfigFrom(new Map()).logMaxOpenFiles).toBe(DEFAULT_MAX_OPEN_FILES);
+    expect(brokerConfigFrom(new Map([["kafkaspec.log.max.open.files", "1000"]])).logMaxOpenFiles).toBe(1000);
+    expect(() => brokerConfigFrom(new Map([["kafkaspec.log.max.open.files", "0"]]))).toThrow(ConfigError);
+    expect(() => brokerConfigFrom(new Map([["kafkaspec.log.max.open.files", "many"]]))).toThrow(ConfigError);
   });
 });
