@@ -350,7 +350,6 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     ...(options.noShrink ? { endOnFailure: true } : {}),
     ...(options.timeLimitMs !== undefined ? { interruptAfterTimeLimit: options.timeLimitMs } : {}),
   };
-  if (process.env.DEBUG_REPLAY) console.error("DEBUG", JSON.stringify({ ...params, brokers, opsPerRun, faults: options.faults, sf: options.seededFaults, profile: options.profile !== undefined }));
   const details = await fc.check(property, params);
   // fast-check counts an interruption before any run succeeded as a failure; a stop is not one.
   const failed = details.failed && !(stopped && lastFailure === undefined);
@@ -533,6 +532,8 @@ async function huntOne(
       return { ...common(entry, spent), caught: true, failsWithoutFault: false, timeMs, totalMs, result };
     }
     unattributed ??= result;
+    // A replay runs its one case: another seed cannot walk the same path.
+    if (base.replay !== undefined) break;
   }
   const timeMs = Date.now() - started;
   const totalMs = timeMs;
