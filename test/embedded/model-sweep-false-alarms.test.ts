@@ -6,9 +6,15 @@
  */
 import { describe, expect, it } from "vitest";
 import { createEmbeddedTarget } from "../../impl/embedded/index.ts";
+import type { FaultFamily } from "../../spec/operations.ts";
 import { loadReferenceSuite, type RunCheckOptions, runCheck } from "../../spec/runner.ts";
 
-const replay = async (seed: number, opsPerRun: number, token: string) => {
+const replay = async (
+  seed: number,
+  opsPerRun: number,
+  token: string,
+  faults: FaultFamily[] = ["crash", "restart", "isolate", "session", "time"],
+) => {
   const suite = await loadReferenceSuite();
   const options: RunCheckOptions = {
     ...suite,
@@ -17,13 +23,13 @@ const replay = async (seed: number, opsPerRun: number, token: string) => {
     opsPerRun,
     seed,
     brokers: 3,
-    faults: ["crash", "restart", "isolate", "session", "time"],
+    faults,
     replay: token,
   };
   return runCheck(options);
 };
 
-const cases: Array<{ seed: number; ops: number; token: string; was: string }> = [
+const cases: Array<{ seed: number; ops: number; token: string; was: string; faults?: FaultFamily[] }> = [
   {
     seed: 7,
     ops: 50,
@@ -66,12 +72,20 @@ const cases: Array<{ seed: number; ops: number; token: string; was: string }> = 
       "130:0:0:2:2:2:2:16:0:20:27:6:34:110:6:125:204:87:22:22:142:57:9:71:46:63:57:32:49:51:51:51:51:54:54:54:56:56:57:60:60:60:60:63:63:63:63:67:68:69:75:75:75:75@AAAABAABEBEAAAABACBBCAADABAHBABDBBABAAABADAAADBDACAACABBBAAEBDCBBBAAAEBCBFBEDADDABl/////////////TAAA/AGA//////////h:qqqqqqqqqqqqqq//V9/B",
     was: "syncGroup gave c4 [t0-2,t0-3] in generation 4, but the leader assigned it [] (generation 4 handed out again)",
   },
+  {
+    seed: 46,
+    ops: 100,
+    faults: ["crash", "restart", "pause", "isolate", "session", "time", "membership"],
+    token:
+      "325:0:0:0:0:0:19:20:21:22:11:22:23:32:32:34:35:17:19:21:23:23:23:23:23:24:24:24:25:25:25:25:25:25@AABBBAAAABACDAACAGAFDABABCBAADBADAAAACBAAABDABACACBAABACABBXA//HA//oA///L:qqqqqqqqqqu7B",
+    was: "monotonic-high-watermark: listOffsets saw 0 after 1 (the old leader, cut off since, answered after the new one crashed)",
+  },
 ];
 
 describe("model sweeps against the embedded target: replayed false alarms pass", () => {
   for (const c of cases)
     it(`seed ${c.seed} (--ops ${c.ops}): ${c.was}`, async () => {
-      const result = await replay(c.seed, c.ops, c.token);
+      const result = await replay(c.seed, c.ops, c.token, c.faults);
       expect(result.failure?.findings).toBeUndefined();
       expect(result.ok).toBe(true);
       expect(result.stats.operations).toBeGreaterThan(3);

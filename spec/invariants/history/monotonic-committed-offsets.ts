@@ -19,6 +19,7 @@ import { cite, groupBy, indexHistory, type OpRecord } from "../../history-index.
 import type { CommitOffsets, FetchOffsets } from "../../operations.ts";
 import type { HistoryInvariant, Violation } from "../types.ts";
 import { violationOf } from "../violation.ts";
+import { mayBeZombieAnswer, zombieWindows } from "./zombie-windows.ts";
 
 const NAME = "monotonic-committed-offsets";
 
@@ -35,35 +36,6 @@ interface Obs {
 
 const INF = Number.POSITIVE_INFINITY;
 const endIdx = (o: Obs) => o.by.complete?.index ?? INF;
-
-/**
- * Event-index windows in which a broker may be a zombie coordinator: from the invocation of the fault that cut
- * it off until the completion of its crash (open-ended if it never crashed).
- */
-function zombieWindows(ops: readonly OpRecord[]): Array<{ from: number; to: number }> {
-  const open = new Map<number, number>();
-  const crashed = new Set<number>();
-  const out: Array<{ from: number; to: number }> = [];
-  for (const r of ops) {
-    const op = r.op;
-    if (r.complete?.outcome.status === "failed") continue;
-    const cut =
-      op.kind === "isolate"
-        ? op.sides[1].filter((b) => !op.sides[0].includes(b))
-        : op.kind === "pause" || op.kind === "expireSession"
-          ? [op.broker]
-          : [];
-    for (const b of cut) if (!open.has(b) && !crashed.has(b)) open.set(b, r.invoke.index);
-    if (op.kind === "crash") {
-      const from = open.get(op.broker);
-      if (from !== undefined) out.push({ from, to: r.complete?.index ?? INF });
-      open.delete(op.broker);
-      crashed.add(op.broker);
-    } else if (op.kind === "restart") crashed.delete(op.broker);
-  }
-  for (const from of open.values()) out.push({ from, to: INF });
-  return out;
-}
 
 function observations(ops: readonly OpRecord[]): Obs[] {
   const out: Obs[] = [];
@@ -110,7 +82,7 @@ export const monotonicCommittedOffsets: HistoryInvariant = {
     const idx = indexHistory(history);
     const out: Violation[] = [];
     const zombies = zombieWindows(idx.ops);
-    const mayBeZombie = (o: Obs) => zombies.some((w) => endIdx(o) > w.from && o.by.invoke.index < w.to);
+    const mayBeZombie = (o: Obs) => mayBeZombieAnswer(zombies, o.by);
     const keyed = groupBy(observations(idx.ops), (o) => `${o.group}\u0000${o.topic}/${o.partition}`);
     for (const obs of keyed.values()) {
       // A zombie's ok commit still supersedes earlier floors; it just sets none itself.

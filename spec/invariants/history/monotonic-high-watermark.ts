@@ -10,6 +10,11 @@
  * old leader exposed. So a backwards listOffsets is a bug in any Kafka since 2.2; a backwards fetch
  * high watermark is not.
  *
+ * A sighting a zombie leader may have given (zombie-windows.ts: a broker cut off from ZooKeeper, paused or
+ * whose session expired, until its crash) neither sets a floor nor is held to one: it answers from its own
+ * high watermark until the controller tells it of the new leader (seed 46, embedded: after the new leader showed
+ * 1 and crashed, the old one, cut off since, answered 0).
+ *
  * Checked on partitions whose committed records must survive (topics with min.insync.replicas >= 2 and
  * no unclean election; every topic in a run without lossy faults): after acks=1 data loss or an
  * unclean election the log end itself may legitimately move back.
@@ -17,6 +22,7 @@
 import { cite, groupBy, indexHistory, type OpRecord, tpKey } from "../../history-index.ts";
 import type { HistoryInvariant, Violation } from "../types.ts";
 import { violationOf } from "../violation.ts";
+import { mayBeZombieAnswer, zombieWindows } from "./zombie-windows.ts";
 
 const NAME = "monotonic-high-watermark";
 
@@ -44,9 +50,11 @@ export const monotonicHighWatermark: HistoryInvariant = {
         r.complete.outcome.status === "ok" ? (r.complete.outcome.value as { offset: number }) : undefined;
       if (v) sightings.push({ by: r, topic: r.op.topic, partition: r.op.partition, hw: v.offset });
     }
-    sightings.sort((a, b) => a.by.invoke.index - b.by.invoke.index);
+    const zombies = zombieWindows(idx.ops);
+    const kept = sightings.filter((s) => !mayBeZombieAnswer(zombies, s.by));
+    kept.sort((a, b) => a.by.invoke.index - b.by.invoke.index);
     const out: Violation[] = [];
-    for (const list of groupBy(sightings, (s) => tpKey(s.topic, s.partition)).values()) {
+    for (const list of groupBy(kept, (s) => tpKey(s.topic, s.partition)).values()) {
       if (!idx.readIsBinding(list[0].topic)) continue;
       const byEnd = [...list].sort((a, b) => a.by.complete.index - b.by.complete.index);
       let j = 0;
