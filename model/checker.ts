@@ -80,7 +80,10 @@ interface MemberKnowledge {
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
   left: boolean;
-  /** Completion sequence of its join, and the generation it got. */
+  /**
+   * Completion sequence after which its join was invoked (a join sent before a fault may have been answered by
+   * the coordinator that fault moved away from), and the generation it got.
+   */
   joinSeq: number;
   generation: number;
   /** Whether a sync for that generation succeeded: the group was then written to __consumer_offsets. */
@@ -663,7 +666,7 @@ export class CheckerState {
       sessionTimeoutMs: op.sessionTimeoutMs,
       rebalanceTimeoutMs: op.rebalanceTimeoutMs,
       left: false,
-      joinSeq: this.seq,
+      joinSeq: this.invokedSince,
       generation: v.generation,
       synced: false,
     });
@@ -833,11 +836,13 @@ export class CheckerState {
    * (its generation synced) or joined after the last fault that could have moved the coordinator.
    */
   private certainMember(g: GroupKnowledge): string | undefined {
+    // A zombie coordinator may answer the operation being checked from a group without the member.
+    if (this.oldestZombie() !== undefined) return undefined;
     for (const [client, m] of g.members)
       if (
         !m.left &&
         this.clock() + STEP_SLACK_MS - m.lastSeenMs < Math.min(m.sessionTimeoutMs, m.rebalanceTimeoutMs) &&
-        (m.synced || m.joinSeq > this.disruptionSeq)
+        (m.synced || m.joinSeq >= this.disruptionSeq)
       )
         return client;
     return undefined;

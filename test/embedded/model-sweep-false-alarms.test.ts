@@ -80,6 +80,14 @@ const cases: Array<{ seed: number; ops: number; token: string; was: string; faul
       "325:0:0:0:0:0:19:20:21:22:11:22:23:32:32:34:35:17:19:21:23:23:23:23:23:24:24:24:25:25:25:25:25:25@AABBBAAAABACDAACAGAFDABABCBAADBADAAAACBAAABDABACACBAABACABBXA//HA//oA///L:qqqqqqqqqqu7B",
     was: "monotonic-high-watermark: listOffsets saw 0 after 1 (the old leader, cut off since, answered after the new one crashed)",
   },
+  {
+    seed: 50,
+    ops: 100,
+    faults: ["crash", "restart", "pause", "isolate", "session", "time", "membership"],
+    token:
+      "1896:0:4:8:0:0:9:15:18:19:34:36:26:24:26:21:21:21:21:21:24:26:26:26:26:26:26:26:26:26:26:28:28:29:29:29:30:31@ICCCABBBAABBCAAACBBCAAAAEBDAABAABAACABABBBAAAECAABAADAACAAAAACABAACA//PADJAGBJAMBBBCA//////N:qqqqqqqqqqqiqq+D",
+    was: "commitOffsets without a generation ok while member c1 is in group g1 (its join was answered by the paused, moved-away coordinator)",
+  },
 ];
 
 describe("model sweeps against the embedded target: replayed false alarms pass", () => {

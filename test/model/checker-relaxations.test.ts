@@ -363,6 +363,38 @@ describe("the target's clock runs ahead of the passings of time injected (seed 2
   });
 });
 
+describe("a commit without generation right after a join, from another coordinator (seed 50, embedded)", () => {
+  const simple: ClientOp = {
+    kind: "commitOffsets",
+    groupId: "g",
+    member: "",
+    generation: -1,
+    offsets: [{ ...tp(0), offset: 1 }],
+  };
+  it("accepts it while a paused coordinator may have answered the join after its session expired", () => {
+    const c = checker();
+    c.check({ kind: "pause", broker: 3 }, done);
+    const held = join("a");
+    c.invoke(held); // held by paused broker 3, answered after its resume; the group moved meanwhile
+    c.check({ kind: "expireSession", broker: 3 }, done);
+    c.check({ kind: "resume", broker: 3 }, done);
+    expect(c.check(held, joined("a", 1))).toEqual(OK);
+    expect(c.check(simple, done)).toEqual(OK);
+  });
+  it("accepts it after a join sent before a crash, and rejects it after one sent after the crash", () => {
+    const c = checker();
+    const early = join("a");
+    c.invoke(early);
+    c.check({ kind: "crash", broker: 3 }, done);
+    expect(c.check(early, joined("a", 1))).toEqual(OK);
+    expect(c.check(simple, done)).toEqual(OK);
+    const late = join("b");
+    c.invoke(late);
+    expect(c.check(late, joined("b", 1))).toEqual(OK);
+    rejects(c.check(simple, done), "member b", "Empty");
+  });
+});
+
 describe("acks=all with a crashed follower still in the ISR (RF 3, min.insync.replicas 2)", () => {
   const produce = (value: string): Produce => ({
     kind: "produce",
