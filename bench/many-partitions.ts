@@ -22,7 +22,7 @@ export interface ManyPartitionsResult {
   createAnsweredMs: number;
   allReplicasMs: number;
   /** Per broker: the slowest ApiVersions answer while the partitions were created, and how many were sent. */
-  apiVersions: Array<{ broker: number; maxMs: number; p99Ms: number; count: number }>;
+  apiVersions: Array<{ broker: number; maxMs: number; p99Ms: number; count: number; failed: number }>;
   loadAverage: number;
 }
 
@@ -53,6 +53,10 @@ export async function runManyPartitionsBench(opts: {
     },
   });
   const conns: KafkaConnection[] = [];
+  let probing = false;
+  const stopProbing = () => {
+    probing = false;
+  };
   try {
     const addrs = cluster.bootstrap.split(",").map((a) => {
       const [host, port] = a.split(":");
@@ -70,14 +74,20 @@ export async function runManyPartitionsBench(opts: {
       await sleep(250);
     }
     const samples = addrs.map(() => [] as number[]);
-    let probing = true;
+    const failures = addrs.map(() => 0);
+    probing = true;
     const probes = addrs.map(async (addr, i) => {
       const c = new KafkaConnection(() => addr, `bench-probe-${i + 1}`, 600_000);
       conns.push(c);
       while (probing) {
         const t0 = performance.now();
-        await c.request(18, 0, {} as never);
-        samples[i].push(performance.now() - t0);
+        const ok = await c.request(18, 0, {} as never).then(
+          () => true,
+          () => false,
+        );
+        if (!probing) break;
+        if (!ok) failures[i]++;
+        else samples[i].push(performance.now() - t0);
         await sleep(100);
       }
     });
@@ -123,6 +133,7 @@ export async function runManyPartitionsBench(opts: {
         maxMs: Math.round(sorted[sorted.length - 1] ?? 0),
         p99Ms: Math.round(sorted[Math.floor(sorted.length * 0.99)] ?? 0),
         count: s.length,
+        failed: failures[i],
       };
     });
     return {
@@ -135,6 +146,7 @@ export async function runManyPartitionsBench(opts: {
       loadAverage: loadavg()[0],
     };
   } finally {
+    stopProbing();
     for (const c of conns) c.close();
     await cluster.stop();
   }

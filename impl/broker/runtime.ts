@@ -190,6 +190,7 @@ export class BrokerRuntime {
       c.replicaFetchWaitMaxMs,
       this.log,
       (id) => this.lookupEndpoint(id),
+      (to, m) => this.controlStillWanted(to, m),
     );
     await this.openSession();
     this.clusterId = await this.readClusterId();
@@ -199,6 +200,14 @@ export class BrokerRuntime {
   }
 
   private topicConfigRaw = new Map<string, Map<string, string>>();
+
+  /** A failed controller request is sent again while its controller term lasts and its broker lives. */
+  private controlStillWanted(to: BrokerId, m: ControllerMessage): boolean {
+    if (this.stopped || this.node === undefined) return false;
+    const c = this.node.controller;
+    const epoch = "controllerEpoch" in m ? m.controllerEpoch : -1;
+    return c.isActive && c.epoch === epoch && c.liveBrokers.has(to);
+  }
 
   private nodeConfig(): BrokerNodeConfig {
     const c = this.config;

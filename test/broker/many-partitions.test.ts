@@ -9,6 +9,7 @@
  * being applied), never wall-clock figures. bench/many-partitions.ts measures the timings.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +17,7 @@ import type { RunningBroker } from "../../impl/broker/broker.ts";
 import { type RunningCluster, startCluster } from "../../impl/broker/cluster.ts";
 import { brokerConfigFrom, ConfigError } from "../../impl/broker/config.ts";
 import { KafkaConnection } from "../../impl/broker/peer/connection.ts";
+import { PeerLinks } from "../../impl/broker/peer/links.ts";
 import { leaderAndIsrBody } from "../../impl/broker/peer/mapping.ts";
 import type { PartitionStateMessage } from "../../impl/controller/messages.ts";
 import { DEFAULT_MAX_OPEN_FILES, type DiskFileSystem } from "../../impl/storage/disk-fs.ts";
@@ -229,5 +231,94 @@ describe("kafkaspec.log.max.open.files", () => {
     expect(brokerConfigFrom(new Map([["kafkaspec.log.max.open.files", "1000"]])).logMaxOpenFiles).toBe(1000);
     expect(() => brokerConfigFrom(new Map([["kafkaspec.log.max.open.files", "0"]]))).toThrow(ConfigError);
     expect(() => brokerConfigFrom(new Map([["kafkaspec.log.max.open.files", "many"]]))).toThrow(ConfigError);
+  });
+});
+
+/**
+ * A proxy in front of the broker that cuts the first `drop` connections as soon as a request arrives on
+ * them (the request is lost with its connection), then forwards.
+ */
+async function lossyProxy(
+  drop: number,
+): Promise<{ port: number; connections: () => number; close: () => void }> {
+  let seen = 0;
+  const sockets: Socket[] = [];
+  const server: Server = createServer((inbound) => {
+    sockets.push(inbound);
+    if (++seen <= drop) {
+      inbound.once("data", () => inbound.destroy());
+      return;
+    }
+    const out = createConnection({ host: "127.0.0.1", port });
+    sockets.push(out);
+    inbound.pipe(out).pipe(inbound);
+    inbound.on("error", () => out.destroy());
+    out.on("error", () => inbound.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no proxy port");
+  return {
+    port: address.port,
+    connections: () => seen,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
+describe("a controller request lost on the way to a live broker", () => {
+  const lost = (topic: string) => ({
+    type: "leaderAndIsr" as const,
+    controllerId: 1,
+    controllerEpoch: broker.runtime.node.controller.epoch,
+    partitions: states(topic, 2),
+  });
+
+  it("is sent again until the broker answers it (Kafka's controller channel retries)", async () => {
+    const proxy = await lossyProxy(2);
+    const lines: string[] = [];
+    const links = new PeerLinks(
+      9,
+      () => ({ host: "127.0.0.1", port: proxy.port }),
+      () => {},
+      500,
+      (l) => lines.push(l),
+      undefined,
+      () => true,
+    );
+    try {
+      links.send(1, lost("resent"));
+      await until(() => hosted("resent") === 2, "the resent LeaderAndIsr", 10_000);
+      expect(proxy.connections()).toBe(3);
+      expect(lines.some((l) => l.includes("leaderAndIsr to broker 1: sending again"))).toBe(true);
+    } finally {
+      links.close();
+      proxy.close();
+    }
+  });
+
+  it("is dropped once it is no longer wanted (the controller resigned or the broker is gone)", async () => {
+    const proxy = await lossyProxy(1);
+    const links = new PeerLinks(
+      9,
+      () => ({ host: "127.0.0.1", port: proxy.port }),
+      () => {},
+      500,
+      () => {},
+      undefined,
+      () => false,
+    );
+    try {
+      links.send(1, lost("dropped"));
+      await until(() => proxy.connections() === 1, "the first attempt");
+      await new Promise((r) => setTimeout(r, 500));
+      expect(proxy.connections()).toBe(1);
+      expect(hosted("dropped")).toBe(0);
+    } finally {
+      links.close();
+      proxy.close();
+    }
   });
 });

@@ -44,7 +44,12 @@ interface Link {
   control: KafkaConnection;
   pendingFetches: ReplicaFetchRequest[];
   flushScheduled: boolean;
+  /** LeaderAndIsr, UpdateMetadata and StopReplica go one at a time, in order, each until delivered. */
+  controlQueue: Promise<void>;
 }
+
+/** Kafka's retry.backoff.ms: the pause before a control request is sent again. */
+export const CONTROL_RETRY_BACKOFF_MS = 100;
 
 export function nameOf(code: number): KafkaErrorName | null {
   const n = errorName(code);
@@ -65,6 +70,12 @@ export class PeerLinks {
     private readonly log: (line: string) => void,
     /** Looks a broker's address up in the metadata store when it is not known yet. */
     private readonly lookup: (id: BrokerId) => Promise<Endpoint | null> = async () => null,
+    /**
+     * Whether a control request that failed on the way is still worth sending again: its controller is
+     * still the active one, in the same epoch, and the broker is still live (Kafka's RequestSendThread
+     * retries while both hold; the controller drops a broker's queue when the broker goes).
+     */
+    private readonly stillWanted: (to: BrokerId, m: ControllerMessage) => boolean = () => false,
   ) {}
 
   private async resolveAddress(to: BrokerId): Promise<void> {
@@ -88,6 +99,7 @@ export class PeerLinks {
         control: new KafkaConnection(addr, `${id}-controller`),
         pendingFetches: [],
         flushScheduled: false,
+        controlQueue: Promise.resolve(),
       };
       const link = l;
       link.ready = this.resolveAddress(to).then(() => {
@@ -124,8 +136,13 @@ export class PeerLinks {
         break;
       case "leaderAndIsr":
       case "updateMetadata":
-      case "stopReplica":
+      case "stopReplica": {
+        const l = this.link(to);
+        l.controlQueue = l.controlQueue.then(() => this.sendControlUntilDelivered(to, message));
+        break;
+      }
       case "alterPartition":
+        // The leader's replica core sends a pending ISR change again itself until it is answered.
         void this.sendControl(to, message);
         break;
       case "replicaFetchResponse":
@@ -262,36 +279,54 @@ export class PeerLinks {
     }
   }
 
-  private async sendControl(to: BrokerId, m: ControllerMessage): Promise<void> {
+  /**
+   * A controller request is sent until the broker answers it, as Kafka's ControllerChannelManager does:
+   * a request lost with its connection (a reset, a timeout, a network cut while the broker's ZooKeeper
+   * session lives on) would otherwise leave the broker without that state change for good. One at a time
+   * per broker, so an older UpdateMetadata (a full snapshot) never lands after a newer one.
+   */
+  private async sendControlUntilDelivered(to: BrokerId, m: ControllerMessage): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      if (await this.sendControl(to, m)) return;
+      if (this.closed || !this.stillWanted(to, m)) return;
+      if (attempt === 1) this.log(`[peer] ${m.type} to broker ${to}: sending again until it is answered`);
+      await new Promise((r) => setTimeout(r, CONTROL_RETRY_BACKOFF_MS));
+      if (this.closed || !this.stillWanted(to, m)) return;
+    }
+  }
+
+  /** Sends one controller or AlterPartition request; whether the broker answered it. */
+  private async sendControl(to: BrokerId, m: ControllerMessage): Promise<boolean> {
     const c = this.link(to).control;
     try {
       switch (m.type) {
         case "leaderAndIsr":
           await c.request(4, PEER_VERSIONS.leaderAndIsr, leaderAndIsrBody(m, this.endpointOf));
-          return;
+          return true;
         case "updateMetadata":
           await c.request(6, PEER_VERSIONS.updateMetadata, updateMetadataBody(m, this.endpointOf));
-          return;
+          return true;
         case "stopReplica": {
           // The answer goes back to the controller core: topic deletion waits for every replica's.
           const res = await c.request(5, PEER_VERSIONS.stopReplica, stopReplicaBody(m));
           this.deliver(to, stopReplicaResponse(m, to, res, nameOf));
-          return;
+          return true;
         }
         case "alterPartition": {
           const res = await c.requestEncoded(
             (corr) => encodeAlterPartitionRequest(corr, c.clientId, alterPartitionBody(m)),
             decodeAlterPartitionResponse,
           );
-          if (res.errorCode !== KafkaErrorCode.NONE) return;
+          if (res.errorCode !== KafkaErrorCode.NONE) return true;
           for (const r of alterPartitionResponses(res, nameOf)) this.deliver(to, r);
-          return;
+          return true;
         }
         default:
-          return;
+          return true;
       }
     } catch (e) {
       if (!this.closed) this.log(`[peer] ${m.type} to broker ${to} failed: ${(e as Error).message}`);
+      return false;
     }
   }
 
