@@ -9,7 +9,10 @@
  * Both per wall-clock second and per CPU second of this process: the machine is shared, so the load
  * average is printed too.
  *
- *   node bin/run-ts.mjs bench/check.ts [--runs 300] [--seed 1] [--warmup 900] [--hunt-runs 3000] [--hunt-seconds 60] [--hunt-ops 60] [--only NAME] [--skip-hunt]
+ * Then the same two figures with the runs split over `--jobs` worker threads (default: the available
+ * cores; spec/jobs.ts): wall-clock ops/s with every core busy, and per CPU second summed over threads.
+ *
+ *   node bin/run-ts.mjs bench/check.ts [--runs 300] [--seed 1] [--warmup 900] [--jobs N|0] [--hunt-runs 3000] [--hunt-seconds 60] [--hunt-ops 60] [--only NAME] [--skip-hunt]
  */
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -18,6 +21,8 @@ import { SEEDED_FAULTS } from "../impl/faults/catalog.ts";
 import { Prng } from "../impl/sim/prng.ts";
 import type { ClientOp, Fault, FaultFamily } from "../spec/operations.ts";
 import { isFault } from "../spec/operations.ts";
+import { availableJobs, CheckPool, jobCheckOptions } from "../spec/jobs.ts";
+import type { CheckResult } from "../spec/report/types.ts";
 import { huntSeededFaults, loadReferenceSuite, type RunCheckOptions, runCheck } from "../spec/runner.ts";
 
 const { values } = parseArgs({
@@ -29,6 +34,8 @@ const { values } = parseArgs({
     "hunt-runs": { type: "string", default: "3000" },
     "hunt-seconds": { type: "string", default: "60" },
     only: { type: "string" },
+    /** Worker threads for the parallel figures (0: skip them). */
+    jobs: { type: "string", default: String(availableJobs()) },
     "skip-hunt": { type: "boolean", default: false },
     /** Longer runs reach deeper fault sequences (crash, time, restart, crash...). */
     "hunt-ops": { type: "string", default: "60" },
@@ -84,9 +91,13 @@ async function rawThroughput(ops: number): Promise<number> {
 }
 
 /** One timed check: checked operations (client operations and faults) per wall and per CPU second. */
-async function measuredCheck(options: RunCheckOptions): Promise<{ ok: boolean; line: string }> {
+async function measuredCheck(
+  options: RunCheckOptions,
+  check: (o: RunCheckOptions) => Promise<CheckResult> = runCheck,
+): Promise<{ ok: boolean; line: string }> {
+  // The whole process's CPU time: with worker threads, every thread's.
   const cpu0 = process.cpuUsage();
-  const result = await runCheck(options);
+  const result = await check(options);
   const cpu = process.cpuUsage(cpu0);
   const s = result.stats;
   const checked = s.operations + s.faults;
@@ -136,6 +147,40 @@ async function main(): Promise<void> {
         .join(" ")})`,
   );
   if (!cold.ok || !warm.ok) process.exitCode = 1;
+
+  const jobs = Number(values.jobs);
+  if (jobs > 1) {
+    // Fresh threads: each loads tsx, the model and the brokers anew, so this is the cold figure again.
+    const pool = new CheckPool(
+      {
+        module: new URL("../cli/commands/check.ts", import.meta.url).href,
+        export: "loadTargetFactory",
+        arg: { target: "embedded", options: { brokers: 3 } },
+      },
+      jobs,
+    );
+    try {
+      const inPool = (o: RunCheckOptions) => pool.check(jobCheckOptions(o));
+      const coldJobs = await measuredCheck(base, inPool);
+      console.log(`checked, --jobs ${jobs}, fresh worker threads: ${coldJobs.line}`);
+      for (let done = 0, i = 1; done < warmupRuns; i++) {
+        const runs = Math.min(300 * jobs, warmupRuns - done);
+        await pool.check(jobCheckOptions({ ...base, runs, seed: seed + 1000 * i }));
+        done += runs;
+      }
+      const warmJobs = await measuredCheck(base, inPool);
+      console.log(`checked, --jobs ${jobs}, after ${warmupRuns} warm-up runs in the pool: ${warmJobs.line}`);
+      console.log(
+        `  (wall-clock ops/s with ${jobs} threads on ${availableJobs()} cores; per CPU second summed over threads; ` +
+          `the workers run --seed and seeds derived from it, so not the same runs as above; load average ${loadavg()
+            .map((x) => x.toFixed(1))
+            .join(" ")})`,
+      );
+      if (!coldJobs.ok || !warmJobs.ok) process.exitCode = 1;
+    } finally {
+      await pool.close();
+    }
+  }
   if (values["skip-hunt"]) return;
 
   const catalog = SEEDED_FAULTS.filter((f) => values.only === undefined || f.name === values.only);
