@@ -329,7 +329,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
         throw e;
       } finally {
         current = undefined;
-        mergeStats(total, execution.stats);
+        mergeStats(total, execution.finalStats());
         try {
           await execution.stop();
         } catch {
