@@ -625,7 +625,9 @@ export class BrokerNode {
       try {
         this.applyPartitionState(p);
       } catch (e) {
-        // One partition's disk error must not cost the others their state change (Kafka's makeLeaders).
+        // One partition's disk error must not cost the others their state change (Kafka's makeLeaders
+        // catches KafkaStorageException only: anything else is a bug and still surfaces).
+        if (!isDiskError(e)) throw e;
         this.markOffline(p.topic, p.partition);
         failed.push({
           topic: p.topic,
@@ -839,6 +841,11 @@ export class BrokerNode {
   metadataView(): MetadataCache {
     return this.metadata;
   }
+}
+
+/** An error from the file system (an errno code such as EIO, ENOSPC, EMFILE, EACCES), not from our code. */
+function isDiskError(e: unknown): boolean {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === "string";
 }
 
 function splitReplicaKey(key: string): [string, number] {
