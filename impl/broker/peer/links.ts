@@ -75,7 +75,7 @@ export class PeerLinks {
      * still the active one, in the same epoch, and the broker is still live (Kafka's RequestSendThread
      * retries while both hold; the controller drops a broker's queue when the broker goes).
      */
-    private readonly stillWanted: (to: BrokerId, m: ControllerMessage) => boolean = () => false,
+    private readonly stillWanted: (to: BrokerId, m: ControllerMessage) => boolean = () => true,
   ) {}
 
   private async resolveAddress(to: BrokerId): Promise<void> {
@@ -287,11 +287,12 @@ export class PeerLinks {
    */
   private async sendControlUntilDelivered(to: BrokerId, m: ControllerMessage): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      if (await this.sendControl(to, m)) return;
+      // Also checked before the first attempt: a request that queued behind one to a broker that has
+      // since died (SIGSTOP: each attempt waits out the request timeout) is not worth an attempt.
       if (this.closed || !this.stillWanted(to, m)) return;
+      if (await this.sendControl(to, m)) return;
       if (attempt === 1) this.log(`[peer] ${m.type} to broker ${to}: sending again until it is answered`);
       await new Promise((r) => setTimeout(r, CONTROL_RETRY_BACKOFF_MS));
-      if (this.closed || !this.stillWanted(to, m)) return;
     }
   }
 
