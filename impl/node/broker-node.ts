@@ -115,6 +115,9 @@ interface HeldPeerRequest {
 
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
+/** High watermark checkpoints written in one step of the node (see checkpointSomeHighWatermarks). */
+export const HW_CHECKPOINTS_PER_STEP = 32;
+
 export class BrokerNode {
   state: BrokerState = "offline";
   readonly replicas = new Map<string, PartitionReplica>();
@@ -132,6 +135,8 @@ export class BrokerNode {
     partitions: new Map(),
   };
   private held = new Map<string, HeldPeerRequest[]>();
+  /** Replicas whose high watermark checkpoint this round has yet to write. */
+  private hwCheckpointQueue: PartitionReplica[] = [];
   /** Partitions whose log failed in a LeaderAndIsr (disk error), until a later one opens it. */
   private readonly offline = new Set<string>();
   private groupTimerAt: number | null = null;
@@ -232,8 +237,11 @@ export class BrokerNode {
         this.controller.retryDeletions();
         this.armIsrCheck();
       } else if (key === "hwCheckpoint") {
-        for (const r of this.replicas.values()) r.log.checkpointHighWatermark(r.highWatermark);
+        this.hwCheckpointQueue = [...this.replicas.values()];
+        this.checkpointSomeHighWatermarks();
         this.armHwCheckpoint();
+      } else if (key === "hwCheckpoint:more") {
+        this.checkpointSomeHighWatermarks();
       } else if (key === "group") {
         this.groupTimerAt = null;
         this.applyGroupEffects(this.coordinator.tick(now));
@@ -822,6 +830,27 @@ export class BrokerNode {
       return;
     }
     this.reply(token, { api: "produce", error: result.error, baseOffset: result.baseOffset });
+  }
+
+  /**
+   * Writes the next HW_CHECKPOINTS_PER_STEP high watermark checkpoints (each a file written atomically:
+   * two fsyncs) and continues in a timer of its own, so a broker with thousands of partitions whose
+   * high watermarks moved does not stop serving for the whole round. Kafka writes one file per log
+   * directory; ours is one per partition, kept beside its segments. A replica deleted since the round
+   * began is skipped; a disk error on one checkpoint does not stop the others.
+   */
+  private checkpointSomeHighWatermarks(): void {
+    const batch = this.hwCheckpointQueue.splice(0, HW_CHECKPOINTS_PER_STEP);
+    for (const r of batch) {
+      if (this.replicas.get(tpKey(r.topic, r.partition)) !== r) continue;
+      try {
+        r.log.checkpointHighWatermark(r.highWatermark);
+      } catch (e) {
+        if (!isDiskError(e)) throw e;
+      }
+    }
+    if (this.hwCheckpointQueue.length > 0)
+      this.out.push({ type: "timer", at: this.now, key: "hwCheckpoint:more" });
   }
 
   /** replica.high.watermark.checkpoint.interval.ms: HWs reach disk only this often. */

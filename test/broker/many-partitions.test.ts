@@ -8,7 +8,7 @@
  * surely spans many slices on any machine: the tests assert orderings (answered while the batch was still
  * being applied), never wall-clock figures. bench/many-partitions.ts measures the timings.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
@@ -20,6 +20,7 @@ import { KafkaConnection } from "../../impl/broker/peer/connection.ts";
 import { PeerLinks } from "../../impl/broker/peer/links.ts";
 import { leaderAndIsrBody } from "../../impl/broker/peer/mapping.ts";
 import type { PartitionStateMessage } from "../../impl/controller/messages.ts";
+import { HW_CHECKPOINTS_PER_STEP } from "../../impl/node/broker-node.ts";
 import { DEFAULT_MAX_OPEN_FILES, type DiskFileSystem } from "../../impl/storage/disk-fs.ts";
 import { KafkaErrorCode } from "../../spec/errors.ts";
 import { freePortRange } from "../interop/support.ts";
@@ -323,5 +324,45 @@ describe("a controller request lost on the way to a live broker", () => {
       links.close();
       proxy.close();
     }
+  });
+});
+
+describe("high watermark checkpoints of many partitions", () => {
+  it("are written a few per step, the rest in continuation timers, not all in one step", async () => {
+    const count = 100;
+    for (let partition = 0; partition < count; partition++) {
+      const r = await broker.runtime.call({
+        api: "produce",
+        topic: "wire",
+        partition,
+        acks: 1,
+        timeoutMs: 5_000,
+        records: [{ key: null, value: Buffer.from("hw") }],
+      });
+      expect(r).toMatchObject({ error: null });
+    }
+    const dir = broker.runtime.config.logDirs[0];
+    const written = () => {
+      let n = 0;
+      for (let p = 0; p < count; p++) {
+        const f = join(dir, `wire-${p}`, "high-watermark-checkpoint");
+        if (existsSync(f) && readFileSync(f, "utf8").trim() === "1") n++;
+      }
+      return n;
+    };
+    // Driven by hand in one turn, so the broker's own 5 s timer cannot interleave.
+    const node = broker.runtime.node;
+    const now = Date.now();
+    let effects = node.onTimer("hwCheckpoint", now);
+    let steps = 1;
+    const replicas = node.replicas.size;
+    expect(written()).toBeGreaterThan(0);
+    expect(written()).toBeLessThanOrEqual(HW_CHECKPOINTS_PER_STEP);
+    while (effects.some((e) => e.type === "timer" && e.key === "hwCheckpoint:more")) {
+      effects = node.onTimer("hwCheckpoint:more", now);
+      steps++;
+    }
+    expect(written()).toBe(count);
+    expect(steps).toBe(Math.ceil(replicas / HW_CHECKPOINTS_PER_STEP));
   });
 });
