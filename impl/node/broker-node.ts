@@ -238,8 +238,8 @@ export class BrokerNode {
         this.armIsrCheck();
       } else if (key === "hwCheckpoint") {
         this.hwCheckpointQueue = [...this.replicas.values()];
-        this.checkpointSomeHighWatermarks();
         this.armHwCheckpoint();
+        this.checkpointSomeHighWatermarks();
       } else if (key === "hwCheckpoint:more") {
         this.checkpointSomeHighWatermarks();
       } else if (key === "group") {
