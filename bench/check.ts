@@ -150,7 +150,8 @@ async function main(): Promise<void> {
 
   const jobs = Number(values.jobs);
   if (jobs > 1) {
-    // Fresh threads: each loads tsx, the model and the brokers anew, so this is the cold figure again.
+    // As `check --jobs` does: job 0 on this (already warm) thread, jobs - 1 fresh worker threads that
+    // load tsx, the model and the brokers anew: the first figure pays their start and cold JIT.
     const pool = new CheckPool(
       {
         module: new URL("../cli/commands/check.ts", import.meta.url).href,
@@ -158,11 +159,14 @@ async function main(): Promise<void> {
         arg: { target: "embedded", options: { brokers: 3 } },
       },
       jobs,
+      base,
     );
     try {
       const inPool = (o: RunCheckOptions) => pool.check(jobCheckOptions(o));
       const coldJobs = await measuredCheck(base, inPool);
-      console.log(`checked, --jobs ${jobs}, fresh worker threads: ${coldJobs.line}`);
+      console.log(
+        `checked, --jobs ${jobs}, this thread + ${jobs - 1} fresh worker threads: ${coldJobs.line}`,
+      );
       for (let done = 0, i = 1; done < warmupRuns; i++) {
         const runs = Math.min(300 * jobs, warmupRuns - done);
         await pool.check(jobCheckOptions({ ...base, runs, seed: seed + 1000 * i }));

@@ -12,7 +12,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { HuntResult, Progress, RunCheckOptions } from "./runner.ts";
+import { type HuntResult, type Progress, type RunCheckOptions, runCheck } from "./runner.ts";
 import { type CheckResult, emptyStats, type JobSummary, mergeStats } from "./report/types.ts";
 
 /** A module's export, named so a worker thread can import it: `(await import(module))[name]`. */
@@ -44,9 +44,17 @@ export type JobCheckOptions = Omit<
 
 export interface JobsSetup {
   target: TargetRef;
-  /** Worker threads (at least 1). */
+  /** Jobs in all (at least 1): with `local`, this thread runs one of them and jobs - 1 are worker threads. */
   jobs: number;
+  /** The target and reference suite as already loaded here: this thread then runs job 0 itself. */
+  local?: LocalJob;
 }
+
+/** What this thread needs to run job 0 itself (the same target as `target` names, and the reference suite). */
+export type LocalJob = Pick<
+  RunCheckOptions,
+  "target" | "checker" | "invariants" | "assign" | "customPartitioners"
+>;
 
 /** Messages between the pool and its workers. */
 export type ToWorker =
@@ -219,18 +227,21 @@ class Pool {
 export class CheckPool {
   private readonly pool: Pool;
 
+  /** `jobs` in all; with `local`, job 0 runs on this thread and only jobs - 1 threads are started. */
   constructor(
     target: TargetRef,
     readonly jobs: number,
+    private readonly local?: LocalJob,
   ) {
-    this.pool = new Pool(target, jobs);
+    this.pool = new Pool(target, local === undefined ? jobs : jobs - 1);
   }
 
   /** One check, options.runs split over the threads (fewer threads when there are fewer runs). */
   async check(options: JobCheckOptions, onProgress?: (p: Progress) => void): Promise<CheckResult> {
     const pool = this.pool;
     const started = Date.now();
-    const shares = splitRuns(options.runs, pool.size);
+    const offset = this.local === undefined ? 0 : 1;
+    const shares = splitRuns(options.runs, pool.size + offset);
     Atomics.store(pool.stopFlag, 0, 0);
     const progress = shares.map(() => ({ runs: 0, shrinkRuns: 0, operations: 0, shrinking: false }));
     const failedOrder: Array<number | undefined> = shares.map(() => undefined);
@@ -247,25 +258,48 @@ export class CheckPool {
         phase: progress.some((p) => p.shrinking) ? "shrinking" : "running",
       });
     };
+    const progressed = (index: number, p: (typeof progress)[number]) => {
+      progress[index] = p;
+      report();
+    };
+    const failed = (index: number) => {
+      failedOrder[index] = failures++;
+      timeToFailureMs ??= Date.now() - started;
+      // The others stop before their next run; this one goes on to shrink.
+      Atomics.store(pool.stopFlag, 0, 1);
+    };
+    const runShare = (index: number, share: number, seed: number): Promise<CheckResult> => {
+      const local = this.local;
+      if (index < offset && local !== undefined)
+        return runCheck({
+          ...options,
+          ...local,
+          runs: share,
+          seed,
+          onProgress: (p) =>
+            progressed(index, {
+              runs: p.runs,
+              shrinkRuns: p.shrinkRuns,
+              operations: p.operations,
+              shrinking: p.phase === "shrinking",
+            }),
+          shouldStop: () => Atomics.load(pool.stopFlag, 0) !== 0,
+          onFirstFailure: () => failed(index),
+        });
+      return pool.run<CheckResult>(
+        index - offset,
+        { type: "check", options: { ...options, runs: share, seed } },
+        (m) => {
+          if (m.type === "progress") progressed(index, m);
+          else if (m.type === "failed") failed(index);
+        },
+        (m) => (m.type === "checked" ? m.result : undefined),
+      );
+    };
     const parts = await Promise.all(
       shares.map(async (share, index): Promise<Part> => {
         const seed = workerSeed(options.seed, index);
-        const result = await pool.run<CheckResult>(
-          index,
-          { type: "check", options: { ...options, runs: share, seed } },
-          (m) => {
-            if (m.type === "progress") {
-              progress[index] = m;
-              report();
-            } else if (m.type === "failed") {
-              failedOrder[index] = failures++;
-              timeToFailureMs ??= Date.now() - started;
-              // The others stop before their next run; this one goes on to shrink.
-              Atomics.store(pool.stopFlag, 0, 1);
-            }
-          },
-          (m) => (m.type === "checked" ? m.result : undefined),
-        );
+        const result = await runShare(index, share, seed);
         const failedAt = failedOrder[index];
         return { index, seed, share, result, ...(failedAt !== undefined ? { failedAt } : {}) };
       }),
@@ -291,7 +325,7 @@ export async function runCheckJobs(
   options: JobCheckOptions,
   onProgress?: (p: Progress) => void,
 ): Promise<CheckResult> {
-  const pool = new CheckPool(setup.target, Math.max(1, Math.min(setup.jobs, options.runs)));
+  const pool = new CheckPool(setup.target, Math.max(1, Math.min(setup.jobs, options.runs)), setup.local);
   try {
     return await pool.check(options, onProgress);
   } finally {

@@ -262,7 +262,12 @@ async function runCheckCommand(argv: string[], io: Io, deps: CheckDeps): Promise
 
   const result =
     args.jobs > 1
-      ? await runCheckJobs({ target: targetRef, jobs: args.jobs }, jobCheckOptions(base), base.onProgress)
+      ? await runCheckJobs(
+          // This thread runs job 0 with what it loaded; jobs - 1 worker threads run the rest.
+          { target: targetRef, jobs: args.jobs, local: base },
+          jobCheckOptions(base),
+          base.onProgress,
+        )
       : await runCheck(base);
   const reproduce =
     result.failure !== undefined ? reproduceLine(args, result.failure.seed, result.failure.replay) : "";

@@ -122,15 +122,19 @@ describe("runCheckJobs (worker threads)", () => {
   };
 
   it("a parallel check is its workers' shares, each run alone with the worker's seed", async () => {
-    const merged = await runCheckJobs({ target: targetRef("model"), jobs: 2 }, options);
+    const suite = await loadReferenceSuite();
+    const factory = await TARGETS.model.load({ brokers: 3 });
+    // Job 0 on this thread (as the CLI runs it), job 1 on a worker thread.
+    const merged = await runCheckJobs(
+      { target: targetRef("model"), jobs: 2, local: { ...suite, target: factory } },
+      options,
+    );
     expect(merged.ok).toBe(true);
     expect(merged.stats.runs).toBe(30);
     expect(merged.jobs?.map((j) => [j.seed, j.share, j.runs])).toEqual([
       [5, 15, 15],
       [workerSeed(5, 1), 15, 15],
     ]);
-    const suite = await loadReferenceSuite();
-    const factory = await TARGETS.model.load({ brokers: 3 });
     let operations = 0;
     let faults = 0;
     for (const j of merged.jobs ?? []) {
