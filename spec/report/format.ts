@@ -61,7 +61,7 @@ export function formatResult(r: CheckResult, reproduce: string): string {
   const lines = [head, verdict, ...formatStats(r.stats)];
   if (r.jobs !== undefined)
     lines.push(
-      `jobs:        ${r.jobs.length} worker threads: ${r.jobs
+      `jobs:        ${r.jobs.length} in parallel threads: ${r.jobs
         .map((j) => `seed ${j.seed} ${j.runs}/${j.share} runs${j.ok ? "" : " FAIL"}`)
         .join("; ")}`,
     );

@@ -61,7 +61,7 @@ describe("check --jobs 2", () => {
     ]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^runs: {8}12$/m);
-    expect(r.out).toMatch(/jobs: {8}2 worker threads: seed 3 6\/6 runs; seed -?\d+ 6\/6 runs/);
+    expect(r.out).toMatch(/jobs: {8}2 in parallel threads: seed 3 6\/6 runs; seed -?\d+ 6\/6 runs/);
   }, 60_000);
 
   it("--seeded-fault all with jobs hunts side by side and prints reproduce lines that replay with one job", async () => {
