@@ -13,11 +13,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { KafkaErrorName } from "../../spec/errors.ts";
 import type { BrokerId, TopicConfig } from "../../spec/operations.ts";
-import type {
-  AlterPartitionResponse,
-  ControllerMessage,
-  LeaderAndIsrRequest,
-} from "../controller/messages.ts";
+import type { AlterPartitionResponse, ControllerMessage } from "../controller/messages.ts";
 import type { ZkRequest, ZkResult } from "../controller/zk-effects.ts";
 import { SeededFaults } from "../faults/catalog.ts";
 import {
@@ -766,30 +762,54 @@ export class BrokerRuntime {
   }
 
   /**
-   * Hands a control request to the node. A LeaderAndIsr goes one partition per node step (each partition's
-   * state change is independent, as in Kafka's makeLeaders/makeFollowers), yielding to the event loop
-   * every CONTROL_SLICE_MS; the node stays sans-IO and sees ordinary smaller LeaderAndIsr requests. Resolves
-   * with the partitions the node could not apply.
+   * Hands a control request to the node. A LeaderAndIsr or StopReplica goes one partition per node step
+   * (each partition's state change is independent, as in Kafka's makeLeaders/makeFollowers and
+   * stopReplicas), yielding to the event loop every CONTROL_SLICE_MS: the node stays sans-IO and sees
+   * ordinary smaller requests. Resolves with the partitions the node could not apply.
    */
   private async applyControl(from: BrokerId, m: ControllerMessage): Promise<ControlPartitionError[]> {
-    if (m.type !== "leaderAndIsr") {
-      this.deliverPeer(from, m);
-      return [];
-    }
     const errors: ControlPartitionError[] = [];
+    const step = (one: ControllerMessage) => {
+      const effects = this.node.handlePeer(from, one, Date.now());
+      for (const e of effects) {
+        if (e.type === "leaderAndIsrErrors")
+          for (const p of e.partitions)
+            errors.push({ topic: p.topic, partition: p.partition, error: p.error });
+        else if (e.type === "send" && e.message.type === "stopReplicaResponse")
+          for (const p of e.message.partitions)
+            if (p.error !== null) errors.push({ topic: p.topic, partition: p.partition, error: p.error });
+      }
+      this.apply(effects);
+    };
+    if ((m.type !== "leaderAndIsr" && m.type !== "stopReplica") || m.partitions.length <= 1) {
+      if (!this.stopped) step(m);
+      return errors;
+    }
+    // Steps take as many partitions as the slice's remaining time allows at the cost measured so far
+    // (the first takes one), so a cheap batch does not pay a node step, nor the controller an answer
+    // (StopReplica), per partition.
+    const n = m.partitions.length;
+    let perPartitionMs = CONTROL_SLICE_MS;
+    // A step takes at most twice the last one's partitions: cheap ones (stale states) must not let
+    // one step take in a run of costly ones (new logs) at the cheap rate.
+    let lastK = 1;
     let i = 0;
-    while (i < m.partitions.length && !this.stopped) {
+    while (i < n && !this.stopped) {
       const sliceEnd = performance.now() + CONTROL_SLICE_MS;
       do {
-        const one: LeaderAndIsrRequest = { ...m, partitions: [m.partitions[i++]] };
-        const effects = this.node.handlePeer(from, one, Date.now());
-        for (const e of effects)
-          if (e.type === "leaderAndIsrErrors")
-            for (const p of e.partitions)
-              errors.push({ topic: p.topic, partition: p.partition, error: p.error });
-        this.apply(effects);
-      } while (i < m.partitions.length && performance.now() < sliceEnd);
-      if (i < m.partitions.length) await new Promise<void>((resolve) => setImmediate(resolve));
+        const fits = Math.floor((sliceEnd - performance.now()) / perPartitionMs);
+        const k = Math.max(1, Math.min(n - i, fits, lastK * 2));
+        lastK = k;
+        const started = performance.now();
+        step(
+          m.type === "leaderAndIsr"
+            ? { ...m, partitions: m.partitions.slice(i, i + k) }
+            : { ...m, partitions: m.partitions.slice(i, i + k) },
+        );
+        i += k;
+        perPartitionMs = Math.max(0.01, (performance.now() - started) / k);
+      } while (i < n && performance.now() < sliceEnd);
+      if (i < n) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     return errors;
   }

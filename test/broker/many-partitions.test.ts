@@ -18,7 +18,7 @@ import { type RunningCluster, startCluster } from "../../impl/broker/cluster.ts"
 import { brokerConfigFrom, ConfigError } from "../../impl/broker/config.ts";
 import { KafkaConnection } from "../../impl/broker/peer/connection.ts";
 import { PeerLinks } from "../../impl/broker/peer/links.ts";
-import { leaderAndIsrBody } from "../../impl/broker/peer/mapping.ts";
+import { leaderAndIsrBody, stopReplicaBody } from "../../impl/broker/peer/mapping.ts";
 import type { PartitionStateMessage } from "../../impl/controller/messages.ts";
 import { HW_CHECKPOINTS_PER_STEP } from "../../impl/node/broker-node.ts";
 import { DEFAULT_MAX_OPEN_FILES, type DiskFileSystem } from "../../impl/storage/disk-fs.ts";
@@ -364,5 +364,45 @@ describe("high watermark checkpoints of many partitions", () => {
     }
     expect(written()).toBe(count);
     expect(steps).toBe(Math.ceil(replicas / HW_CHECKPOINTS_PER_STEP));
+  });
+});
+
+describe("a large StopReplica (topic deletion)", () => {
+  it("is applied in slices, and a log that cannot be deleted is answered KAFKA_STORAGE_ERROR", async () => {
+    const logs = broker.runtime.logs;
+    const original = logs.delete;
+    logs.delete = (topic, partition) => {
+      const until = performance.now() + 3;
+      while (performance.now() < until) {
+        // a disk slower than this machine's
+      }
+      if (partition === 7) throw Object.assign(new Error("EIO: i/o error, rmdir"), { code: "EIO" });
+      original.call(logs, topic, partition);
+    };
+    try {
+      const count = 120;
+      expect(hosted("wire")).toBe(count);
+      const control = connect("controller-3");
+      const client = connect("client-3");
+      const m = {
+        type: "stopReplica" as const,
+        controllerId: 1,
+        controllerEpoch: broker.runtime.node.controller.epoch,
+        deletePartitions: true,
+        partitions: Array.from({ length: count }, (_, partition) => ({ topic: "wire", partition })),
+      };
+      const stopped = control.request(5, 1, stopReplicaBody(m));
+      await until(() => hosted("wire") < count, "the first deletions");
+      const versions = await client.request(18, 0, {} as never);
+      expect(versions.errorCode).toBe(0);
+      expect(hosted("wire")).toBeGreaterThan(0);
+      const res = await stopped;
+      expect(res.partitionErrors.filter((p) => p.errorCode !== 0)).toEqual([
+        { topicName: "wire", partitionIndex: 7, errorCode: KafkaErrorCode.KAFKA_STORAGE_ERROR },
+      ]);
+      expect(hosted("wire")).toBe(0);
+    } finally {
+      logs.delete = original;
+    }
   });
 });

@@ -2,9 +2,10 @@
  * StopReplica (key 5), from the controller: the node takes the replicas offline, and with
  * deletePartitions (topic deletion) removes their logs, directories and state. Served v1-v2 layout
  * (topics with partition indexes); v0 and v3+ are flattened to the same message. The node handles it
- * synchronously, so the answer here is the node's; the controller's PeerLinks turns it into the
+ * (in slices, like LeaderAndIsr), so the answer here is the node's; the controller's PeerLinks turns it into the
  * stopReplicaResponse its deletion waits for.
  */
+import { KafkaErrorCode } from "../../../spec/errors.ts";
 import { stopReplicaMessage } from "../peer/mapping.ts";
 import type { Handler } from "./types.ts";
 
@@ -26,13 +27,15 @@ export const stopReplica: Handler<5> = async (ctx, body) => {
     };
   }
   const message = stopReplicaMessage(flat);
-  await ctx.runtime.peerControl(body.controllerId, () => message, []);
+  const failed = await ctx.runtime.peerControl(body.controllerId, () => message, []);
+  // A log the node could not delete is answered KAFKA_STORAGE_ERROR: the controller asks again.
+  const codes = new Map(failed.map((f) => [`${f.topic}\u0000${f.partition}`, KafkaErrorCode[f.error]]));
   return {
     errorCode: 0,
     partitionErrors: message.partitions.map((p) => ({
       topicName: p.topic,
       partitionIndex: p.partition,
-      errorCode: 0,
+      errorCode: codes.get(`${p.topic}\u0000${p.partition}`) ?? 0,
     })),
   };
 };
