@@ -377,6 +377,11 @@ export class BrokerNode {
           this.reply(requestId, { api: "listOffsets", error, offset: -1 });
           return;
         }
+        if (req.timestamp !== -2 && r.highWatermarkBelowEpochStart) {
+          // Kafka's Partition.fetchOffsetForTimestamp: no "latest" until the HW reaches the epoch's start.
+          this.reply(requestId, { api: "listOffsets", error: "OFFSET_NOT_AVAILABLE", offset: -1 });
+          return;
+        }
         const offset = req.timestamp === -2 ? r.log.logStartOffset : r.highWatermark;
         this.reply(requestId, { api: "listOffsets", error: null, offset });
         return;

@@ -145,6 +145,14 @@ export class PartitionReplica {
     return this.log.logEndOffset;
   }
 
+  /**
+   * KIP-207: a new leader's high watermark may lag the start of its epoch until the ISR catches up; until
+   * then the latest offset it could name may be below one an earlier leader already gave out.
+   */
+  get highWatermarkBelowEpochStart(): boolean {
+    return this.role === "leader" && this.highWatermark < this.leaderEpochStartOffset;
+  }
+
   /** The ISR the HW is computed over: the committed one plus any member a pending change adds. */
   private maximalIsr(): BrokerId[] {
     if (this.pendingIsr === null) return this.isr;

@@ -1,14 +1,14 @@
 /**
- * Implementation bugs the long conformance sweeps found, replayed against the embedded target. Each is marked
- * `it.fails` while the bug is open, so `npm test` stays green and this turns red once the bug is fixed: then
- * make it a plain `it`.
+ * Implementation bugs the long conformance sweeps found, replayed against the embedded target. A bug still
+ * open is marked `it.fails` (so `npm test` stays green and the test turns red once it is fixed: then make it
+ * a plain `it`); a fixed one is a plain `it`.
  *
- * KIP-207 (Kafka 2.2+): impl/node/broker-node.ts answers ListOffsets "latest" with the leader's high watermark
- * even while that lags the start offset of the leader's epoch (Replica.leaderEpochStartOffset, set in
- * becomeLeader). Kafka's Partition.fetchOffsetForTimestamp answers OFFSET_NOT_AVAILABLE then, so a client never
- * sees the latest offset go back across a failover. Seed 30: HW 1 seen, all three brokers crash, broker 1
+ * KIP-207 (Kafka 2.2+), fixed: impl/node/broker-node.ts answered ListOffsets "latest" with the leader's high
+ * watermark even while that lagged the start offset of the leader's epoch (Replica.leaderEpochStartOffset, set
+ * in becomeLeader). Kafka's Partition.fetchOffsetForTimestamp answers OFFSET_NOT_AVAILABLE then, so a client
+ * never sees the latest offset go back across a failover. Seed 30: HW 1 seen, all three brokers crash, broker 1
  * restarts with its HW checkpoint at 0 and its log end at 1, leads again (broker 3 is still registered, so in
- * the ISR, and never fetches), and ListOffsets latest answers 0. Seeds 27 and 35 are the same bug.
+ * the ISR, and never fetches), and ListOffsets latest answered 0. Seeds 27 and 35 are the same bug.
  */
 import { describe, expect, it } from "vitest";
 import { createEmbeddedTarget } from "../../impl/embedded/index.ts";
@@ -29,7 +29,7 @@ const replay = async (seed: number, opsPerRun: number, token: string) => {
   return runCheck(options);
 };
 
-describe("model sweeps against the embedded target: open implementation bugs", () => {
+describe("model sweeps against the embedded target: implementation bugs", () => {
   for (const [seed, token] of [
     [
       30,
@@ -40,7 +40,7 @@ describe("model sweeps against the embedded target: open implementation bugs", (
       "1489:0:0:0:0:0:0:6:5:11:12:25:26:33:38:35:35:40:41:47:47:52:53:54:25:26:27:27:27:27:27:27:27:27:30:32:32:32:32:32:32:32:33:33:33:33:33@AACAHACABBAHFAABDDBCCDABAEBAEDACACBBAAABADAHAKBCBABABAABAAFADABABCCAAIA///////////////7A////H:qqqqqqqqqqqq//3H",
     ],
   ] as const)
-    it.fails(`seed ${seed} (--ops 100): ListOffsets latest below an earlier high watermark (KIP-207)`, async () => {
+    it(`seed ${seed} (--ops 100): ListOffsets latest below an earlier high watermark (KIP-207)`, async () => {
       const result = await replay(seed, 100, token);
       expect(result.failure?.findings).toBeUndefined();
     });
