@@ -19,9 +19,9 @@ import { parseArgs } from "node:util";
 import { createEmbeddedTarget } from "../impl/embedded/index.ts";
 import { SEEDED_FAULTS } from "../impl/faults/catalog.ts";
 import { Prng } from "../impl/sim/prng.ts";
+import { availableJobs, CheckPool, jobCheckOptions } from "../spec/jobs.ts";
 import type { ClientOp, Fault, FaultFamily } from "../spec/operations.ts";
 import { isFault } from "../spec/operations.ts";
-import { availableJobs, CheckPool, jobCheckOptions } from "../spec/jobs.ts";
 import type { CheckResult } from "../spec/report/types.ts";
 import { huntSeededFaults, loadReferenceSuite, type RunCheckOptions, runCheck } from "../spec/runner.ts";
 

@@ -12,8 +12,8 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { type HuntResult, type Progress, type RunCheckOptions, runCheck } from "./runner.ts";
 import { type CheckResult, emptyStats, type JobSummary, mergeStats } from "./report/types.ts";
+import { type HuntResult, type Progress, type RunCheckOptions, runCheck } from "./runner.ts";
 
 /** A module's export, named so a worker thread can import it: `(await import(module))[name]`. */
 export interface ModuleRef {

@@ -4,8 +4,8 @@
  */
 import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
-import { checkCommand, parseCheckArgs } from "../../cli/commands/check.ts";
 import { UsageError } from "../../cli/command.ts";
+import { checkCommand, parseCheckArgs } from "../../cli/commands/check.ts";
 import { bufferIo } from "../../cli/io.ts";
 import { main } from "../../cli/main.ts";
 

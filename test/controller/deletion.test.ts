@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { TopicDeletions } from "../../impl/controller/deletion.ts";
 import { decodePartitionState, ZkPaths } from "../../impl/metadata/layout.ts";
 import type { ClientResponse } from "../../impl/node/requests.ts";
-import { SimCluster, type Settings } from "../../impl/sim/cluster.ts";
+import { type Settings, SimCluster } from "../../impl/sim/cluster.ts";
 
 function cluster(config: Settings = {}): SimCluster {
   const sim = new SimCluster({ seed: 7, brokers: 3, config });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { ReplicaLog } from "../../model/log.ts";
 import {
   endOffsetForEpoch,
   type ReplicationEvent,
   replicationMachine,
   truncationOffset,
 } from "../../model/replication.machine.ts";
-import { ReplicaLog } from "../../model/log.ts";
 import { initial, step } from "../../model/step.ts";
 
 type Snap = ReturnType<typeof initial<typeof replicationMachine>>;

@@ -5,6 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { TARGETS } from "../../cli/targets.ts";
 import { SEEDED_FAULTS } from "../../impl/faults/catalog.ts";
 import {
   huntSeededFaultsJobs,
@@ -17,7 +18,6 @@ import {
 } from "../../spec/jobs.ts";
 import { type CheckResult, emptyStats } from "../../spec/report/types.ts";
 import { loadReferenceSuite, runCheck } from "../../spec/runner.ts";
-import { TARGETS } from "../../cli/targets.ts";
 
 const targetRef = (target: string): TargetRef => ({
   module: new URL("../../cli/commands/check.ts", import.meta.url).href,
