@@ -33,7 +33,7 @@ import {
 } from "../metadata/layout.ts";
 import type { MultiOp } from "../metadata/store.ts";
 import { INTERNAL_TOPICS, type PartitionRef, TopicDeletions } from "./deletion.ts";
-import { electFirstLive, electLeader, NO_LEADER, removeFromIsr } from "./election.ts";
+import { electFirstLive, electLeader, NO_LEADER, reelectAfterBounce, removeFromIsr } from "./election.ts";
 import {
   type AlterPartitionRequest,
   type ControllerMessage,
@@ -93,6 +93,8 @@ export class Controller {
   knownController: BrokerId | null = null;
   liveBrokers = new Set<BrokerId>();
   private brokerEpochs = new Map<BrokerId, number>();
+  /** The zxid of each partition state's last write as read at failover (its mzxid), by partition key. */
+  private loadedStateZxids = new Map<string, number>();
   private topics = new Map<string, TopicInfo>();
   private states = new Map<string, CachedState>();
   private deletions = new TopicDeletions();
@@ -187,6 +189,7 @@ export class Controller {
     this.deletions = new TopicDeletions();
     this.liveBrokers.clear();
     this.brokerEpochs.clear();
+    this.loadedStateZxids.clear();
   }
 
   private load(term: number): void {
@@ -264,6 +267,7 @@ export class Controller {
                 isr: st.isr,
                 zkVersion: s.stat.version,
               });
+              this.loadedStateZxids.set(key(name, p), s.stat.mzxid);
             }
             if (--pending === 0) done();
           });
@@ -344,6 +348,13 @@ export class Controller {
     this.handleLivenessChange(dead, [...this.liveBrokers], done, true);
   }
 
+  /** Whether broker `b` registered (broker epoch = czxid) after partition `k`'s state was last written. */
+  private registeredSinceWritten(k: string, b: BrokerId): boolean {
+    const written = this.loadedStateZxids.get(k);
+    const epoch = this.brokerEpochs.get(b);
+    return written !== undefined && epoch !== undefined && epoch > written;
+  }
+
   private handleLivenessChange(
     dead: BrokerId[],
     added: BrokerId[],
@@ -367,6 +378,15 @@ export class Controller {
             : electLeader(replicas, s, this.liveBrokers, topic.config.uncleanLeaderElection);
           if (elected !== null) next = { ...elected, zkVersion: s.zkVersion };
           else if (s.leader !== NO_LEADER) next = { ...removeFromIsr(s, s.leader), zkVersion: s.zkVersion };
+        }
+        if (next === null && failover && this.registeredSinceWritten(k, s.leader)) {
+          // The leader registered again after this state was written: it is a restarted process (killed
+          // and back before its old session expired, so no controller saw it go). Kafka handles a
+          // bounce as failure then startup; the leader epoch must move so followers fence and truncate.
+          next = {
+            ...reelectAfterBounce(replicas, s, this.liveBrokers, (b) => this.registeredSinceWritten(k, b)),
+            zkVersion: s.zkVersion,
+          };
         }
         if (
           next === null &&

@@ -60,3 +60,25 @@ export function electFirstLive(
   const isr = current.isr.includes(first) ? current.isr.filter((r) => live.has(r)) : [first];
   return { leader: first, leaderEpoch: current.leaderEpoch + 1, isr };
 }
+
+/**
+ * The election after an unseen bounce of the leader (it restarted and registered again before any
+ * controller saw it go): as Kafka's failure-then-startup, another live ISR member that has not itself
+ * restarted since leads if there is one; otherwise the restarted leader leads again. Either way the leader
+ * epoch moves, so followers fence the old incarnation's epoch and truncate to the new leader's log.
+ */
+export function reelectAfterBounce(
+  replicas: readonly BrokerId[],
+  current: LeaderAndIsr,
+  live: ReadonlySet<BrokerId>,
+  restarted: (b: BrokerId) => boolean,
+): LeaderAndIsr {
+  const other = replicas.find(
+    (r) => r !== current.leader && live.has(r) && current.isr.includes(r) && !restarted(r),
+  );
+  return {
+    leader: other ?? current.leader,
+    leaderEpoch: current.leaderEpoch + 1,
+    isr: current.isr.filter((r) => live.has(r)),
+  };
+}

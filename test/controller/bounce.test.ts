@@ -1,0 +1,76 @@
+/**
+ * A controller killed and restarted at once: it registers again before any controller saw its old
+ * session go, so the new controller's failover finds it live. The partitions it led must still get a new
+ * leader epoch (Kafka handles a bounced broker as failure then startup), or followers keep fetching from
+ * the restarted process at the old incarnation's epoch and never fence or truncate.
+ */
+import { describe, expect, it } from "vitest";
+import { decodeController, decodePartitionState, ZkPaths } from "../../impl/metadata/layout.ts";
+import type { ClientResponse } from "../../impl/node/requests.ts";
+import { SimCluster } from "../../impl/sim/cluster.ts";
+import type { LogRecord } from "../../impl/replication/replica-log.ts";
+
+function call(
+  sim: SimCluster,
+  broker: number,
+  request: Parameters<SimCluster["sendClient"]>[1],
+): ClientResponse {
+  let out: ClientResponse | null | undefined;
+  sim.sendClient(broker, request, (r) => {
+    out = r;
+  });
+  sim.runUntil(() => out !== undefined);
+  if (!out) throw new Error("no response");
+  return out;
+}
+
+const record = (): LogRecord[] => [{ key: null, value: Buffer.from("x") }];
+
+describe("controller: a bounce nobody saw", () => {
+  for (const seed of [1, 2, 3, 5]) {
+    it(`the killed-and-restarted controller's partitions get a new leader epoch (seed ${seed})`, () => {
+      const sim = new SimCluster({ seed, brokers: 3, seededFaults: [] });
+      for (let id = 1; id <= 3; id++) sim.startBroker(id);
+      sim.settle();
+      const controller = () => {
+        const c = sim.tree.get(sim.observerSession, ZkPaths.controller);
+        return c === null ? -1 : decodeController(c.data).brokerId;
+      };
+      const state = (p: number) =>
+        decodePartitionState(sim.tree.get(sim.observerSession, ZkPaths.partitionState("t", p))!.data);
+      const bounced = controller();
+      expect(
+        call(sim, bounced, {
+          api: "createTopics",
+          name: "t",
+          numPartitions: 3,
+          replicationFactor: 3,
+          config: { minInsyncReplicas: 2, uncleanLeaderElection: false },
+        }),
+      ).toEqual({ api: "createTopics", error: null });
+      sim.settle();
+      const before = [0, 1, 2].map(state);
+      const led = [0, 1, 2].filter((p) => before[p].leader === bounced);
+      expect(led.length).toBeGreaterThan(0);
+      sim.crashBroker(bounced);
+      sim.startBroker(bounced); // at once: its old session still holds /brokers/ids/N
+      sim.advance(20_000);
+      sim.settle();
+      expect(controller()).not.toBe(bounced);
+      for (const p of [0, 1, 2]) {
+        const after = state(p);
+        if (led.includes(p)) expect(after.leaderEpoch).toBeGreaterThan(before[p].leaderEpoch);
+        else expect(after).toEqual(before[p]); // partitions of brokers that did not restart are left alone
+        const r = call(sim, after.leader, {
+          api: "produce",
+          topic: "t",
+          partition: p,
+          acks: -1,
+          timeoutMs: 5000,
+          records: record(),
+        });
+        expect(r).toMatchObject({ api: "produce", error: null });
+      }
+    });
+  }
+});
