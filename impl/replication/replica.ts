@@ -620,6 +620,10 @@ export class PartitionReplica {
       if (waited >= limit) {
         if (this.followState === "truncating") this.startTruncation(this.log.latestEpoch(), now);
         else this.sendFetch(now);
+      } else if (this.inflight !== null) {
+        // Woken before the request's backoff ran out (a stale timer, or a real one the event loop's
+        // cached clock fired a millisecond early): arm again, or a lost request is never re-sent.
+        this.host.setTimer(this.inflight.sentAt + limit, this.timerKey());
       }
     }
   }
