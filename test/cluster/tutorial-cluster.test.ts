@@ -300,12 +300,13 @@ describe("the tutorial's cluster: three broker processes on ZooKeeper", () => {
   }, 240_000);
 
   /*
-   * Under `npm run test:faults` only: in 1 run of 26 (load 6-9) the group stalled here for another
-   * reason, open: the coordinator came back before the controller saw it die, led its __consumer_offsets
-   * partitions again at the same leader epoch, and its followers stopped replicating them (HW stuck, so
-   * the group's metadata appends timed out and SyncGroup answered REBALANCE_IN_PROGRESS, then
-   * COORDINATOR_NOT_AVAILABLE once the ISR shrank). The BROKER_NOT_AVAILABLE stall it was written for
-   * is covered in `npm test` by test/broker/restart.test.ts.
+   * Under `npm run test:faults` only. Before 503b61c and 7eb7ad3 the group stalled here in 1 run of 26
+   * (load 6-9): the coordinator, also the controller, came back before any controller saw it die, led its
+   * __consumer_offsets partitions again at the same leader epoch, and its followers, whose retry timer had
+   * woken a millisecond early and armed nothing, never fetched again (HW stuck, so the group's appends
+   * timed out). Both are fixed with deterministic tests (test/controller/bounce*.test.ts); this test then
+   * passed 10 of 10 runs. It stays out of `npm test` until more runs back it. The BROKER_NOT_AVAILABLE
+   * stall it was written for is covered in `npm test` by test/broker/restart.test.ts.
    */
   it.runIf(FAULT_TESTS)(
     "keeps a consumer group consuming when its coordinator is killed with kill -9 and restarted at once",
