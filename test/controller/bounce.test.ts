@@ -7,8 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { decodeController, decodePartitionState, ZkPaths } from "../../impl/metadata/layout.ts";
 import type { ClientResponse } from "../../impl/node/requests.ts";
-import { SimCluster } from "../../impl/sim/cluster.ts";
 import type { LogRecord } from "../../impl/replication/replica-log.ts";
+import { SimCluster } from "../../impl/sim/cluster.ts";
 
 function call(
   sim: SimCluster,
