@@ -56,6 +56,8 @@ export function run(
         .map((l) => JSON.parse(l) as Line);
       resolvePromise({ code, lines, stdout, stderr });
     });
+    // A child that exits (or is killed) before reading its input closes the pipe: EPIPE here is that, not a failure.
+    child.stdin.on("error", () => {});
     child.stdin.end(options.input ?? "");
   });
 }
