@@ -4,12 +4,21 @@
  * `runCheck` returns the measurements and, on failure, everything needed to read and replay it.
  *
  * Replay: a failure prints fast-check's seed and a replay token ("<counterexample path>@<commands
- * replay path>"); `runCheck({ seed, replay })` runs exactly that shrunk workload again.
+ * replay path>#<case fingerprint>", spec/replay-token.ts); `runCheck({ seed, replay })` runs exactly that
+ * shrunk workload again, and refuses (ReplayMismatchError) a token whose case this version no longer generates.
  */
 import fc from "fast-check";
 import type { ClusterSetup, OutcomeChecker, Target } from "./adapter.ts";
 import { formatEvent } from "./history.ts";
 import { describeOperation, FAULT_FAMILIES, type FaultFamily, type FaultKind } from "./operations.ts";
+import {
+  type CaseDescription,
+  caseFingerprint,
+  formatReplay,
+  parseReplay,
+  ReplayMismatchError,
+  unfingerprintedWarning,
+} from "./replay-token.ts";
 import {
   type CheckResult,
   type CheckStats,
@@ -31,6 +40,7 @@ import { describeIntent, type Intent } from "./workload/intents.ts";
 import type { WorkloadProfile } from "./workload/profile.ts";
 import type { WorkloadState } from "./workload/state.ts";
 
+export { parseReplay, ReplayMismatchError, type ReplayToken } from "./replay-token.ts";
 export type { CheckResult, CheckStats, FailureReport, Finding } from "./report/types.ts";
 export type { AssignFn } from "./workload/build.ts";
 export type { InvariantSuite } from "./workload/execution.ts";
@@ -65,7 +75,10 @@ export interface RunCheckOptions {
   seededFaults?: readonly string[];
   /** Kafka settings passed to every run's ClusterSetup. */
   config?: ClusterSetup["config"];
-  /** A replay token from a failure report; with `seed`, runs that failing case again. */
+  /**
+   * A replay token from a failure report; with `seed`, runs that one case again (one run, whatever `runs`
+   * says). A token whose fingerprint does not match the case it rebuilds throws ReplayMismatchError.
+   */
   replay?: string;
   /** Stop generating new runs after this long (the check then counts as passed unless a run failed). */
   timeLimitMs?: number;
@@ -168,12 +181,16 @@ interface FailingRun {
   findings: Finding[];
 }
 
-const REPLAY_SEPARATOR = "@";
-
-export function parseReplay(token: string): { path: string; replayPath?: string } {
-  const at = token.indexOf(REPLAY_SEPARATOR);
-  if (at < 0) return { path: token };
-  return { path: token.slice(0, at), replayPath: token.slice(at + 1) };
+/** The generated case a property run got, as its fingerprint sees it (spec/replay-token.ts). */
+type CaseShape = Pick<CaseDescription, "brokers" | "opsPerRun" | "config">;
+function describeCase(
+  shape: CaseShape,
+  runSeed: number,
+  swarm: ReadonlySet<string>,
+  cmds: Iterable<fc.AsyncCommand<WorkloadState, RunExecution>>,
+): CaseDescription {
+  // Iterating fast-check's commands lists every generated step without running any.
+  return { ...shape, runSeed, disabled: swarm, steps: Array.from(cmds, (c) => String(c)) };
 }
 
 export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
@@ -202,6 +219,10 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
   const phases = rebalancePhaseArbitrary(shape);
   const faultPhase = profile.faultPhase === undefined ? null : faultPhaseArbitrary(shape, profile.faultPhase);
   const replay = options.replay === undefined ? undefined : parseReplay(options.replay);
+  const caseShape: CaseShape = { brokers, opsPerRun, config };
+  // A replay's one case is fingerprinted before it runs: a token for another case is refused unrun.
+  let replayMismatch: ReplayMismatchError | undefined;
+  let replayedCase = false;
   let disabled: ReadonlySet<string> = new Set();
   let startFailure: RunFailed | undefined;
   let stopped = false;
@@ -265,6 +286,17 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     swarmArbitrary,
     commands,
     async (runSeed, swarm, cmds) => {
+      if (replay !== undefined && !replayedCase) {
+        replayedCase = true;
+        const actual =
+          replay.fingerprint === undefined
+            ? undefined
+            : caseFingerprint(describeCase(caseShape, runSeed, swarm, cmds));
+        if (replay.fingerprint !== undefined && actual !== replay.fingerprint) {
+          replayMismatch = new ReplayMismatchError(options.seed, replay.fingerprint, actual);
+          throw replayMismatch;
+        }
+      }
       // A target that cannot start fails every run the same way: shrinking would only repeat it.
       if (startFailure !== undefined) throw startFailure;
       // Another worker failed first: end this check at once (fast-check reports it as interrupted).
@@ -344,13 +376,31 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
   const params: fc.Parameters<
     [number, ReadonlySet<string>, Iterable<fc.AsyncCommand<WorkloadState, RunExecution>>]
   > = {
-    numRuns: options.runs,
+    // A replay runs its one case (fast-check would go on with the case's shrink siblings).
+    numRuns: replay !== undefined ? 1 : options.runs,
     seed: options.seed,
     ...(replay !== undefined ? { path: replay.path, endOnFailure: true } : {}),
     ...(options.noShrink ? { endOnFailure: true } : {}),
     ...(options.timeLimitMs !== undefined ? { interruptAfterTimeLimit: options.timeLimitMs } : {}),
   };
-  const details = await fc.check(property, params);
+  let details: fc.RunDetails<
+    [number, ReadonlySet<string>, Iterable<fc.AsyncCommand<WorkloadState, RunExecution>>]
+  >;
+  try {
+    details = await fc.check(property, params);
+  } catch (e) {
+    // fast-check cannot walk a path its generator no longer has ("Unable to replay", "Too short replayPath").
+    if (replay?.fingerprint === undefined) throw e;
+    throw new ReplayMismatchError(
+      options.seed,
+      replay.fingerprint,
+      undefined,
+      e instanceof Error ? e.message : String(e),
+    );
+  }
+  if (replayMismatch !== undefined) throw replayMismatch;
+  if (replay?.fingerprint !== undefined && !replayedCase)
+    throw new ReplayMismatchError(options.seed, replay.fingerprint, undefined);
   // fast-check counts an interruption before any run succeeded as a failure; a stop is not one.
   const failed = details.failed && !(stopped && lastFailure === undefined);
   total.elapsedMs = Date.now() - started;
@@ -367,14 +417,20 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     interrupted: details.interrupted,
     stats: total,
     ...(timeToFailureMs !== undefined ? { timeToFailureMs } : {}),
+    ...(replay !== undefined && replay.fingerprint === undefined
+      ? { replayWarning: unfingerprintedWarning(options.replay ?? "") }
+      : {}),
   };
   if (failed && details.counterexample !== null && lastFailure !== undefined) {
-    const [, , cmds] = details.counterexample;
+    const [runSeed, swarm, cmds] = details.counterexample;
     const replayPath = /replayPath="([^"]*)"/.exec(String(cmds))?.[1];
     const path = details.counterexamplePath ?? "";
+    const fingerprint = caseFingerprint(describeCase(caseShape, runSeed, swarm, cmds));
     result.failure = failureReport({
       seed: details.seed,
-      replay: replayPath !== undefined ? `${path}${REPLAY_SEPARATOR}${replayPath}` : path,
+      replay: formatReplay(
+        replayPath !== undefined ? { path, replayPath, fingerprint } : { path, fingerprint },
+      ),
       shrinks: details.numShrinks,
       first: firstFailure!,
       last: lastFailure,

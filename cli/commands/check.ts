@@ -12,6 +12,7 @@ import {
   type TargetRef,
 } from "../../spec/jobs.ts";
 import { FAULT_FAMILIES, type FaultFamily } from "../../spec/operations.ts";
+import { REPLAY_TOKEN_PATTERN, ReplayMismatchError } from "../../spec/replay-token.ts";
 import { formatResult, formatSeconds, resultJSON } from "../../spec/report/format.ts";
 import {
   type HuntResult,
@@ -33,6 +34,9 @@ import {
 } from "../targets.ts";
 
 const PROGRESS_INTERVAL_MS = 2000;
+
+/** `--replay` with a token whose case this version does not generate: nothing was checked. */
+export const EXIT_REPLAY_MISMATCH = 3;
 
 export const DEFAULT_FAULTS = "crash,restart,isolate,session,time";
 
@@ -123,8 +127,10 @@ export function parseCheckArgs(
     throw new UsageError("--replay replays one failure: give --seeded-fault the fault's name, not all");
   if (v.replay !== undefined && v.seed === undefined)
     throw new UsageError("--replay needs the --seed it was printed with");
-  if (v.replay !== undefined && !/^\d+(:\d+)*(@[A-Za-z0-9+/]*:[A-Za-z0-9+/]*)?$/.test(v.replay))
-    throw new UsageError(`--replay must be the token a failure printed (like 3:1:0@BA:A), got "${v.replay}"`);
+  if (v.replay !== undefined && !REPLAY_TOKEN_PATTERN.test(v.replay))
+    throw new UsageError(
+      `--replay must be the token a failure printed (like 3:1:0@BA:A#1f2e3d4c), got "${v.replay}"`,
+    );
   const faultsText = v.faults ?? DEFAULT_FAULTS;
   const args: CheckArgs = {
     target,
@@ -196,7 +202,8 @@ const USAGE = [
   "  --seed          fast-check seed (default random, always printed)",
   "  --brokers       brokers at start (default 3)",
   `  --faults        fault families, comma-separated: ${Object.keys(FAULT_FAMILIES).join(", ")}; or none`,
-  "  --replay        the token a failure printed; with its --seed, runs the shrunk counterexample again",
+  "  --replay        the token a failure printed; with its --seed, runs the shrunk counterexample again (its",
+  "                  #fingerprint must match the case this version generates, else exit 3; none: a warning)",
   "  --json          print the result as one JSON object",
   "  --seeded-fault  switch on a seeded implementation bug (or all, one by one) and report whether it is caught",
   "  --fault-script  kafka target: an executable run as PATH crash|restart|pause|resume BROKER_ID",
@@ -204,10 +211,21 @@ const USAGE = [
   "  --jobs          worker threads (default 1; auto: one per core): the runs are split between them, each with a",
   "                  seed derived from --seed (a failure prints its own seed to replay with one job); with",
   "                  --seeded-fault all, faults are hunted side by side; model and embedded targets only",
-  "  exit status: 0 everything held, 1 counterexample found (or a seeded fault missed), 2 bad arguments",
+  "  exit status: 0 everything held, 1 counterexample found (or a seeded fault missed), 2 bad arguments,",
+  "               3 the --replay token names a case this version does not generate",
 ];
 
 async function runCheckCommand(argv: string[], io: Io, deps: CheckDeps): Promise<number> {
+  try {
+    return await checkOrHunt(argv, io, deps);
+  } catch (e) {
+    if (!(e instanceof ReplayMismatchError)) throw e;
+    io.err(`kafkaspec check: ${e.message}`);
+    return EXIT_REPLAY_MISMATCH;
+  }
+}
+
+async function checkOrHunt(argv: string[], io: Io, deps: CheckDeps): Promise<number> {
   const args = parseCheckArgs(argv, deps.targets);
   if (args.help) {
     io.out(USAGE.join("\n"));
@@ -269,6 +287,8 @@ async function runCheckCommand(argv: string[], io: Io, deps: CheckDeps): Promise
           base.onProgress,
         )
       : await runCheck(base);
+  // The text report carries the warning itself; JSON has it as a field, so say it on stderr too.
+  if (args.json && result.replayWarning !== undefined) io.err(`[kafkaspec] warning: ${result.replayWarning}`);
   const reproduce =
     result.failure !== undefined ? reproduceLine(args, result.failure.seed, result.failure.replay) : "";
   io.out(args.json ? resultJSON(result, reproduce) : formatResult(result, reproduce));
@@ -290,6 +310,7 @@ async function huntCommand(
   const timeMs = (args.timeLimitS ?? 60) * 1000;
   const budget = { runs: args.runs, timeMs };
   const onResult = (h: HuntResult) => {
+    if (h.result.replayWarning !== undefined) io.err(`[kafkaspec] warning: ${h.result.replayWarning}`);
     if (!args.json)
       io.err(
         `[kafkaspec] ${h.name}: ${huntVerdict(h).toLowerCase()} after ${formatSeconds(h.timeMs)} (${h.runs} runs)`,

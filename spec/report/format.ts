@@ -58,7 +58,12 @@ export function formatResult(r: CheckResult, reproduce: string): string {
   const verdict = r.ok
     ? `PASS: every outcome allowed by the model and every invariant held${r.interrupted ? " (stopped by the time limit)" : ""}`
     : "FAIL";
-  const lines = [head, verdict, ...formatStats(r.stats)];
+  const lines = [
+    head,
+    ...(r.replayWarning !== undefined ? [`warning: ${r.replayWarning}`] : []),
+    verdict,
+    ...formatStats(r.stats),
+  ];
   if (r.jobs !== undefined)
     lines.push(
       `jobs:        ${r.jobs.length} in parallel threads: ${r.jobs

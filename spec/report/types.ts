@@ -35,7 +35,10 @@ export interface CheckStats {
 export interface FailureReport {
   /** fast-check's seed for the whole check: pass with `replay` to run the failing case again. */
   seed: number;
-  /** fast-check's counterexample path and the commands' replay path, joined by "@". */
+  /**
+   * The replay token: fast-check's counterexample path and the commands' replay path joined by "@", then
+   * "#" and the case's fingerprint (spec/replay-token.ts), which a replay checks before running the case.
+   */
   replay: string;
   /** The seed the failing run gave its target (ClusterSetup.seed). */
   runSeed: number;
@@ -59,6 +62,8 @@ export interface CheckResult {
   seededFaults: string[];
   /** True when a time limit stopped the check before all runs were done. */
   interrupted: boolean;
+  /** A replay from a token without a case fingerprint: it ran, but nothing proves it is the case meant. */
+  replayWarning?: string;
   stats: CheckStats;
   /** Milliseconds from the start of the check to the end of the first failing run (before shrinking). */
   timeToFailureMs?: number;
