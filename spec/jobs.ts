@@ -39,6 +39,7 @@ export type JobCheckOptions = Omit<
   | "onProgress"
   | "shouldStop"
   | "onFirstFailure"
+  | "onRunEnd"
   | "replay"
 >;
 
@@ -381,6 +382,7 @@ export function jobCheckOptions(o: RunCheckOptions): JobCheckOptions {
     onProgress: _progress,
     shouldStop: _stop,
     onFirstFailure: _first,
+    onRunEnd: _runEnd,
     replay: _replay,
     ...data
   } = o;

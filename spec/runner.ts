@@ -9,7 +9,7 @@
  */
 import fc from "fast-check";
 import type { ClusterSetup, OutcomeChecker, Target } from "./adapter.ts";
-import { formatEvent } from "./history.ts";
+import { formatEvent, type History } from "./history.ts";
 import { describeOperation, FAULT_FAMILIES, type FaultFamily, type FaultKind } from "./operations.ts";
 import {
   type CaseDescription,
@@ -97,6 +97,8 @@ export interface RunCheckOptions {
   shouldStop?: () => boolean;
   /** Called once, when the first run fails (before shrinking). */
   onFirstFailure?: (runSeed: number) => void;
+  /** Called after every run with its history (a replay test asserts what its case shows). */
+  onRunEnd?: (run: { runSeed: number; history: History }) => void;
 }
 
 /** The fault kinds of some families that a target also supports, in a stable order. */
@@ -223,6 +225,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
   // A replay's one case is fingerprinted before it runs: a token for another case is refused unrun.
   let replayMismatch: ReplayMismatchError | undefined;
   let replayedCase = false;
+  let replayedFingerprint: string | undefined;
   let disabled: ReadonlySet<string> = new Set();
   let startFailure: RunFailed | undefined;
   let stopped = false;
@@ -288,10 +291,8 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     async (runSeed, swarm, cmds) => {
       if (replay !== undefined && !replayedCase) {
         replayedCase = true;
-        const actual =
-          replay.fingerprint === undefined
-            ? undefined
-            : caseFingerprint(describeCase(caseShape, runSeed, swarm, cmds));
+        const actual = caseFingerprint(describeCase(caseShape, runSeed, swarm, cmds));
+        replayedFingerprint = actual;
         if (replay.fingerprint !== undefined && actual !== replay.fingerprint) {
           replayMismatch = new ReplayMismatchError(options.seed, replay.fingerprint, actual);
           throw replayMismatch;
@@ -362,6 +363,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
       } finally {
         current = undefined;
         mergeStats(total, execution.finalStats());
+        options.onRunEnd?.({ runSeed, history: execution.history });
         try {
           await execution.stop();
         } catch {
@@ -417,6 +419,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     interrupted: details.interrupted,
     stats: total,
     ...(timeToFailureMs !== undefined ? { timeToFailureMs } : {}),
+    ...(replayedFingerprint !== undefined ? { replayedFingerprint } : {}),
     ...(replay !== undefined && replay.fingerprint === undefined
       ? { replayWarning: unfingerprintedWarning(options.replay ?? "") }
       : {}),

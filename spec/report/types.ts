@@ -64,6 +64,8 @@ export interface CheckResult {
   interrupted: boolean;
   /** A replay from a token without a case fingerprint: it ran, but nothing proves it is the case meant. */
   replayWarning?: string;
+  /** A replay: the fingerprint of the case it ran (what a token for that case ends with after "#"). */
+  replayedFingerprint?: string;
   stats: CheckStats;
   /** Milliseconds from the start of the check to the end of the first failing run (before shrinking). */
   timeToFailureMs?: number;
