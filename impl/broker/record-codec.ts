@@ -6,14 +6,14 @@
  */
 import {
   checkBatch,
-  encodeBatch,
   iterateRecords,
   magicAt,
   partitionLeaderEpochOf,
   readBatchHeader,
 } from "../records/batch.ts";
 import { legacyToBatchV2 } from "../records/legacy.ts";
-import type { BatchHeader, RecordHeader, RecordInput } from "../records/types.ts";
+import { encodeRuns } from "../records/reencode.ts";
+import type { BatchHeader, RecordHeader } from "../records/types.ts";
 import type { LogEntry, LogRecord } from "../replication/replica-log.ts";
 
 /** A record with the producer's timestamp, as the TCP broker hands it to the node. */
@@ -30,15 +30,6 @@ export function headersToRecord(headers: readonly RecordHeader[]): Record<string
 export function headersFromRecord(headers: Record<string, string> | undefined): RecordHeader[] {
   if (headers === undefined) return [];
   return Object.entries(headers).map(([key, v]) => ({ key, value: Buffer.from(v, "latin1") }));
-}
-
-export function toRecordInput(r: TimedRecord, fallbackTimestamp: number): RecordInput {
-  return {
-    key: r.key,
-    value: r.value,
-    headers: headersFromRecord(r.headers),
-    timestamp: r.timestamp ?? fallbackTimestamp,
-  };
 }
 
 /** A batch read from the wire: its header (producer id, sequence) and its records. */
@@ -97,31 +88,21 @@ export function decodeProduceBatches(input: Buffer): BatchDecode {
 }
 
 /**
- * Encodes log entries as RecordBatches: one batch per run of consecutive offsets in one leader epoch,
- * with the batch's base offset and partition leader epoch set, as a follower or consumer expects.
+ * Encodes log entries as RecordBatches (impl/records' encodeRuns): one batch per run of consecutive offsets
+ * in one leader epoch, with the batch's base offset and partition leader epoch set, as a consumer expects.
+ * Only for records the node answers with as objects; stored batches are served as they are.
  */
 export function encodeEntries(entries: readonly TimedEntry[]): Buffer[] {
-  const out: Buffer[] = [];
-  let i = 0;
-  while (i < entries.length) {
-    let j = i + 1;
-    while (
-      j < entries.length &&
-      entries[j].epoch === entries[i].epoch &&
-      entries[j].offset === entries[j - 1].offset + 1
-    )
-      j++;
-    const run = entries.slice(i, j);
-    const ts = run[0].timestamp ?? 0;
-    out.push(
-      encodeBatch(
-        run.map((e) => toRecordInput(e, ts)),
-        { baseOffset: run[0].offset, partitionLeaderEpoch: run[0].epoch, baseTimestamp: ts },
-      ),
-    );
-    i = j;
-  }
-  return out;
+  return encodeRuns(
+    entries.map((e) => ({
+      offset: e.offset,
+      leaderEpoch: e.epoch,
+      key: e.key,
+      value: e.value,
+      headers: headersFromRecord(e.headers),
+      timestamp: e.timestamp,
+    })),
+  );
 }
 
 /** Decodes batches a leader sent (offsets and epochs set) into entries; a cut trailing batch is dropped. */

@@ -690,7 +690,7 @@ export class BrokerRuntime {
       highWatermark: r?.highWatermark ?? 0,
       logStartOffset: r?.log.logStartOffset ?? 0,
       leaderLogEndOffset: r?.log.logEndOffset ?? 0,
-      entries: [],
+      records: Buffer.alloc(0),
     };
   }
 

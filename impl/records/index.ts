@@ -3,5 +3,6 @@ export * from "./batch.ts";
 export * from "./compression.ts";
 export * from "./errors.ts";
 export * from "./legacy.ts";
+export * from "./reencode.ts";
 export * from "./types.ts";
 export * from "./varint.ts";

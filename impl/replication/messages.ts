@@ -4,7 +4,6 @@
  */
 import type { KafkaErrorName } from "../../spec/errors.ts";
 import type { BrokerId } from "../../spec/operations.ts";
-import type { LogEntry } from "./replica-log.ts";
 
 export interface ReplicaFetchRequest {
   type: "replicaFetch";
@@ -17,6 +16,8 @@ export interface ReplicaFetchRequest {
   /** The follower's view of the leader epoch: the leader fences a mismatch (KIP-320). */
   currentLeaderEpoch: number;
   maxRecords: number;
+  /** replica.fetch.max.bytes: whole batches up to this many bytes (at least one batch). */
+  maxBytes: number;
 }
 
 export interface ReplicaFetchResponse {
@@ -28,7 +29,8 @@ export interface ReplicaFetchResponse {
   highWatermark: number;
   logStartOffset: number;
   leaderLogEndOffset: number;
-  entries: LogEntry[];
+  /** The leader's stored RecordBatch v2 bytes from the fetch offset on, whole batches, as Kafka's Fetch carries them. */
+  records: Buffer;
 }
 
 export interface OffsetsForLeaderEpochRequest {

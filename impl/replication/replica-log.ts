@@ -3,6 +3,18 @@
  * cache. Two implementations: `MemoryReplicaLog` (unit tests of the replication core) and
  * `StorageReplicaLog` (impl/storage's PartitionLog and LeaderEpochCache on a real or simulated disk).
  */
+import {
+  baseOffsetOf,
+  checkBatch,
+  encodeBatch,
+  iterateRecords,
+  lastOffsetOf,
+  partitionLeaderEpochOf,
+  recordCountOf,
+} from "../records/batch.ts";
+import { sliceBatch } from "../records/reencode.ts";
+import type { RecordHeader } from "../records/types.ts";
+
 export interface LogRecord {
   key: Buffer | null;
   value: Buffer | null;
@@ -25,6 +37,11 @@ export interface EpochEndOffset {
 export const UNDEFINED_EPOCH = -1;
 export const UNDEFINED_EPOCH_OFFSET = -1;
 
+/** A follower append: what it wrote, or why it refused the leader's bytes (nothing written then). */
+export type FollowerAppend =
+  | { ok: true; firstOffset: number; lastOffset: number }
+  | { ok: false; reason: string };
+
 export interface ReplicaLog {
   readonly logStartOffset: number;
   readonly logEndOffset: number;
@@ -34,11 +51,21 @@ export interface ReplicaLog {
     epoch: number,
     nowMs: number,
   ): { baseOffset: number; lastOffset: number };
-  /** Entries carry their offsets, which must continue the log end exactly. */
-  appendAsFollower(entries: LogEntry[]): void;
+  /**
+   * Appends the leader's RecordBatch v2 bytes as they are (Kafka's Log.appendAsFollower): each batch's
+   * CRC checked, offsets continuing the log end, the epoch cache fed from each batch's partition leader
+   * epoch. A cut trailing batch is left for the next fetch. See planFollowerAppend.
+   */
+  appendAsFollower(batches: Buffer): FollowerAppend;
   /** Entries in [from, maxOffset) up to maxRecords. */
   read(from: number, maxRecords: number, maxOffset?: number): LogEntry[];
-  /** Drops every entry at or after `offset` (and the epoch cache above it). */
+  /**
+   * What a leader answers a follower's fetch with: its stored batches, whole, from the one holding `from`
+   * (at least that one), then more while they stay within `maxRecords` records and `maxBytes` bytes.
+   * Empty at the log end.
+   */
+  readBatches(from: number, maxRecords: number, maxBytes: number): Buffer;
+  /** Drops every entry at or after `offset` (and the epoch cache above it); every entry below stays. */
   truncateTo(offset: number): void;
   flush(): void;
   /** The high watermark as last written to the replication-offset-checkpoint file (durable). */
@@ -51,6 +78,56 @@ export interface ReplicaLog {
   assignEpoch(epoch: number, startOffset: number): void;
   /** Kafka's LeaderEpochFileCache.endOffsetFor semantics. */
   endOffsetFor(epoch: number): EpochEndOffset;
+}
+
+/** What a follower writes of a fetch answer: the chunks to append in order, and their offsets. */
+export type FollowerAppendPlan =
+  | { ok: true; chunks: Buffer[]; firstOffset: number; lastOffset: number; records: number }
+  | { ok: false; reason: string };
+
+/**
+ * Checks a leader's fetch answer against a follower's log end and says what to append. Every whole batch
+ * must pass its CRC check; a cut trailing batch ends the answer. Batches wholly below the log end are
+ * skipped. A batch straddling the log end (only after a truncation inside one of the leader's batches:
+ * see StorageReplicaLog.truncateTo) is cut to its records from the log end on; the rest are appended
+ * byte for byte and must follow one another exactly. A gap above the log end refuses the answer.
+ */
+export function planFollowerAppend(buf: Buffer, logEndOffset: number): FollowerAppendPlan {
+  const chunks: Buffer[] = [];
+  let expected = logEndOffset;
+  let records = 0;
+  let runStart = -1;
+  let pos = 0;
+  while (pos < buf.length) {
+    const c = checkBatch(buf, pos);
+    if (!c.ok) {
+      if (c.partial) break;
+      return { ok: false, reason: `batch at byte ${pos} of the fetch answer: ${c.reason}` };
+    }
+    const base = baseOffsetOf(buf, pos);
+    const last = lastOffsetOf(buf, pos);
+    if (last < expected) {
+      pos += c.size;
+      continue;
+    }
+    if (base > expected)
+      return { ok: false, reason: `batch at offset ${base} does not follow offset ${expected - 1}` };
+    if (base < expected) {
+      if (runStart >= 0) chunks.push(buf.subarray(runStart, pos));
+      runStart = -1;
+      const head = sliceBatch(buf, pos, expected, last + 1);
+      if (head === null) return { ok: false, reason: `batch at offset ${base} holds no offset ${expected}` };
+      chunks.push(head);
+      records += last + 1 - expected;
+    } else {
+      if (runStart < 0) runStart = pos;
+      records += recordCountOf(buf, pos);
+    }
+    expected = last + 1;
+    pos += c.size;
+  }
+  if (runStart >= 0) chunks.push(buf.subarray(runStart, pos));
+  return { ok: true, chunks, firstOffset: logEndOffset, lastOffset: expected - 1, records };
 }
 
 /** The epoch cache's lookup as Kafka defines it; shared by the memory log and tests. */
@@ -79,10 +156,14 @@ export function epochEndOffset(
 
 /**
  * An in-memory log with a flushed prefix: `crash()` drops what was not flushed, like the simulated disk.
- * Used by the replication core's unit tests; the simulator uses the storage-backed log.
+ * It keeps RecordBatch v2 bytes as the storage-backed log does (one batch per leader append, a follower's
+ * batches as its leader sent them) beside their decoded entries. Used by the replication core's unit
+ * tests; the simulator uses the storage-backed log.
  */
 export class MemoryReplicaLog implements ReplicaLog {
   private entries: LogEntry[] = [];
+  /** The batches holding `entries`, in order: base offset, last offset, bytes. */
+  private batches: Array<{ base: number; last: number; bytes: Buffer }> = [];
   private epochs: Array<[number, number]> = [];
   private flushedEntries = 0;
   private flushedEpochs: Array<[number, number]> = [];
@@ -95,21 +176,41 @@ export class MemoryReplicaLog implements ReplicaLog {
     return this.entries.length;
   }
 
-  appendAsLeader(records: LogRecord[], epoch: number): { baseOffset: number; lastOffset: number } {
+  appendAsLeader(records: LogRecord[], epoch: number, nowMs = 0): { baseOffset: number; lastOffset: number } {
     const baseOffset = this.entries.length;
     this.assignEpoch(epoch, baseOffset);
+    if (records.length === 0) return { baseOffset, lastOffset: baseOffset - 1 };
+    const bytes = encodeBatch(
+      records.map((r) => ({ key: r.key, value: r.value, headers: headersOf(r.headers), timestamp: nowMs })),
+      { baseOffset, partitionLeaderEpoch: epoch, baseTimestamp: nowMs },
+    );
     for (const r of records) this.entries.push({ ...r, offset: this.entries.length, epoch });
+    this.batches.push({ base: baseOffset, last: this.entries.length - 1, bytes });
     return { baseOffset, lastOffset: this.entries.length - 1 };
   }
 
-  appendAsFollower(entries: LogEntry[]): void {
-    for (const e of entries) {
-      if (e.offset !== this.entries.length) {
-        throw new Error(`non-contiguous follower append at ${e.offset}, log end ${this.entries.length}`);
+  appendAsFollower(buf: Buffer): FollowerAppend {
+    const plan = planFollowerAppend(buf, this.entries.length);
+    if (!plan.ok) return plan;
+    for (const chunk of plan.chunks) {
+      let pos = 0;
+      while (pos < chunk.length) {
+        const size = checkBatch(chunk, pos);
+        if (!size.ok) throw new Error(`planned chunk does not hold whole batches: ${size.reason}`);
+        const bytes = chunk.subarray(pos, pos + size.size);
+        const epoch = partitionLeaderEpochOf(bytes);
+        const base = baseOffsetOf(bytes);
+        this.assignEpoch(epoch, base);
+        for (const r of iterateRecords(bytes)) {
+          const e: LogEntry = { offset: r.offset, epoch, key: r.key, value: r.value };
+          if (r.headers.length > 0) e.headers = headersToRecord(r.headers);
+          this.entries.push(e);
+        }
+        this.batches.push({ base, last: lastOffsetOf(bytes), bytes: Buffer.from(bytes) });
+        pos += size.size;
       }
-      this.assignEpoch(e.epoch, e.offset);
-      this.entries.push(e);
     }
+    return { ok: true, firstOffset: plan.firstOffset, lastOffset: plan.lastOffset };
   }
 
   read(from: number, maxRecords: number, maxOffset = Number.MAX_SAFE_INTEGER): LogEntry[] {
@@ -117,11 +218,39 @@ export class MemoryReplicaLog implements ReplicaLog {
     return from >= end ? [] : this.entries.slice(from, end);
   }
 
+  readBatches(from: number, maxRecords: number, maxBytes: number): Buffer {
+    const out: Buffer[] = [];
+    let records = 0;
+    let bytes = 0;
+    for (const b of this.batches) {
+      if (b.last < from) continue;
+      const n = b.last - b.base + 1;
+      if (out.length > 0 && (records + n > maxRecords || bytes + b.bytes.length > maxBytes)) break;
+      out.push(b.bytes);
+      records += n;
+      bytes += b.bytes.length;
+    }
+    return Buffer.concat(out);
+  }
+
   truncateTo(offset: number): void {
     if (offset >= this.entries.length) return;
-    this.entries.length = Math.max(0, offset);
+    this.cut(Math.max(0, offset));
     this.flushedEntries = Math.min(this.flushedEntries, this.entries.length);
     this.epochs = this.epochs.filter(([, start]) => start < offset);
+  }
+
+  /** Drops entries from `offset` on; a batch holding `offset` keeps its records below it. */
+  private cut(offset: number): void {
+    this.entries.length = Math.min(this.entries.length, offset);
+    while (this.batches.length > 0 && this.batches[this.batches.length - 1].base >= offset)
+      this.batches.pop();
+    const last = this.batches[this.batches.length - 1];
+    if (last !== undefined && last.last >= offset) {
+      const bytes = sliceBatch(last.bytes, 0, last.base, offset);
+      if (bytes === null) throw new Error(`batch at ${last.base} lost its records below ${offset}`);
+      this.batches[this.batches.length - 1] = { base: last.base, last: offset - 1, bytes };
+    }
   }
 
   flush(): void {
@@ -140,7 +269,7 @@ export class MemoryReplicaLog implements ReplicaLog {
 
   /** What a kill -9 leaves: the flushed prefix and the flushed epoch checkpoint. */
   crash(): void {
-    this.entries.length = this.flushedEntries;
+    this.cut(this.flushedEntries);
     this.epochs = this.flushedEpochs.filter(([, start]) => start < this.entries.length || start === 0);
   }
 
@@ -156,4 +285,16 @@ export class MemoryReplicaLog implements ReplicaLog {
   endOffsetFor(epoch: number): EpochEndOffset {
     return epochEndOffset(this.epochs, epoch, this.entries.length);
   }
+}
+
+/** The in-memory log's headers are text. */
+function headersOf(headers: Record<string, string> | undefined): RecordHeader[] {
+  if (headers === undefined) return [];
+  return Object.entries(headers).map(([key, v]) => ({ key, value: Buffer.from(v, "utf8") }));
+}
+
+function headersToRecord(headers: readonly RecordHeader[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of headers) out[h.key] = h.value === null ? "" : h.value.toString("utf8");
+  return out;
 }

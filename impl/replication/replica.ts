@@ -30,6 +30,11 @@ import {
 
 export type ReplicaRole = "leader" | "follower" | "offline";
 
+/** replica.fetch.max.bytes (Kafka's default, 1 MiB): a follower fetch's byte budget per partition. */
+export const REPLICA_FETCH_MAX_BYTES = 1 << 20;
+
+const NO_RECORDS: Buffer = Buffer.alloc(0);
+
 /** The partition state a LeaderAndIsr request carries (Kafka's LeaderAndIsrPartitionState). */
 export interface PartitionState {
   leader: BrokerId;
@@ -316,11 +321,11 @@ export class PartitionReplica {
   handleFetch(from: BrokerId, request: ReplicaFetchRequest, now: number): ReplicaFetchResponse | null {
     this.clock = Math.max(this.clock, now);
     const error = this.fenceLeaderRequest(request.currentLeaderEpoch);
-    if (error !== null) return this.fetchResponse(request, error, []);
+    if (error !== null) return this.fetchResponse(request, error, NO_RECORDS);
     const f = this.followers.get(request.replicaId);
-    if (f === undefined) return this.fetchResponse(request, "NOT_LEADER_OR_FOLLOWER", []);
+    if (f === undefined) return this.fetchResponse(request, "NOT_LEADER_OR_FOLLOWER", NO_RECORDS);
     const leo = this.log.logEndOffset;
-    if (request.fetchOffset > leo) return this.fetchResponse(request, "OFFSET_OUT_OF_RANGE", []);
+    if (request.fetchOffset > leo) return this.fetchResponse(request, "OFFSET_OUT_OF_RANGE", NO_RECORDS);
     this.updateFollower(f, request.fetchOffset, now);
     this.maybeExpandIsr(request.replicaId, f);
     this.maybeAdvanceHighWatermark();
@@ -328,17 +333,18 @@ export class PartitionReplica {
       this.hwNews = false;
       this.wakeParkedFetches(now, request.replicaId);
     }
-    const entries = this.log.read(request.fetchOffset, request.maxRecords);
+    // The stored batches as they are: the follower appends these very bytes (Kafka's followers do).
+    const records = this.log.readBatches(request.fetchOffset, request.maxRecords, request.maxBytes);
     // Like Kafka's DelayedFetch, a follower fetch with nothing new is held until there is (new records or a
     // higher HW). Unlike Kafka it is not answered empty every replica.fetch.wait.max.ms: a follower held at
     // the log end is caught up at every instant, which is what those empty answers would tell the leader.
-    if (entries.length === 0 && f.sentHighWatermark >= this.highWatermark) {
+    if (records.length === 0 && f.sentHighWatermark >= this.highWatermark) {
       this.parked = this.parked.filter((p) => p.request.replicaId !== request.replicaId);
       this.parked.push({ from, request, deadline: Number.POSITIVE_INFINITY });
       return null;
     }
     f.sentHighWatermark = this.highWatermark;
-    return this.fetchResponse(request, null, entries);
+    return this.fetchResponse(request, null, records);
   }
 
   handleOffsetsForLeaderEpoch(request: OffsetsForLeaderEpochRequest): OffsetsForLeaderEpochResponse {
@@ -369,7 +375,7 @@ export class PartitionReplica {
   private fetchResponse(
     request: ReplicaFetchRequest,
     error: KafkaErrorName | null,
-    entries: LogEntry[],
+    records: Buffer,
   ): ReplicaFetchResponse {
     return {
       type: "replicaFetchResponse",
@@ -380,7 +386,7 @@ export class PartitionReplica {
       highWatermark: this.highWatermark,
       logStartOffset: this.log.logStartOffset,
       leaderLogEndOffset: this.log.logEndOffset,
-      entries,
+      records,
     };
   }
 
@@ -492,7 +498,7 @@ export class PartitionReplica {
   private failParkedFetches(error: KafkaErrorName): void {
     const parked = this.parked;
     this.parked = [];
-    for (const p of parked) this.host.send(p.from, this.fetchResponse(p.request, error, []));
+    for (const p of parked) this.host.send(p.from, this.fetchResponse(p.request, error, NO_RECORDS));
   }
 
   /* ---------------------------------------------------------------------------------------------- */
@@ -563,6 +569,7 @@ export class PartitionReplica {
       fetchOffset: this.log.logEndOffset,
       currentLeaderEpoch: this.leaderEpoch,
       maxRecords: this.config.replicaFetchMaxRecords,
+      maxBytes: REPLICA_FETCH_MAX_BYTES,
     });
     // A held fetch is answered when there is news; an unanswered one is sent again after the socket timeout.
     this.host.setTimer(now + this.config.replicaRetryMs, this.timerKey());
@@ -578,10 +585,19 @@ export class PartitionReplica {
       return;
     }
     if (response.error !== null) return;
-    const entries = response.entries;
-    if (entries.length > 0 && entries[0].offset === this.log.logEndOffset) {
-      this.log.appendAsFollower(entries);
-      if (this.config.flushEveryAppend && !this.host.faults.has("kip-966-last-replica-standing"))
+    if (response.records.length > 0) {
+      const appended = this.log.appendAsFollower(response.records);
+      if (!appended.ok) {
+        // Bytes that fail their CRC or do not continue our log: nothing was written; fetch again after
+        // the backoff (Kafka's fetcher logs the corrupt batch and retries the partition later).
+        this.host.setTimer(now + this.config.replicaRetryMs, this.timerKey());
+        return;
+      }
+      if (
+        appended.lastOffset >= appended.firstOffset &&
+        this.config.flushEveryAppend &&
+        !this.host.faults.has("kip-966-last-replica-standing")
+      )
         this.log.flush();
     }
     this.highWatermark = Math.max(
@@ -609,7 +625,7 @@ export class PartitionReplica {
         if (p.deadline <= now) {
           const f = this.followers.get(p.request.replicaId);
           if (f !== undefined) f.sentHighWatermark = this.highWatermark;
-          this.host.send(p.from, this.fetchResponse(p.request, null, []));
+          this.host.send(p.from, this.fetchResponse(p.request, null, NO_RECORDS));
         } else still.push(p);
       }
       this.parked = still;

@@ -1,14 +1,29 @@
 /**
  * The ReplicaLog over impl/storage: one PartitionLog (segments, indexes, leader-epoch checkpoint) on any
- * FileSystem, the simulator's or the real disk's. Records become RecordBatch v2 bytes; the high
- * watermark checkpoint is a small file beside the segments, written atomically (write, fsync, rename)
+ * FileSystem, the simulator's or the real disk's. A leader's records become one RecordBatch v2 per
+ * append; a follower appends its leader's batches byte for byte, as Kafka's do. The high watermark checkpoint is a small file beside the segments, written atomically (write, fsync, rename)
  * like Kafka's checkpoint files. Recovery after kill -9 is PartitionLog.open's job.
  */
-import { baseOffsetOf, encodeBatch } from "../records/batch.ts";
+import {
+  baseOffsetOf,
+  batchSizeAt,
+  encodeBatch,
+  iterateRecords,
+  partitionLeaderEpochOf,
+  recordCountOf,
+} from "../records/batch.ts";
+import { sliceBatch } from "../records/reencode.ts";
 import type { RecordHeader, RecordInput } from "../records/types.ts";
 import { type FileSystem, joinPath, readWholeFile, writeFileAtomic } from "../storage/fs.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
-import type { EpochEndOffset, LogEntry, LogRecord, ReplicaLog } from "./replica-log.ts";
+import {
+  type EpochEndOffset,
+  type FollowerAppend,
+  type LogEntry,
+  type LogRecord,
+  planFollowerAppend,
+  type ReplicaLog,
+} from "./replica-log.ts";
 
 export const HW_CHECKPOINT = "high-watermark-checkpoint";
 
@@ -28,18 +43,11 @@ export interface StorageReplicaLogOptions {
    * after every crash. Off for the TCP broker, whose logs may be large.
    */
   decodedCache?: boolean;
-  /**
-   * `record`: a follower writes one batch per record, so truncation by offset never has to cut a batch
-   * in two (the simulator, whose model truncates at exact offsets). `run`: one batch per run of one
-   * leader epoch, as the leader sent them (the TCP broker).
-   */
-  followerBatches?: "record" | "run";
 }
 
 export class StorageReplicaLog implements ReplicaLog {
   private hw: number;
   private readonly headerEncoding: "latin1" | "utf8";
-  private readonly followerBatches: "record" | "run";
   /** The decoded copy when enabled: entries from `cacheStart`, index = offset - cacheStart. */
   private cache: TimedEntry[] | null;
   private cacheStart = 0;
@@ -53,7 +61,6 @@ export class StorageReplicaLog implements ReplicaLog {
     options: StorageReplicaLogOptions = {},
   ) {
     this.headerEncoding = options.headerEncoding ?? "latin1";
-    this.followerBatches = options.followerBatches ?? "run";
     const path = joinPath(log.dir, HW_CHECKPOINT);
     let hw = 0;
     if (fs.exists(path)) {
@@ -105,14 +112,14 @@ export class StorageReplicaLog implements ReplicaLog {
     return { baseOffset: r.baseOffset, lastOffset: r.lastOffset };
   }
 
-  appendAsFollower(entries: TimedEntry[]): void {
-    if (entries.length === 0) return;
-    const now = this.now();
-    const chunks =
-      this.followerBatches === "record" ? this.encodeEach(entries, now) : this.encodeRuns(entries, now);
-    this.log.appendAsFollower(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), now);
+  appendAsFollower(batches: Buffer): FollowerAppend {
+    const plan = planFollowerAppend(batches, this.log.logEndOffset);
+    if (!plan.ok || plan.chunks.length === 0) return plan;
+    const bytes = plan.chunks.length === 1 ? plan.chunks[0] : Buffer.concat(plan.chunks);
+    this.log.appendAsFollower(bytes, this.now());
     this.version++;
-    if (this.cache !== null) for (const e of entries) this.cache.push(e);
+    if (this.cache !== null) for (const e of this.decodeBytes(bytes)) this.cache.push(e);
+    return { ok: true, firstOffset: plan.firstOffset, lastOffset: plan.lastOffset };
   }
 
   read(from: number, maxRecords: number, maxOffset = Number.MAX_SAFE_INTEGER): LogEntry[] {
@@ -124,27 +131,48 @@ export class StorageReplicaLog implements ReplicaLog {
     return end <= first ? [] : this.cache.slice(first - this.cacheStart, end - this.cacheStart);
   }
 
+  readBatches(from: number, maxRecords: number, maxBytes: number): Buffer {
+    const start = Math.max(from, this.log.logStartOffset);
+    if (start >= this.log.logEndOffset) return Buffer.alloc(0);
+    const stored = this.log.read(start, maxBytes, undefined, true);
+    // The stored bytes are whole batches within maxBytes; keep those within maxRecords too (at least one).
+    let pos = 0;
+    let records = 0;
+    while (pos < stored.length) {
+      const n = recordCountOf(stored, pos);
+      if (pos > 0 && records + n > maxRecords) break;
+      records += n;
+      pos += batchSizeAt(stored, pos) as number;
+    }
+    return pos === stored.length ? stored : stored.subarray(0, pos);
+  }
+
   truncateTo(offset: number): void {
     if (offset >= this.log.logEndOffset) return;
-    // The PartitionLog cuts whole batches, but everything below `offset` must stay: a follower writes
-    // runs as it fetched them, so its new leader's epoch end can fall inside one, and dropping the whole
-    // run would take records the old leader acknowledged with this follower in the ISR. They are
-    // written back after the cut.
-    const kept = this.entriesBelowInBatchAt(offset);
+    // The PartitionLog cuts whole batches (as Kafka does: a follower's batches are its leader's, so the
+    // offsets it truncates to, epoch ends and log ends, fall between batches of both logs). Still, every
+    // record below `offset` must stay whatever made the cut fall inside a batch (a log written before
+    // followers kept their leader's batches, a seeded fault truncating to a stale high watermark): the
+    // records the old leader acknowledged with this follower in the ISR may be among them. They are
+    // written back after the cut as one batch with the cut batch's header, and made durable again.
+    const head = this.headBelow(offset);
     this.log.truncateTo(offset, this.now());
     this.version++;
     if (this.cache !== null) this.cache.length = Math.max(0, this.log.logEndOffset - this.cacheStart);
-    if (kept.length > 0 && kept[0].offset === this.log.logEndOffset) this.appendAsFollower(kept);
+    if (head !== null && baseOffsetOf(head) === this.log.logEndOffset) {
+      this.log.appendAsFollower(head, this.now());
+      this.log.flush(this.now());
+      if (this.cache !== null) for (const e of this.decodeBytes(head)) this.cache.push(e);
+    }
   }
 
-  /** The entries of the batch holding `offset` that lie below it (none when it starts a batch). */
-  private entriesBelowInBatchAt(offset: number): TimedEntry[] {
-    if (offset <= this.log.logStartOffset) return [];
+  /** The records of the batch holding `offset` that lie below it, as one batch (null when it starts one). */
+  private headBelow(offset: number): Buffer | null {
+    if (offset <= this.log.logStartOffset) return null;
     const batch = this.log.read(offset, 1, undefined, true);
-    if (batch.length === 0) return [];
+    if (batch.length === 0) return null;
     const base = Math.max(baseOffsetOf(batch, 0), this.log.logStartOffset);
-    // No maxOffset: reads with one leave out a batch that ends past it, which this one does.
-    return base < offset ? this.decode(base, offset - base) : [];
+    return base < offset ? sliceBatch(batch, 0, base, offset) : null;
   }
 
   flush(): void {
@@ -196,38 +224,20 @@ export class StorageReplicaLog implements ReplicaLog {
     });
   }
 
-  private encodeEach(entries: TimedEntry[], now: number): Buffer[] {
-    return entries.map((e) => {
-      const ts = e.timestamp ?? now;
-      return encodeBatch([this.toInput(e, ts)], {
-        baseOffset: e.offset,
-        partitionLeaderEpoch: e.epoch,
-        baseTimestamp: ts,
-      });
-    });
-  }
-
-  /** One batch per run of consecutive offsets in one leader epoch. */
-  private encodeRuns(entries: TimedEntry[], now: number): Buffer[] {
-    const out: Buffer[] = [];
-    let i = 0;
-    while (i < entries.length) {
-      let j = i + 1;
-      while (
-        j < entries.length &&
-        entries[j].epoch === entries[i].epoch &&
-        entries[j].offset === entries[j - 1].offset + 1
-      )
-        j++;
-      const run = entries.slice(i, j);
-      const ts = run[0].timestamp ?? now;
-      out.push(
-        encodeBatch(
-          run.map((e) => this.toInput(e, ts)),
-          { baseOffset: run[0].offset, partitionLeaderEpoch: run[0].epoch, baseTimestamp: ts },
-        ),
-      );
-      i = j;
+  /** The records of whole batches, as entries (the decoded copy's view of what was appended). */
+  private decodeBytes(buf: Buffer): TimedEntry[] {
+    const out: TimedEntry[] = [];
+    let pos = 0;
+    while (pos < buf.length) {
+      const epoch = partitionLeaderEpochOf(buf, pos);
+      for (const r of iterateRecords(buf, pos)) {
+        const e: TimedEntry = { offset: r.offset, epoch, key: r.key, value: r.value };
+        const headers = this.headersToRecord(r.headers);
+        if (headers !== undefined) e.headers = headers;
+        e.timestamp = r.timestamp;
+        out.push(e);
+      }
+      pos += batchSizeAt(buf, pos) as number;
     }
     return out;
   }

@@ -33,7 +33,6 @@ export class SimDisk implements LogStore {
       log = new StorageReplicaLog(plog, this.fs, this.now, {
         headerEncoding: "utf8",
         decodedCache: true,
-        followerBatches: "record",
       });
       this.opened.set(name, log);
     }

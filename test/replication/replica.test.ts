@@ -138,6 +138,7 @@ describe("leader and followers", () => {
         fetchOffset: 0,
         currentLeaderEpoch: 2,
         maxRecords: 10,
+        maxBytes: 1 << 20,
       },
       0,
     );

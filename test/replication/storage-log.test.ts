@@ -1,14 +1,16 @@
 /**
  * StorageReplicaLog keeps ReplicaLog's truncation contract over a log that cuts whole batches: every
- * entry below the truncation offset stays. A follower writes runs as it fetched them, so its new leader's
- * epoch end offset can fall inside one; dropping the whole run would take records the old leader
+ * entry below the truncation offset stays. A follower now keeps its leader's batches, so the offsets it
+ * truncates to fall between batches; but a log whose batches differ from its new leader's (written before
+ * followers kept their leader's bytes, when a follower wrote each fetched run as one batch) can see its
+ * new leader's epoch end fall inside one, and dropping the whole batch would take records the old leader
  * acknowledged with this follower in the ISR (and it stays in the new leader's ISR).
  */
 import { describe, expect, it } from "vitest";
 import { SeededFaults } from "../../impl/faults/catalog.ts";
 import type { ReplicationMessage } from "../../impl/replication/messages.ts";
 import { PartitionReplica } from "../../impl/replication/replica.ts";
-import type { LogEntry } from "../../impl/replication/replica-log.ts";
+import { encodeRuns } from "../../impl/records/reencode.ts";
 import { StorageReplicaLog } from "../../impl/replication/storage-log.ts";
 import { DEFAULT_LOG_CONFIG } from "../../impl/storage/config.ts";
 import { PartitionLog } from "../../impl/storage/partition-log.ts";
@@ -21,20 +23,26 @@ function openLog(fs = new SimFileSystem()): { fs: SimFileSystem; log: StorageRep
   return { fs, log: new StorageReplicaLog(plog, fs, () => 0) };
 }
 
-const entries = (from: number, to: number, epoch: number): LogEntry[] =>
-  Array.from({ length: to - from }, (_, i) => ({
-    offset: from + i,
-    epoch,
-    key: null,
-    value: Buffer.from(`v${from + i}`),
-  }));
+/** What a leader would send: one batch of offsets [from, to) in `epoch`. */
+const batch = (from: number, to: number, epoch: number): Buffer =>
+  Buffer.concat(
+    encodeRuns(
+      Array.from({ length: to - from }, (_, i) => ({
+        offset: from + i,
+        leaderEpoch: epoch,
+        key: null,
+        value: Buffer.from(`v${from + i}`),
+        timestamp: 0,
+      })),
+    ),
+  );
 
 const values = (log: StorageReplicaLog) => log.read(0, 1_000).map((e) => `${e.epoch}:${e.value}`);
 
 describe("StorageReplicaLog.truncateTo", () => {
   it("keeps the entries below the offset of a follower run it cuts, with their epochs", () => {
     const { log } = openLog();
-    log.appendAsFollower([...entries(0, 4, 0), ...entries(4, 10, 1)]);
+    log.appendAsFollower(Buffer.concat([batch(0, 4, 0), batch(4, 10, 1)]));
     log.truncateTo(6);
     expect(log.logEndOffset).toBe(6);
     expect(values(log)).toEqual(["0:v0", "0:v1", "0:v2", "0:v3", "1:v4", "1:v5"]);
@@ -43,7 +51,7 @@ describe("StorageReplicaLog.truncateTo", () => {
       [1, 4],
     ]);
     // Appends continue at the new end, and a reopened log (a restart) reads the same.
-    log.appendAsFollower(entries(6, 7, 2));
+    log.appendAsFollower(batch(6, 7, 2));
     expect(log.logEndOffset).toBe(7);
   });
 
@@ -70,7 +78,7 @@ describe("StorageReplicaLog.truncateTo", () => {
     // leader's HW was 6 (the ISR minimum), so offsets 0..5 are acknowledged. Broker 2 leads epoch 1
     // with ISR {2, 3}; broker 3 asks where epoch 0 ends there (6) and truncates to it.
     const { log } = openLog();
-    log.appendAsFollower(entries(0, 10, 0));
+    log.appendAsFollower(batch(0, 10, 0));
     const sent: ReplicationMessage[] = [];
     const follower = new PartitionReplica("t", 0, log, CONFIG, {
       brokerId: 3,

@@ -1,7 +1,8 @@
 /**
  * Fetch (key 1). From consumers (replicaId -1): the leader's stored batches below the high watermark,
- * straight from the segment file, held until minBytes are there or maxWaitMs passes. From followers (replicaId >= 0): the replication core's
- * replica fetch, answered with every partition's records; for replica fetches lastStableOffset
+ * straight from the segment file, held until minBytes are there or maxWaitMs passes. From followers
+ * (replicaId >= 0): the replication core's replica fetch, answered with each partition's stored batches
+ * byte for byte (the follower appends them as they are); for replica fetches lastStableOffset
  * carries the leader's log end offset (what the follower truncates to on OFFSET_OUT_OF_RANGE).
  * v4 adds isolation level and aborted transactions (always none: no transactions), v5
  * logStartOffset, v7 fetch sessions (we answer sessionId 0: every fetch is a full fetch),
@@ -58,6 +59,7 @@ async function replicaFetch(ctx: RequestContext, body: FetchRequest) {
       fetchOffset: Number(p.fetchOffset),
       currentLeaderEpoch: p.currentLeaderEpoch,
       maxRecords: MAX_RECORDS_PER_PARTITION,
+      maxBytes: Math.max(0, p.partitionMaxBytes),
     })),
   );
   const answers = await ctx.runtime.peerFetch(body.replicaId, reqs);
@@ -71,7 +73,7 @@ async function replicaFetch(ctx: RequestContext, body: FetchRequest) {
         a.highWatermark,
         a.leaderLogEndOffset,
         a.logStartOffset,
-        encodeEntries(a.entries as TimedEntry[]),
+        a.records.length === 0 ? [] : [a.records],
       ),
     );
     byTopic.set(a.topic, list);

@@ -14,7 +14,6 @@ import type {
   ReplicaFetchRequest,
   ReplicationMessage,
 } from "../../replication/messages.ts";
-import { decodeEntries } from "../record-codec.ts";
 import { decodeAlterPartitionResponse, encodeAlterPartitionRequest } from "./alter-partition.ts";
 import { KafkaConnection } from "./connection.ts";
 import {
@@ -220,7 +219,8 @@ export class PeerLinks {
             logStartOffset: Number(p.logStartOffset),
             // Replica fetch responses carry the leader's log end in lastStableOffset (see handlers/01-fetch.ts).
             leaderLogEndOffset: Number(p.lastStableOffset),
-            entries: p.records === null ? [] : decodeEntries(p.records),
+            // The leader's batches as it stored them: the follower appends these bytes.
+            records: p.records ?? Buffer.alloc(0),
           });
         }
     } catch (e) {
