@@ -9,7 +9,7 @@ import { createEmbeddedTarget } from "../../impl/embedded/index.ts";
 import { SEEDED_FAULTS, type SeededFaultName } from "../../impl/faults/catalog.ts";
 import type { Observation } from "../../spec/adapter.ts";
 import type { Operation } from "../../spec/operations.ts";
-import { huntSeededFaults, loadReferenceSuite, type RunCheckOptions } from "../../spec/runner.ts";
+import { huntSeededFaults, loadReferenceSuite, type RunCheckOptions, runCheck } from "../../spec/runner.ts";
 import { fetchAll, partitionOf, produce, runScenario, type Step } from "./scenario.ts";
 
 const create = (rf: number, minIsr = 1): Operation => ({
@@ -431,12 +431,22 @@ describe("the hunt catches every seeded fault from generated workloads", () => {
     expect(h.caught).toBe(true);
     const f = h.result.failure!;
     expect(f.seed).toBe(2);
-    expect(f.replay).toMatch(/^\d+(:\d+)*@/);
+    expect(f.replay).toMatch(/^\d+(:\d+)*@[A-Za-z0-9+/]*:[A-Za-z0-9+/]*#[0-9a-f]{8}$/);
     expect(f.operations.length).toBeGreaterThan(0);
     expect(f.operations.length).toBeLessThanOrEqual(f.originalOperations);
     // The profile's shape ran: two brokers, one topic with unclean elections.
     expect(h.result.brokers).toBe(2);
     expect(f.operations.some((op) => /createTopic t0 partitions=1 rf=2 .*unclean/.test(op))).toBe(true);
     expect(h.timeMs).toBeLessThanOrEqual(h.totalMs);
+    // The token replays its case (its fingerprint checked) and the case fails again with the fault on.
+    const again = await runCheck({
+      ...(await huntBase(f.seed, false)),
+      faults: entry.faults,
+      ...(entry.profile !== undefined ? { profile: entry.profile } : {}),
+      seededFaults: [entry.name],
+      replay: f.replay,
+    });
+    expect(again.replayedFingerprint).toBe(f.replay.slice(-8));
+    expect(again.failure?.operations).toEqual(f.operations);
   }, 60_000);
 });

@@ -54,7 +54,7 @@ describe("runCheck on the toy target", () => {
     // The smallest case: a topic and enough produces to reach the third acknowledgement.
     expect(f.operations.filter((l) => l.includes("produce")).length).toBeLessThanOrEqual(4);
     expect(f.excerpt.some((l) => l.startsWith(">"))).toBe(true);
-    expect(f.replay).toMatch(/^[\d:]+@/);
+    expect(f.replay).toMatch(/^[\d:]+@.*#[0-9a-f]{8}$/);
 
     const again = await runCheck({ ...broken, seed: f.seed, replay: f.replay });
     expect(again.ok).toBe(false);
