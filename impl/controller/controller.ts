@@ -33,11 +33,19 @@ import {
 } from "../metadata/layout.ts";
 import type { MultiOp } from "../metadata/store.ts";
 import { INTERNAL_TOPICS, type PartitionRef, TopicDeletions } from "./deletion.ts";
-import { electFirstLive, electLeader, NO_LEADER, reelectAfterBounce, removeFromIsr } from "./election.ts";
+import {
+  electFirstLive,
+  electForControlledShutdown,
+  electLeader,
+  NO_LEADER,
+  reelectAfterBounce,
+  removeFromIsr,
+} from "./election.ts";
 import {
   type AlterPartitionRequest,
   type ControllerMessage,
   LEADER_DURING_DELETE,
+  type LeaderAndIsrResponse,
   type PartitionStateMessage,
   type StopReplicaResponse,
 } from "./messages.ts";
@@ -56,7 +64,16 @@ export interface ControllerHost {
   readonly defaults: TopicConfig;
   /** delete.topic.enable (Kafka's default: true). When false, deletion requests are removed unheeded. */
   readonly deleteTopicEnable?: boolean;
+  /**
+   * One line per controller event worth a log line (election, resignation, broker change, leader
+   * election, topic creation and deletion, controlled shutdown). Absent: nothing is formatted at all, so
+   * the simulator pays nothing for it.
+   */
+  readonly log?: (line: string) => void;
 }
+
+/** The answer to a ControlledShutdown: an error, or the partitions the broker still leads. */
+export type ControlledShutdownReply = (error: KafkaErrorName | null, remaining: PartitionRef[]) => void;
 
 interface TopicInfo {
   replicas: BrokerId[][];
@@ -73,6 +90,9 @@ interface CachedState {
 export type ControllerStatus = "idle" | "electing" | "loading" | "active";
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+/** Partition changes logged one line each per controller event; the rest are counted. */
+const LOGGED_CHANGES_MAX = 50;
 
 /**
  * The most partitions one topic may have. Kafka has no fixed limit, but each partition costs a state, a
@@ -98,6 +118,16 @@ export class Controller {
   private topics = new Map<string, TopicInfo>();
   private states = new Map<string, CachedState>();
   private deletions = new TopicDeletions();
+  /** Brokers that asked for a controlled shutdown and are still registered: no longer elected. */
+  private shuttingDown = new Set<BrokerId>();
+  /**
+   * Replicas whose broker answered KAFKA_STORAGE_ERROR in LeaderAndIsr, by partition key (Kafka's
+   * replicasOnOfflineDirs): neither elected nor kept in the ISR until the broker registers again or says
+   * the partition is online.
+   */
+  private offlineReplicas = new Map<string, Set<BrokerId>>();
+  /** ControlledShutdown requests queued or being handled: answered NOT_CONTROLLER if we resign first. */
+  private pendingShutdownReplies = new Set<ControlledShutdownReply>();
   private queue: Array<(done: () => void) => void> = [];
   private busy = false;
   /** Bumped on resign so continuations of an old term do nothing. */
@@ -144,6 +174,9 @@ export class Controller {
           this.epochZkVersion = version + 1;
           this.knownController = this.host.brokerId;
           this.status = "loading";
+          this.host.log?.(
+            `[controller ${this.host.brokerId}] elected controller, epoch ${this.epoch} (was ${current})`,
+          );
           this.load(term);
           return;
         }
@@ -179,6 +212,11 @@ export class Controller {
 
   /** Session expired or the broker stops: forget everything; a new term starts from scratch. */
   resign(): void {
+    if (this.status === "active" || this.status === "loading")
+      this.host.log?.(`[controller ${this.host.brokerId}] resigned as controller (epoch ${this.epoch})`);
+    const replies = [...this.pendingShutdownReplies];
+    this.pendingShutdownReplies.clear();
+    for (const reply of replies) reply("NOT_CONTROLLER", []);
     this.term += 1;
     this.status = "idle";
     this.knownController = null;
@@ -187,6 +225,8 @@ export class Controller {
     this.topics.clear();
     this.states.clear();
     this.deletions = new TopicDeletions();
+    this.shuttingDown.clear();
+    this.offlineReplicas.clear();
     this.liveBrokers.clear();
     this.brokerEpochs.clear();
     this.loadedStateZxids.clear();
@@ -209,6 +249,9 @@ export class Controller {
               if (topic !== undefined && this.deletable(name)) this.deletions.enqueue(name, topic.replicas);
             }
             this.status = "active";
+            this.host.log?.(
+              `[controller ${this.host.brokerId}] active: ${this.topics.size} topics, ${this.states.size} partitions, live brokers [${[...this.liveBrokers].join(",")}]`,
+            );
             this.enqueue((done) => this.onFailover(done));
             this.enqueue((done) => this.onDeletionRequests(done));
           });
@@ -326,6 +369,16 @@ export class Controller {
         );
         const dead = [...this.liveBrokers].filter((b) => !epochs.has(b) || bounced.includes(b));
         const added = [...epochs.keys()].filter((b) => !this.liveBrokers.has(b) || bounced.includes(b));
+        if (dead.length > 0 || added.length > 0)
+          this.host.log?.(
+            `[controller ${this.host.brokerId}] brokers changed: new [${added.filter((b) => !bounced.includes(b)).join(",")}], failed [${dead.filter((b) => !bounced.includes(b)).join(",")}], bounced [${bounced.join(",")}], live [${[...epochs.keys()].join(",")}]`,
+          );
+        // A broker that failed or bounced is no longer shutting down, and its disks are checked afresh.
+        for (const b of [...dead, ...added]) {
+          this.shuttingDown.delete(b);
+          for (const [k, set] of this.offlineReplicas)
+            if (set.delete(b) && set.size === 0) this.offlineReplicas.delete(k);
+        }
         this.brokerEpochs = epochs;
         // A bounced broker is handled as a failure and then a startup, as Kafka's controller does.
         this.liveBrokers = new Set([...epochs.keys()].filter((b) => !bounced.includes(b)));
@@ -355,6 +408,50 @@ export class Controller {
     return written !== undefined && epoch !== undefined && epoch > written;
   }
 
+  /**
+   * The brokers that may lead or join the ISR of partition `k`: live, not shutting down, and not holding
+   * an offline replica of it. The live set itself when nothing is excluded (the common case, no copy).
+   */
+  private eligible(k: string): ReadonlySet<BrokerId> {
+    const offline = this.offlineReplicas.get(k);
+    if (this.shuttingDown.size === 0 && (offline === undefined || offline.size === 0))
+      return this.liveBrokers;
+    return new Set([...this.liveBrokers].filter((b) => !this.shuttingDown.has(b) && !offline?.has(b)));
+  }
+
+  private get logElections(): boolean {
+    return this.host.log !== undefined;
+  }
+
+  /** One line per partition whose leader or ISR changed (the first LOGGED_CHANGES_MAX, then a count). */
+  private logStateChanges(before: Map<string, CachedState>, reason: string): void {
+    const log = this.host.log;
+    if (log === undefined) return;
+    let n = 0;
+    for (const [k, old] of before) {
+      const now = this.states.get(k);
+      if (now === undefined) continue;
+      if (++n > LOGGED_CHANGES_MAX) continue;
+      const [topic, p] = splitKey(k);
+      const id = `[controller ${this.host.brokerId}] ${topic}-${p}`;
+      if (now.leader !== old.leader) {
+        const kind =
+          now.leader === NO_LEADER ? "offline" : old.isr.includes(now.leader) ? "clean" : "UNCLEAN";
+        log(
+          `${id}: leader ${old.leader} -> ${now.leader}, epoch ${now.leaderEpoch}, ISR [${now.isr.join(",")}] (${kind}, ${reason})`,
+        );
+      } else {
+        log(
+          `${id}: ISR [${old.isr.join(",")}] -> [${now.isr.join(",")}], leader ${now.leader}, epoch ${now.leaderEpoch} (${reason})`,
+        );
+      }
+    }
+    if (n > LOGGED_CHANGES_MAX)
+      log(
+        `[controller ${this.host.brokerId}] and ${n - LOGGED_CHANGES_MAX} more partition changes (${reason})`,
+      );
+  }
+
   private handleLivenessChange(
     dead: BrokerId[],
     added: BrokerId[],
@@ -371,13 +468,17 @@ export class Controller {
         const s = this.states.get(k);
         if (s === undefined) return;
         let next: CachedState | null = null;
-        const leaderGone = s.leader === NO_LEADER || !this.liveBrokers.has(s.leader);
-        if (leaderGone) {
+        const eligible = this.eligible(k);
+        const leaderDead = s.leader === NO_LEADER || !this.liveBrokers.has(s.leader);
+        // A live leader that is shutting down (or whose replica is offline) hands over to a clean
+        // successor if one is there now; it keeps leading otherwise, and never loses to an unclean one.
+        if (leaderDead || !eligible.has(s.leader)) {
           const elected = this.host.faults.has("elect-outside-isr")
-            ? electFirstLive(replicas, s, this.liveBrokers)
-            : electLeader(replicas, s, this.liveBrokers, topic.config.uncleanLeaderElection);
+            ? electFirstLive(replicas, s, eligible)
+            : electLeader(replicas, s, eligible, leaderDead && topic.config.uncleanLeaderElection);
           if (elected !== null) next = { ...elected, zkVersion: s.zkVersion };
-          else if (s.leader !== NO_LEADER) next = { ...removeFromIsr(s, s.leader), zkVersion: s.zkVersion };
+          else if (leaderDead && s.leader !== NO_LEADER)
+            next = { ...removeFromIsr(s, s.leader), zkVersion: s.zkVersion };
         }
         if (next === null && failover && this.registeredSinceWritten(k, s.leader)) {
           // The leader registered again after this state was written: it is a restarted process (killed
@@ -414,12 +515,16 @@ export class Controller {
         if (next !== null) changes.set(k, next);
       });
     }
+    const before = this.logElections
+      ? new Map([...changes.keys()].map((k) => [k, this.states.get(k)!]))
+      : null;
     this.writeStates(changes, (error) => {
       if (error !== null) {
         // Fenced (we resigned and this term's queue is gone) or the store failed: the event is over.
         done();
         return;
       }
+      if (before !== null) this.logStateChanges(before, failover ? "failover" : "broker change");
       const addedSet = new Set(added);
       const touched: PartitionStateMessage[] = [];
       for (const [name, topic] of this.topics) {
@@ -620,6 +725,11 @@ export class Controller {
         if (r.code === "NODE_EXISTS") return finish("TOPIC_ALREADY_EXISTS");
         return this.onWriteFailed(r, finish);
       }
+      this.host.log?.(
+        first === 0
+          ? `[controller ${this.host.brokerId}] created topic ${name}: ${replicas.length} partitions, replicas ${JSON.stringify(replicas)}`
+          : `[controller ${this.host.brokerId}] topic ${name}: partitions ${first}-${first + replicas.length - 1} added, replicas ${JSON.stringify(replicas)}`,
+      );
       const topic = this.topics.get(name) ?? { replicas: [], config };
       topic.replicas.push(...replicas);
       this.topics.set(name, topic);
@@ -722,6 +832,9 @@ export class Controller {
         changes.set(key(name, p), { ...s, leader: NO_LEADER, leaderEpoch: s.leaderEpoch + 1 });
       });
     }
+    const queued = this.deletions.queued();
+    if (queued.length > 0 && changes.size > 0)
+      this.host.log?.(`[controller ${this.host.brokerId}] deleting topics [${queued.join(",")}]`);
     this.writeStates(changes, (error) => {
       if (error !== null) return done();
       this.broadcastMetadata();
@@ -733,14 +846,14 @@ export class Controller {
     });
   }
 
-  private sendStopReplicas(batches: Map<BrokerId, PartitionRef[]>): void {
+  private sendStopReplicas(batches: Map<BrokerId, PartitionRef[]>, deletePartitions = true): void {
     for (const b of [...batches.keys()].sort((x, y) => x - y)) {
       this.host.send(b, {
         type: "stopReplica",
         controllerId: this.host.brokerId,
         controllerEpoch: this.epoch,
         partitions: batches.get(b)!,
-        deletePartitions: true,
+        deletePartitions,
       });
     }
   }
@@ -787,6 +900,7 @@ export class Controller {
             });
             this.topics.delete(name);
             this.deletions.complete(name);
+            this.host.log?.(`[controller ${this.host.brokerId}] deleted topic ${name}`);
             then();
           });
         });
@@ -811,6 +925,165 @@ export class Controller {
       });
     };
     visit(root);
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* Controlled shutdown (Kafka's KafkaController.doControlledShutdown)                              */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  /**
+   * A broker about to stop asks that leadership move off it first. Each replicated partition it leads gets
+   * a new leader from the ISR minus the shutting-down brokers (electForControlledShutdown); each it
+   * follows loses it from the ISR (its leader stays) and it gets StopReplica(deletePartitions=false).
+   * From now on it is never elected (nor added to an ISR) until it fails or bounces. The answer lists the
+   * replicated partitions it still leads (no other ISR member to take over): the broker tries again.
+   */
+  onControlledShutdown(brokerId: BrokerId, brokerEpoch: number, reply: ControlledShutdownReply): void {
+    if (!this.isActive) {
+      reply("NOT_CONTROLLER", []);
+      return;
+    }
+    this.pendingShutdownReplies.add(reply);
+    this.enqueue((done) => {
+      const finish = (error: KafkaErrorName | null, remaining: PartitionRef[]) => {
+        if (this.pendingShutdownReplies.delete(reply)) reply(error, remaining);
+        done();
+      };
+      const cached = this.brokerEpochs.get(brokerId);
+      // -1: a broker that does not know its epoch (Kafka keeps the pre-KIP-380 behaviour and accepts it).
+      if (brokerEpoch !== -1 && cached !== undefined && brokerEpoch < cached)
+        return finish("STALE_BROKER_EPOCH", []);
+      if (!this.liveBrokers.has(brokerId)) return finish("BROKER_NOT_AVAILABLE", []);
+      this.host.log?.(`[controller ${this.host.brokerId}] controlled shutdown of broker ${brokerId}`);
+      this.shuttingDown.add(brokerId);
+      const changes = new Map<string, CachedState>();
+      const followed = new Map<string, true>();
+      for (const [name, topic] of this.topics) {
+        if (this.deletions.has(name)) continue;
+        topic.replicas.forEach((replicas, p) => {
+          if (replicas.length < 2 || !replicas.includes(brokerId)) return;
+          const k = key(name, p);
+          const s = this.states.get(k);
+          if (s === undefined) return;
+          if (s.leader === brokerId) {
+            const elected = electForControlledShutdown(replicas, s, this.eligible(k), this.shuttingDown);
+            if (elected !== null) changes.set(k, { ...elected, zkVersion: s.zkVersion });
+            return;
+          }
+          followed.set(k, true);
+          if (s.isr.includes(brokerId) && s.isr.length > 1)
+            changes.set(k, { ...removeFromIsr(s, brokerId), zkVersion: s.zkVersion });
+        });
+      }
+      const before = this.logElections
+        ? new Map([...changes.keys()].map((k) => [k, this.states.get(k)!]))
+        : null;
+      this.writeStates(changes, (error) => {
+        if (error !== null) return finish(error, []);
+        if (before !== null) this.logStateChanges(before, `controlled shutdown of ${brokerId}`);
+        const messages: PartitionStateMessage[] = [];
+        for (const k of changes.keys()) {
+          const m = this.stateMessage(...splitKey(k));
+          if (m !== null) messages.push(m);
+        }
+        // The other replicas hear of the new leaders and smaller ISRs. The stopping broker stops every
+        // replica it no longer leads (Kafka's OfflineReplica transition sends StopReplica for those it
+        // followed; Kafka made it a follower of those it led, and its fetches then put it back in their
+        // ISRs, which KIP-841 later forbade): a stopped replica does not fetch, so no leader's high
+        // watermark waits for a broker that is about to go.
+        this.sendLeaderAndIsr(messages, brokerId);
+        const stops: PartitionRef[] = [];
+        for (const k of [...changes.keys(), ...followed.keys()]) {
+          if (changes.has(k) && followed.has(k)) continue;
+          const [topic, partition] = splitKey(k);
+          stops.push({ topic, partition });
+        }
+        if (stops.length > 0) this.sendStopReplicas(new Map([[brokerId, stops]]), false);
+        this.broadcastMetadata();
+        finish(null, this.replicatedPartitionsLedBy(brokerId));
+      });
+    });
+  }
+
+  /** Kafka's replicatedPartitionsBrokerLeads: partitions (RF > 1, not being deleted) `b` leads. */
+  private replicatedPartitionsLedBy(b: BrokerId): PartitionRef[] {
+    const out: PartitionRef[] = [];
+    for (const [name, topic] of this.topics) {
+      if (this.deletions.has(name)) continue;
+      topic.replicas.forEach((replicas, partition) => {
+        if (replicas.length > 1 && this.states.get(key(name, partition))?.leader === b)
+          out.push({ topic: name, partition });
+      });
+    }
+    return out;
+  }
+
+  /** Brokers that asked for a controlled shutdown and have not gone yet (for observation and tests). */
+  brokersShuttingDown(): BrokerId[] {
+    return [...this.shuttingDown].sort((a, b) => a - b);
+  }
+
+  /* ---------------------------------------------------------------------------------------------- */
+  /* Offline replicas (KAFKA_STORAGE_ERROR in a LeaderAndIsr answer)                                  */
+  /* ---------------------------------------------------------------------------------------------- */
+
+  /**
+   * Kafka's processLeaderAndIsrResponseReceived: a partition answered KAFKA_STORAGE_ERROR has an offline
+   * replica on that broker (its log failed). The controller elects another leader if that replica led,
+   * and takes it out of the ISR, as for a dead broker but for that partition only (onReplicasBecomeOffline).
+   * A partition answered without error is online again there.
+   */
+  onLeaderAndIsrResponse(m: LeaderAndIsrResponse): void {
+    if (!this.isActive || m.controllerEpoch !== this.epoch) return;
+    this.enqueue((done) => {
+      const b = m.brokerId;
+      const newlyOffline: string[] = [];
+      for (const p of m.partitions) {
+        const k = key(p.topic, p.partition);
+        const set = this.offlineReplicas.get(k);
+        if (p.error === null) {
+          set?.delete(b);
+          if (set !== undefined && set.size === 0) this.offlineReplicas.delete(k);
+        } else if (p.error === "KAFKA_STORAGE_ERROR" && !set?.has(b)) {
+          if (set === undefined) this.offlineReplicas.set(k, new Set([b]));
+          else set.add(b);
+          newlyOffline.push(k);
+        }
+      }
+      if (newlyOffline.length === 0 || !this.liveBrokers.has(b)) return done();
+      this.host.log?.(
+        `[controller ${this.host.brokerId}] broker ${b} has offline replicas (KAFKA_STORAGE_ERROR): ${newlyOffline.map((k) => splitKey(k).join("-")).join(", ")}`,
+      );
+      const changes = new Map<string, CachedState>();
+      for (const k of newlyOffline) {
+        const s = this.states.get(k);
+        const [name, p] = splitKey(k);
+        const topic = this.topics.get(name);
+        if (s === undefined || topic === undefined || this.deletions.has(name)) continue;
+        const replicas = topic.replicas[p];
+        if (s.leader === b) {
+          const elected = electLeader(replicas, s, this.eligible(k), topic.config.uncleanLeaderElection);
+          changes.set(k, { ...(elected ?? removeFromIsr(s, b)), zkVersion: s.zkVersion });
+        } else if (s.isr.includes(b) && s.isr.length > 1) {
+          changes.set(k, { ...removeFromIsr(s, b), zkVersion: s.zkVersion });
+        }
+      }
+      const before = this.logElections
+        ? new Map([...changes.keys()].map((k) => [k, this.states.get(k)!]))
+        : null;
+      this.writeStates(changes, (error) => {
+        if (error !== null) return done();
+        if (before !== null) this.logStateChanges(before, `offline replica on ${b}`);
+        const messages: PartitionStateMessage[] = [];
+        for (const k of changes.keys()) {
+          const sm = this.stateMessage(...splitKey(k));
+          if (sm !== null) messages.push(sm);
+        }
+        this.sendLeaderAndIsr(messages);
+        this.broadcastMetadata();
+        done();
+      });
+    });
   }
 
   /* ---------------------------------------------------------------------------------------------- */
@@ -877,11 +1150,17 @@ export class Controller {
     };
   }
 
-  private sendLeaderAndIsr(partitions: PartitionStateMessage[]): void {
+  /** LeaderAndIsr to each live replica of the partitions (but `skip`: a replica being stopped). */
+  private sendLeaderAndIsr(partitions: PartitionStateMessage[], skip?: BrokerId): void {
     const byBroker = new Map<BrokerId, PartitionStateMessage[]>();
     for (const m of partitions) {
       for (const r of m.replicas) {
-        if (!this.liveBrokers.has(r)) continue;
+        if (!this.liveBrokers.has(r) || r === skip) continue;
+        // A broker shutting down hears only of partitions it still leads: it stopped its other replicas.
+        if (this.shuttingDown.size > 0 && this.shuttingDown.has(r) && m.leader !== r) continue;
+        // An offline replica (its log failed) hears nothing more of its partition until it restarts.
+        if (this.offlineReplicas.size > 0 && this.offlineReplicas.get(key(m.topic, m.partition))?.has(r))
+          continue;
         const list = byBroker.get(r) ?? [];
         list.push(m);
         byBroker.set(r, list);

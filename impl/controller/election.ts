@@ -82,3 +82,24 @@ export function reelectAfterBounce(
     isr: current.isr.filter((r) => live.has(r)),
   };
 }
+
+/**
+ * ControlledShutdownPartitionLeaderElectionStrategy: a broker asked to shut down hands the partitions it
+ * leads to the first replica in assignment order that is live, in the ISR and not shutting down itself;
+ * the ISR loses every shutting-down broker. Null when no replica qualifies: the partition stays led by
+ * the broker and is reported back as remaining, so the broker retries (a follower may catch up meanwhile).
+ */
+export function electForControlledShutdown(
+  replicas: readonly BrokerId[],
+  current: LeaderAndIsr,
+  eligible: ReadonlySet<BrokerId>,
+  shuttingDown: ReadonlySet<BrokerId>,
+): LeaderAndIsr | null {
+  const leader = replicas.find((r) => eligible.has(r) && current.isr.includes(r) && !shuttingDown.has(r));
+  if (leader === undefined) return null;
+  return {
+    leader,
+    leaderEpoch: current.leaderEpoch + 1,
+    isr: current.isr.filter((r) => !shuttingDown.has(r)),
+  };
+}

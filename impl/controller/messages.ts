@@ -94,8 +94,43 @@ export interface AutoCreateTopicRequest {
   replicationFactor: number;
 }
 
+/**
+ * A broker's answer to LeaderAndIsr, back to the controller, when some partitions failed: Kafka's
+ * LeaderAndIsrResponse partition errors. A KAFKA_STORAGE_ERROR partition's replica is offline (its log
+ * directory failed); the controller elects around it (Kafka's replicasOnOfflineDirs). A partition listed
+ * with error null is online again. Brokers send one only when some partition failed.
+ */
+export interface LeaderAndIsrResponse {
+  type: "leaderAndIsrResponse";
+  brokerId: BrokerId;
+  controllerEpoch: number;
+  partitions: Array<{ topic: string; partition: number; error: KafkaErrorName | null }>;
+}
+
+/**
+ * ControlledShutdown (API key 7): a broker about to stop asks the controller to move leadership off it.
+ * `brokerEpoch` is the czxid of its /brokers/ids/N registration, or -1 when unknown (Kafka accepts that).
+ */
+export interface ControlledShutdownRequest {
+  type: "controlledShutdownRequest";
+  requestId: number;
+  brokerId: BrokerId;
+  brokerEpoch: number;
+}
+
+/** The controller's answer: an error, or the partitions the broker still leads (empty: done). */
+export interface ControlledShutdownResponse {
+  type: "controlledShutdownResponse";
+  requestId: number;
+  error: KafkaErrorName | null;
+  remaining: Array<{ topic: string; partition: number }>;
+}
+
 export type ControllerMessage =
   | AutoCreateTopicRequest
+  | LeaderAndIsrResponse
+  | ControlledShutdownRequest
+  | ControlledShutdownResponse
   | LeaderAndIsrRequest
   | UpdateMetadataRequest
   | StopReplicaRequest

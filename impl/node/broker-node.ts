@@ -9,6 +9,13 @@
 import type { BrokerState } from "../../spec/adapter.ts";
 import type { KafkaErrorName } from "../../spec/errors.ts";
 import type { BrokerId, TopicConfig } from "../../spec/operations.ts";
+import {
+  ControlledShutdownRequester,
+  type ControlledShutdownSettings,
+  DEFAULT_CONTROLLED_SHUTDOWN,
+  SHUTDOWN_TIMER_PREFIX,
+  type ShutdownEffect,
+} from "../controller/controlled-shutdown.ts";
 import { Controller } from "../controller/controller.ts";
 import {
   type ControllerMessage,
@@ -47,6 +54,8 @@ export type NodeEffect =
   | { type: "send"; to: BrokerId; message: PeerMessage }
   | { type: "zk"; id: number; request: ZkRequest }
   | { type: "timer"; at: number; key: string }
+  /** A line for the broker's log (controller events, controlled shutdown); the simulator drops them. */
+  | { type: "log"; line: string }
   | LeaderAndIsrErrors;
 
 /**
@@ -97,6 +106,10 @@ export interface BrokerNodeConfig {
   endpoints?: BrokerEndpoint[];
   /** delete.topic.enable; true when absent, as in Kafka. */
   deleteTopicEnable?: boolean;
+  /** Log one line per controller event (as log effects); off when absent, as in the simulator. */
+  logControllerEvents?: boolean;
+  /** controlled.shutdown.* settings; Kafka's defaults when absent. */
+  controlledShutdown?: ControlledShutdownSettings;
 }
 
 interface MetadataCache {
@@ -141,6 +154,9 @@ export class BrokerNode {
   private readonly offline = new Set<string>();
   private groupTimerAt: number | null = null;
   private registered = false;
+  /** The controlled shutdown under way (prepareShutdown), and the requests waiting for its outcome. */
+  private shutdownRequester: ControlledShutdownRequester | null = null;
+  private shutdownWaiters: number[] = [];
 
   constructor(
     readonly config: BrokerNodeConfig,
@@ -158,6 +174,7 @@ export class BrokerNode {
       randomInt: config.randomInt,
       defaults: config.topicDefaults,
       deleteTopicEnable: config.deleteTopicEnable ?? true,
+      ...(config.logControllerEvents ? { log: (line: string) => this.out.push({ type: "log", line }) } : {}),
     });
     this.coordinator = new GroupCoordinator({
       offsetsTopicPartitions: config.offsetsTopicPartitions,
@@ -247,6 +264,8 @@ export class BrokerNode {
         this.applyGroupEffects(this.coordinator.tick(now));
       } else if (key === "held") {
         this.expireHeld(now);
+      } else if (key.startsWith(SHUTDOWN_TIMER_PREFIX)) {
+        if (this.shutdownRequester !== null) this.applyShutdown(this.shutdownRequester.onTimer(key, now));
       } else if (key.startsWith("replica:")) {
         const r = this.replicas.get(tpKey(...splitReplicaKey(key)));
         r?.onTimer(now);
@@ -324,6 +343,14 @@ export class BrokerNode {
       return;
     }
     switch (req.api) {
+      case "controlledShutdown":
+        this.controller.onControlledShutdown(req.brokerId, req.brokerEpoch, (error, remaining) =>
+          this.reply(requestId, { api: "controlledShutdown", error, remaining }),
+        );
+        return;
+      case "prepareShutdown":
+        this.prepareShutdown(requestId);
+        return;
       case "metadata":
         if (req.allowAutoTopicCreation && this.config.autoCreateTopics && req.topics !== null)
           this.autoCreate(req.topics);
@@ -602,6 +629,18 @@ export class BrokerNode {
       case "autoCreateTopic": {
         this.controller.autoCreateTopic(m);
         return;
+      case "leaderAndIsrResponse":
+        this.controller.onLeaderAndIsrResponse(m);
+        return;
+      case "controlledShutdownRequest":
+        this.controller.onControlledShutdown(m.brokerId, m.brokerEpoch, (error, remaining) =>
+          this.send(from, { type: "controlledShutdownResponse", requestId: m.requestId, error, remaining }),
+        );
+        return;
+      case "controlledShutdownResponse":
+        if (this.shutdownRequester !== null)
+          this.applyShutdown(this.shutdownRequester.onResponse(m.requestId, m.error, m.remaining, this.now));
+        return;
       }
       case "alterPartitionResponse": {
         const r = this.replicas.get(tpKey(m.topic, m.partition));
@@ -650,7 +689,7 @@ export class BrokerNode {
         });
       }
     }
-    if (failed.length > 0)
+    if (failed.length > 0) {
       this.out.push({ type: "leaderAndIsrErrors", controllerId: m.controllerId, partitions: failed });
   }
 
@@ -659,6 +698,15 @@ export class BrokerNode {
     if (p.leaderEpoch <= r.leaderEpoch) return; // stale or already applied
     r.config = { ...r.config, minInsyncReplicas: p.config.minInsyncReplicas };
     const wasLeader = r.role === "leader";
+      // The controller takes these replicas offline and elects around them (the TCP driver answers in the
+      // LeaderAndIsr response instead; this message is how the simulator's controller hears of it).
+      this.send(m.controllerId, {
+        type: "leaderAndIsrResponse",
+        brokerId: this.brokerId,
+        controllerEpoch: m.controllerEpoch,
+        partitions: failed.map((f) => ({ topic: f.topic, partition: f.partition, error: f.error })),
+      });
+    }
     if (p.leader === this.brokerId) r.becomeLeader(p, this.now);
     else r.becomeFollower(p, this.now);
     if (p.topic === OFFSETS_TOPIC) this.onOffsetsPartitionRoleChange(p.partition, r, wasLeader);
@@ -672,6 +720,54 @@ export class BrokerNode {
   private markOffline(topic: string, partition: number): void {
     const k = tpKey(topic, partition);
     this.replicas.get(k)?.goOffline();
+  /**
+   * Controlled shutdown, the broker's side: ask the controller (with the broker epoch read from this
+   * broker's registration) to move leadership off this broker, retrying as configured; `requestId` is
+   * answered with the outcome. A second request while one is under way waits for the same outcome.
+   */
+  private prepareShutdown(requestId: number): void {
+    this.shutdownWaiters.push(requestId);
+    if (this.shutdownRequester !== null) return;
+    const settings = this.config.controlledShutdown ?? DEFAULT_CONTROLLED_SHUTDOWN;
+    const requester = new ControlledShutdownRequester(
+      this.brokerId,
+      settings,
+      () => this.metadata.controllerId ?? this.controller.knownController,
+    );
+    this.shutdownRequester = requester;
+    if (!settings.enable) {
+      this.applyShutdown(requester.start(this.now));
+      return;
+    }
+    this.zk.call({ op: "exists", path: ZkPaths.brokerId(this.brokerId), watch: false }, (r) => {
+      if (r.ok && r.stat) this.shutdownEpoch = r.stat.czxid;
+      this.applyShutdown(requester.start(this.now));
+    });
+  }
+
+  /** This broker's epoch (its registration's czxid) as read when the controlled shutdown began. */
+  private shutdownEpoch = -1;
+
+  private applyShutdown(effects: ShutdownEffect[]): void {
+    for (const e of effects) {
+      if (e.type === "request")
+        this.send(e.to, {
+          type: "controlledShutdownRequest",
+          requestId: e.requestId,
+          brokerId: this.brokerId,
+          brokerEpoch: this.shutdownEpoch,
+        });
+      else if (e.type === "timer") this.out.push(e);
+      else if (e.type === "log") this.out.push(e);
+      else {
+        const waiters = this.shutdownWaiters;
+        this.shutdownWaiters = [];
+        for (const id of waiters)
+          this.reply(id, { api: "prepareShutdown", error: e.outcome.error, outcome: e.outcome });
+      }
+    }
+  }
+
     this.replicas.delete(k);
     this.held.delete(k);
     this.offline.add(k);
@@ -697,6 +793,9 @@ export class BrokerNode {
         this.offline.delete(k);
         this.metadata.partitions.delete(k);
         try {
+      // A stopped __consumer_offsets replica no longer coordinates its groups (Kafka's onResignation).
+      if (p.topic === OFFSETS_TOPIC && this.coordinator.ownedPartitions().includes(p.partition))
+        this.applyGroupEffects(this.coordinator.unloadPartition(p.partition, this.now));
           this.logs.delete(p.topic, p.partition);
         } catch {
           // Kafka answers KAFKA_STORAGE_ERROR for a log it cannot delete; the controller sends the

@@ -43,7 +43,11 @@ export type ClientRequest =
   | { api: "heartbeat"; body: WithoutId<HeartbeatRequest> }
   | { api: "leaveGroup"; body: WithoutId<LeaveGroupRequest> }
   | { api: "offsetCommit"; body: WithoutId<OffsetCommitRequest> }
-  | { api: "offsetFetch"; body: OffsetFetchRequest };
+  | { api: "offsetFetch"; body: OffsetFetchRequest }
+  /** ControlledShutdown (key 7) from broker `brokerId`, answered by the controller hosted here. */
+  | { api: "controlledShutdown"; brokerId: BrokerId; brokerEpoch: number }
+  /** This broker is about to stop: ask the controller to move leadership off it first (with retries). */
+  | { api: "prepareShutdown" };
 
 export interface MetadataPartition {
   partition: number;
@@ -78,3 +82,14 @@ export type ClientResponse =
   | { api: "group"; response: import("../group/api.ts").GroupResponse }
   | { api: "offsetFetch"; body: import("../group/api.ts").OffsetFetchResponse }
   | { api: "error"; error: KafkaErrorName };
+  | {
+      api: "controlledShutdown";
+      error: KafkaErrorName | null;
+      remaining: Array<{ topic: string; partition: number }>;
+    }
+  | {
+      api: "prepareShutdown";
+      /** The last attempt's error, as outcome.error. */
+      error: KafkaErrorName | null;
+      outcome: import("../controller/controlled-shutdown.ts").ControlledShutdownOutcome;
+    }
