@@ -40,7 +40,8 @@ export interface DecodedBatch {
 }
 
 export type BatchDecode =
-  | { ok: true; batches: DecodedBatch[] }
+  /** `bytes`: the batches as RecordBatch v2 (a legacy message set up-converted), what the leader stores. */
+  | { ok: true; batches: DecodedBatch[]; bytes: Buffer }
   | {
       ok: false;
       error: "CORRUPT_MESSAGE" | "INVALID_RECORD" | "UNSUPPORTED_COMPRESSION_TYPE";
@@ -84,7 +85,7 @@ export function decodeProduceBatches(input: Buffer): BatchDecode {
     pos += c.size;
   }
   if (batches.length === 0) return { ok: false, error: "CORRUPT_MESSAGE", reason: "no record batch" };
-  return { ok: true, batches };
+  return { ok: true, batches, bytes: buf };
 }
 
 /**

@@ -368,7 +368,14 @@ export class BrokerNode {
           });
           return;
         }
-        const result = r.appendAsLeader(req.records, req.acks, req.timeoutMs, requestId, this.now);
+        const result = r.appendAsLeader(
+          req.records,
+          req.acks,
+          req.timeoutMs,
+          requestId,
+          this.now,
+          req.batches,
+        );
         if (result.error !== null)
           this.reply(requestId, { api: "produce", error: result.error, baseOffset: -1 });
         return;

@@ -26,6 +26,11 @@ export type ClientRequest =
       acks: 0 | 1 | -1;
       timeoutMs: number;
       records: LogRecord[];
+      /**
+       * The producer's RecordBatch v2 bytes holding `records`, when the caller has them (the TCP broker):
+       * the leader stores these as they are (offsets and leader epoch stamped), as Kafka does.
+       */
+      batches?: Buffer;
     }
   | { api: "fetch"; topic: string; partition: number; fetchOffset: number; maxRecords: number }
   | { api: "listOffsets"; topic: string; partition: number; timestamp: -2 | -1 }

@@ -45,11 +45,17 @@ export type FollowerAppend =
 export interface ReplicaLog {
   readonly logStartOffset: number;
   readonly logEndOffset: number;
-  /** Assigns offsets from the log end; returns the first and last offsets written. */
+  /**
+   * Assigns offsets from the log end; returns the first and last offsets written. `batches`, when given,
+   * are the producer's RecordBatch v2 bytes holding exactly `records`: they are stored as they are
+   * (compression, producer id, epoch and sequence, timestamps kept; base offset and partition leader epoch
+   * stamped), as Kafka's leader stores a producer's batches. Otherwise the records become one batch.
+   */
   appendAsLeader(
     records: LogRecord[],
     epoch: number,
     nowMs: number,
+    batches?: Buffer,
   ): { baseOffset: number; lastOffset: number };
   /**
    * Appends the leader's RecordBatch v2 bytes as they are (Kafka's Log.appendAsFollower): each batch's

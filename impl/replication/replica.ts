@@ -277,7 +277,8 @@ export class PartitionReplica {
 
   /**
    * A produce to this leader. acks=0 and acks=1 complete at once; acks=all waits in purgatory until the
-   * HW passes the batch or the deadline. Returns the error when rejected before appending.
+   * HW passes the batch or the deadline. Returns the error when rejected before appending. `batches`,
+   * when given, are the producer's bytes holding `records`: the log keeps them as they are.
    */
   appendAsLeader(
     records: LogRecord[],
@@ -285,12 +286,13 @@ export class PartitionReplica {
     timeoutMs: number,
     token: number,
     now: number,
+    batches?: Buffer,
   ): { error: KafkaErrorName | null; baseOffset: number } {
     if (this.role !== "leader") return { error: "NOT_LEADER_OR_FOLLOWER", baseOffset: -1 };
     if (acks === -1 && this.isr.length < this.config.minInsyncReplicas) {
       return { error: "NOT_ENOUGH_REPLICAS", baseOffset: -1 };
     }
-    const { baseOffset, lastOffset } = this.log.appendAsLeader(records, this.leaderEpoch, now);
+    const { baseOffset, lastOffset } = this.log.appendAsLeader(records, this.leaderEpoch, now, batches);
     if (this.durable("offset-reuse-after-crash")) this.log.flush();
     this.maybeAdvanceHighWatermark();
     this.hwNews = false;

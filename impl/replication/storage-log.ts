@@ -91,13 +91,23 @@ export class StorageReplicaLog implements ReplicaLog {
     records: TimedRecord[],
     epoch: number,
     nowMs: number,
+    batches?: Buffer,
   ): { baseOffset: number; lastOffset: number } {
     const leo = this.log.logEndOffset;
     if (records.length === 0) return { baseOffset: leo, lastOffset: leo - 1 };
-    const batch = encodeBatch(
-      records.map((r) => this.toInput(r, nowMs)),
-      { partitionLeaderEpoch: epoch },
-    );
+    let batch: Buffer;
+    if (batches !== undefined) {
+      const held = recordsIn(batches);
+      if (held !== records.length)
+        throw new Error(`produce batches hold ${held} records, the request ${records.length}`);
+      // A copy: the offsets and leader epoch are stamped in place, and the caller's buffer is a request's.
+      batch = Buffer.from(batches);
+    } else {
+      batch = encodeBatch(
+        records.map((r) => this.toInput(r, nowMs)),
+        { partitionLeaderEpoch: epoch },
+      );
+    }
     const r = this.log.appendAsLeader(batch, epoch, nowMs);
     this.version++;
     if (this.cache !== null) {
@@ -256,4 +266,17 @@ export class StorageReplicaLog implements ReplicaLog {
     for (const h of headers) out[h.key] = h.value === null ? "" : h.value.toString(this.headerEncoding);
     return out;
   }
+}
+
+/** Records in whole v2 batches, by their headers' counts. */
+function recordsIn(buf: Buffer): number {
+  let n = 0;
+  let pos = 0;
+  while (pos < buf.length) {
+    const size = batchSizeAt(buf, pos);
+    if (size === null || pos + size > buf.length) break;
+    n += recordCountOf(buf, pos);
+    pos += size;
+  }
+  return n;
 }

@@ -4,6 +4,8 @@
  * acks=0 gets no response at all. Each batch is CRC-checked (CORRUPT_MESSAGE) and held to
  * message.max.bytes (MESSAGE_TOO_LARGE). A batch from an idempotent producer that repeats one of the
  * last five (producer id, epoch, base sequence) is answered with the original offset, not appended.
+ * The leader stores the producer's batches as they are (offsets and leader epoch stamped), as Kafka does
+ * with compression.type=producer; followers then copy those bytes.
  */
 import type { KafkaErrorName } from "../../../spec/errors.ts";
 import type { ProduceRequest, ProduceResponseInput } from "../../protocol/index.ts";
@@ -50,7 +52,16 @@ function appendOne(
   // acks=0 still needs an acknowledged append inside the node; the client just hears nothing.
   const result = rt
     .call(
-      { api: "produce", topic, partition, acks: acks === 0 ? 1 : acks, timeoutMs, records: all },
+      {
+        api: "produce",
+        topic,
+        partition,
+        acks: acks === 0 ? 1 : acks,
+        timeoutMs,
+        records: all,
+        // The producer's batches themselves: the leader keeps them (compression, producer id, sequence).
+        batches: decoded.bytes,
+      },
       clampTimerMs(timeoutMs + 5_000),
     )
     .then((r): Outcome => {
