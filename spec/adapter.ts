@@ -8,8 +8,14 @@ import type { BrokerId, ClientOp, Fault, FaultKind, Outcome, TopicPartition } fr
 export interface Capabilities {
   /** Which faults `inject` accepts. The runner generates only these. */
   faults: readonly FaultKind[];
-  /** Whether `observe()` exposes internal state; enables the white-box state invariants. */
-  observe: boolean;
+  /**
+   * What `observe()` exposes. `true`: the whole internal state (metadata, replicas' logs and high
+   * watermarks, groups); every state invariant runs. `"metadata"`: only what the metadata store records
+   * (controller, broker registrations, partition leaders, leader epochs, ISRs), read consistently from
+   * ZooKeeper where logs of separate processes cannot be; only the invariants that need no more run
+   * (StateInvariant.needs). `false`: nothing; only history invariants run.
+   */
+  observe: boolean | "metadata";
   /**
    * Whether time is virtual: `advanceTime` moves a simulated clock and operations complete without
    * real waiting. Real targets take `advanceTime` as a real sleep (bounded) or leave it out of `faults`.
@@ -45,6 +51,17 @@ export interface ReplicaObservation {
   log: Array<{ offset: number; epoch: number; value: string }>;
 }
 
+/**
+ * Where a metadata record was read from: its znode's creation and last-modification transaction ids and
+ * its data version (ZooKeeper's czxid, mzxid, version). Two reads of one znode with the same czxid and
+ * versions n and n+1 saw consecutive writes, with nothing in between.
+ */
+export interface ZnodeStamp {
+  czxid: number;
+  mzxid: number;
+  version: number;
+}
+
 export interface PartitionObservation extends TopicPartition {
   /** As the controller / metadata store records it. */
   leader: BrokerId | null;
@@ -57,8 +74,12 @@ export interface PartitionObservation extends TopicPartition {
   highWatermark: number;
   minInsyncReplicas: number;
   uncleanLeaderElection: boolean;
-  /** Per replica state, only for replicas whose broker is up. */
+  /** Per replica state, only for replicas whose broker is up. Empty in a metadata observation. */
   replicaStates: ReplicaObservation[];
+  /** The epoch of the controller that wrote the leader and ISR (Kafka's "controller_epoch"), when read. */
+  controllerEpoch?: number;
+  /** The partition state's znode, when the observation was read from a metadata store. */
+  stateZnode?: ZnodeStamp;
 }
 
 export interface GroupObservation {
@@ -71,13 +92,41 @@ export interface GroupObservation {
   committed: Array<TopicPartition & { offset: number }>;
 }
 
+/**
+ * How a metadata observation was read: after a sync, every znode in one pass. The store's last
+ * transaction id as the sync answered and as the last read answered says how fresh the observation is
+ * and whether it is one instant: with no transaction in between, every read saw the same state.
+ */
+export interface MetadataRead {
+  /** The store's last transaction id when the sync answered (every read is at least this fresh). */
+  fromZxid: number;
+  /** The store's last transaction id when the last read answered. */
+  toZxid: number;
+  /** fromZxid === toZxid: the reads form one consistent snapshot. Cross-znode invariants need it. */
+  consistent: boolean;
+  /**
+   * How long, in observation time, a live controller may take to react to a broker's registration
+   * vanishing: the ZooKeeper session timeout (a stalled controller keeps its session that long) plus a
+   * margin. A leader that stays unregistered longer under one controller epoch is a finding.
+   */
+  reactionBoundMs: number;
+}
+
 export interface Observation {
   /** Virtual or real milliseconds since the run started. */
   time: number;
   controller: { broker: BrokerId | null; epoch: number };
-  brokers: Array<{ id: BrokerId; state: BrokerState }>;
+  /**
+   * In a metadata observation a broker is "running" while registered (/brokers/ids/N exists) and
+   * "offline" otherwise; `registered` says which explicitly wherever a target reads registrations.
+   */
+  brokers: Array<{ id: BrokerId; state: BrokerState; registered?: boolean }>;
   partitions: PartitionObservation[];
   groups: GroupObservation[];
+  /** "metadata": only the metadata fields are filled in (see Capabilities.observe). Absent: everything. */
+  scope?: "full" | "metadata";
+  /** Set by targets that read a metadata store (ZooKeeper): how fresh and how consistent the reads were. */
+  metadataRead?: MetadataRead;
 }
 
 export interface Target {

@@ -7,8 +7,9 @@ import { type CliCommand, EXIT_FAILED, EXIT_OK, parseStrict, UsageError } from "
 import type { Io } from "../io.ts";
 
 const USAGE = [
-  "kafkaspec broker --config server.properties [--override key=value ...]",
+  "kafkaspec broker --config server.properties [--override key=value ...] [--seeded-fault NAME ...]",
   "  runs one broker; zookeeper.connect set: metadata in ZooKeeper, else embedded (single broker)",
+  "  --seeded-fault NAME  switch on a seeded bug (impl/faults/catalog.ts), for testing the suite; repeatable",
 ];
 
 export function parseOverrides(list: string[] | undefined): Record<string, string> {
@@ -64,6 +65,7 @@ export const brokerCommand: CliCommand = {
     const { values } = parseStrict(argv, {
       config: { type: "string" },
       override: { type: "string", multiple: true },
+      "seeded-fault": { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     });
     if (values.help) {
@@ -118,7 +120,10 @@ export const brokerCommand: CliCommand = {
     }
     let broker: import("../../impl/broker/broker.ts").RunningBroker;
     try {
-      broker = await startBroker(config, store, { log: (l) => io.err(l) });
+      const seededFaults = values["seeded-fault"] ?? [];
+      if (seededFaults.length > 0)
+        io.err(`broker ${config.brokerId}: seeded faults on: ${seededFaults.join(", ")}`);
+      broker = await startBroker(config, store, { log: (l) => io.err(l), seededFaults });
     } catch (e) {
       io.err(`broker ${config.brokerId} could not start: ${(e as Error).message}`);
       keeper?.stop();

@@ -50,6 +50,8 @@ export class BrokerProcess {
     readonly brokerId: number,
     readonly configPath: string,
     readonly logPath: string,
+    /** More arguments for `kafkaspec broker` (e.g. --seeded-fault NAME). */
+    readonly extraArgs: readonly string[] = [],
   ) {}
 
   get pid(): number | null {
@@ -69,11 +71,15 @@ export class BrokerProcess {
     if (this.alive) throw new Error(`broker ${this.brokerId} is already running (pid ${this.pid})`);
     const out = openSync(this.logPath, "a");
     try {
-      const child = spawn(process.execPath, [KAFKASPEC_BIN, "broker", "--config", this.configPath], {
-        detached: true,
-        stdio: ["ignore", out, out],
-        cwd: REPO_ROOT,
-      });
+      const child = spawn(
+        process.execPath,
+        [KAFKASPEC_BIN, "broker", "--config", this.configPath, ...this.extraArgs],
+        {
+          detached: true,
+          stdio: ["ignore", out, out],
+          cwd: REPO_ROOT,
+        },
+      );
       trackChild(child);
       this.child = child;
       this.stopped = false;

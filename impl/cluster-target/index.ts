@@ -7,11 +7,17 @@
  * (see local-cluster.ts). Client operations are the `kafka` target's: the same mapping of spec
  * operations to the protocol, pointed at this cluster.
  *
- * observe() is not offered: the state invariants compare replicas' logs and high watermarks as of one
- * instant, and separate processes can only be read one after another while replication moves on, so
- * a snapshot stitched together from several brokers would report divergences that never existed.
+ * observe() offers metadata only (Capabilities.observe = "metadata"): the invariants over replicas' logs
+ * and high watermarks compare them as of one instant, and separate processes can only be read one after
+ * another while replication moves on, so a snapshot stitched together from several brokers would report
+ * divergences that never existed. What the controller decided, though, lives in ZooKeeper and is read
+ * in one consistent pass (impl/metadata/zk-observation.ts) through the harness's own session, which no
+ * fault cuts: leaders, leader epochs, ISRs, controller epochs and registrations.
+ *
+ * Seeded faults (impl/faults) are switched on in every broker process (`kafkaspec broker --seeded-fault`),
+ * so a hunt can run here too; those that live only in the simulator's drivers stay unreachable.
  */
-import type { Capabilities, ClusterSetup, Target } from "../../spec/adapter.ts";
+import type { Capabilities, ClusterSetup, Observation, Target } from "../../spec/adapter.ts";
 import {
   type ClientOp,
   type Fault,
@@ -21,7 +27,8 @@ import {
   ok,
 } from "../../spec/operations.ts";
 import { createKafkaTarget, type KafkaTarget } from "../kafka-target/index.ts";
-import { LocalCluster, type LocalClusterOptions } from "./local-cluster.ts";
+import { KAFKA_SESSION_TIMEOUT_MS, MetadataObserver } from "../kafka-target/observe.ts";
+import { LocalCluster, type LocalClusterOptions, TEST_CLUSTER_DEFAULTS } from "./local-cluster.ts";
 
 export { LocalCluster, type LocalClusterOptions, TEST_CLUSTER_DEFAULTS } from "./local-cluster.ts";
 
@@ -46,9 +53,10 @@ export interface ClusterTargetOptions {
 
 export class ClusterTarget implements Target {
   readonly name = "cluster";
-  readonly capabilities: Capabilities = { faults: CLUSTER_FAULTS, observe: false, virtualTime: false };
+  readonly capabilities: Capabilities = { faults: CLUSTER_FAULTS, observe: "metadata", virtualTime: false };
   private cluster: LocalCluster | null = null;
   private ops: KafkaTarget | null = null;
+  private observer: MetadataObserver | null = null;
 
   constructor(private readonly options: ClusterTargetOptions = {}) {}
 
@@ -58,15 +66,12 @@ export class ClusterTarget implements Target {
   }
 
   async start(setup: ClusterSetup): Promise<void> {
-    if ((setup.seededFaults ?? []).length > 0)
-      throw new Error(
-        "cluster target: seeded faults are switched on in-process; use the embedded target to hunt them",
-      );
     const properties = { ...this.options.properties, ...setup.config };
     this.cluster = await LocalCluster.start({
       brokers: setup.brokers,
       properties,
       ...(this.options.zookeeper !== undefined ? { zookeeper: this.options.zookeeper } : {}),
+      ...((setup.seededFaults ?? []).length > 0 ? { seededFaults: setup.seededFaults } : {}),
     });
     this.ops = createKafkaTarget({
       bootstrap: this.cluster.bootstrap,
@@ -81,6 +86,16 @@ export class ClusterTarget implements Target {
       );
       throw new Error(`${(e as Error).message}\n${tails.join("\n")}`);
     }
+    const cluster = this.cluster;
+    const setting = (name: string) => properties[name] ?? TEST_CLUSTER_DEFAULTS[name];
+    this.observer = new MetadataObserver({
+      session: async () => (await cluster.metadata()).session,
+      namespace: this.ops.namespace!,
+      setup,
+      startedAtMs: this.ops.startedAt,
+      sessionTimeoutMs: Number(setting("zookeeper.session.timeout.ms") ?? KAFKA_SESSION_TIMEOUT_MS),
+      minInsyncReplicas: Number(setting("min.insync.replicas") ?? 1),
+    });
   }
 
   execute(op: ClientOp): Promise<Outcome> {
@@ -90,6 +105,12 @@ export class ClusterTarget implements Target {
 
   settle(): Promise<void> {
     return this.ops?.settle() ?? Promise.resolve();
+  }
+
+  /** The metadata of this run's topics as ZooKeeper holds it (see the module comment). */
+  observe(): Promise<Observation> {
+    if (this.observer === null) return Promise.reject(new Error("cluster target: not started"));
+    return this.observer.observe();
   }
 
   async inject(fault: Fault): Promise<Outcome> {
@@ -141,6 +162,7 @@ export class ClusterTarget implements Target {
     const cluster = this.cluster;
     this.ops = null;
     this.cluster = null;
+    this.observer = null;
     await ops?.stop();
     await cluster?.stop();
   }

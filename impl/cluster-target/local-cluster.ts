@@ -53,6 +53,8 @@ export interface LocalClusterOptions {
   proxies?: boolean;
   /** How long a start or restart waits for a broker's port. Default 30 s. */
   startTimeoutMs?: number;
+  /** Seeded faults (impl/faults/catalog.ts) every broker process switches on; for tests of the suite. */
+  seededFaults?: readonly string[];
 }
 
 /** Settings that keep a test cluster quick to start and quick to notice failures. */
@@ -222,7 +224,12 @@ export class LocalCluster {
     const slot: BrokerSlot = {
       id,
       port,
-      process: new BrokerProcess(id, configPath, join(home, "broker.log")),
+      process: new BrokerProcess(
+        id,
+        configPath,
+        join(home, "broker.log"),
+        (options.seededFaults ?? []).flatMap((f) => ["--seeded-fault", f]),
+      ),
       front: proxied ? front : null,
       zk: proxied ? zk : null,
       sessions,

@@ -4,12 +4,14 @@
  * (p1, c2, ...) is a client of its own with its own connections, as separate Kafka clients are: Kafka
  * answers one connection's requests in order, so a JoinGroup the coordinator holds must not hold another
  * member's requests. Faults come from a fault script when one is given (crash, restart, pause, resume);
- * without one the target advertises none.
+ * without one the target advertises none. Given the cluster's ZooKeeper (`zookeeper`), it also offers
+ * metadata observations (observe.ts): the controller, registrations, leaders, epochs and ISRs of the run's
+ * topics, so the metadata state invariants run against any ZooKeeper-mode Kafka.
  */
 
 import { newPartitionerState } from "../../model/partitioners.ts";
 import { Prng } from "../../model/prng.ts";
-import type { Capabilities, ClusterSetup, Target } from "../../spec/adapter.ts";
+import type { Capabilities, ClusterSetup, Observation, Target } from "../../spec/adapter.ts";
 import {
   type ClientOp,
   type Fault,
@@ -19,8 +21,11 @@ import {
   ok,
 } from "../../spec/operations.ts";
 import { KafkaClient } from "../client/client.ts";
+import type { MetadataSession } from "../metadata/store.ts";
+import { ZooKeeperStore } from "../metadata/zookeeper.ts";
 import { runFaultScript, SCRIPT_FAULTS } from "./faults.ts";
 import { Namespace, runNamespace } from "./naming.ts";
+import { MetadataObserver } from "./observe.ts";
 import { ADMIN, type RunContext, runOperation } from "./operations.ts";
 
 export interface KafkaTargetOptions {
@@ -37,6 +42,15 @@ export interface KafkaTargetOptions {
    * (waiting for the rest of the group); other operations are always waited for. Default 200 ms.
    */
   holdGraceMs?: number;
+  /**
+   * The cluster's zookeeper.connect (host:port[,host:port][/chroot]): enables metadata observations
+   * (Capabilities.observe = "metadata"), read through a session of the target's own.
+   */
+  zookeeper?: string;
+  /** The brokers' zookeeper.session.timeout.ms, for the leader-registered bound. Default Kafka's 18 s. */
+  zookeeperSessionTimeoutMs?: number;
+  /** The brokers' min.insync.replicas when the run's config does not say. Default Kafka's 1. */
+  minInsyncReplicas?: number;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -65,11 +79,40 @@ export class KafkaTarget implements Target {
   /** Fault scripts still running: `stop` waits for them before it restores the brokers. */
   private readonly injecting = new Set<Promise<unknown>>();
   private readonly requestTimeoutMs: number;
+  private startedAtMs = Date.now();
+  private zookeeper: { store: ZooKeeperStore; session: MetadataSession | null } | null = null;
+  private observer: MetadataObserver | null = null;
 
   constructor(private readonly options: KafkaTargetOptions) {
     const faults: readonly FaultKind[] = options.faultScript !== undefined ? SCRIPT_FAULTS : [];
-    this.capabilities = { faults, observe: false, virtualTime: false };
+    const observe = options.zookeeper !== undefined ? ("metadata" as const) : false;
+    this.capabilities = { faults, observe, virtualTime: false };
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  }
+
+  /** The run's namespace on the cluster (its topics and groups); null before `start`. */
+  get namespace(): Namespace | null {
+    return this.ctx?.ns ?? null;
+  }
+
+  /** When `start` began (Date.now()): observation times count from here. */
+  get startedAt(): number {
+    return this.startedAtMs;
+  }
+
+  /** The controller, registrations, leaders, epochs and ISRs of this run's topics, from ZooKeeper. */
+  observe(): Promise<Observation> {
+    if (this.observer === null) return Promise.reject(new Error("kafka target: observe() needs zookeeper"));
+    return this.observer.observe();
+  }
+
+  /** The target's own ZooKeeper session, opened on first use and again after it expired. */
+  private async zookeeperSession(): Promise<MetadataSession> {
+    const zk = this.zookeeper;
+    if (zk === null) throw new Error("kafka target: no zookeeper given");
+    if (zk.session === null || zk.session.state === "expired" || zk.session.state === "closed")
+      zk.session = await zk.store.connect({ sessionTimeoutMs: 30_000 });
+    return zk.session;
   }
 
   private client(name: string): KafkaClient {
@@ -87,6 +130,7 @@ export class KafkaTarget implements Target {
   }
 
   async start(setup: ClusterSetup): Promise<void> {
+    this.startedAtMs = Date.now();
     const prng = new Prng(setup.seed);
     this.ctx = {
       ns: new Namespace(runNamespace(setup.seed)),
@@ -98,6 +142,20 @@ export class KafkaTarget implements Target {
       producers: new Map(),
       generatedGroups: 0,
     };
+    if (this.options.zookeeper !== undefined) {
+      this.zookeeper = { store: new ZooKeeperStore(this.options.zookeeper), session: null };
+      const observer: ConstructorParameters<typeof MetadataObserver>[0] = {
+        session: () => this.zookeeperSession(),
+        namespace: this.ctx.ns,
+        setup,
+        startedAtMs: this.startedAtMs,
+      };
+      if (this.options.zookeeperSessionTimeoutMs !== undefined)
+        observer.sessionTimeoutMs = this.options.zookeeperSessionTimeoutMs;
+      if (this.options.minInsyncReplicas !== undefined)
+        observer.minInsyncReplicas = this.options.minInsyncReplicas;
+      this.observer = new MetadataObserver(observer);
+    }
     await this.waitReady(setup.brokers, this.options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
   }
 
@@ -206,6 +264,10 @@ export class KafkaTarget implements Target {
   async stop(): Promise<void> {
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
+    const zk = this.zookeeper;
+    this.zookeeper = null;
+    this.observer = null;
+    await zk?.store.close().catch(() => {});
     const script = this.options.faultScript;
     if (script === undefined) return;
     await Promise.all(this.injecting);

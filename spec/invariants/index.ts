@@ -15,11 +15,13 @@ import { monotonicHighWatermark } from "./history/monotonic-high-watermark.ts";
 import { nonmonotonicPoll } from "./history/nonmonotonic-poll.ts";
 import { nonmonotonicSend } from "./history/nonmonotonic-send.ts";
 import { pollSkip } from "./history/poll-skip.ts";
-import { controllerEpochMonotonic, leaderEpochMonotonic } from "./state/epochs.ts";
+import { cleanElection } from "./state/clean-election.ts";
+import { controllerEpochMonotonic, leaderEpochMonotonic, partitionControllerEpoch } from "./state/epochs.ts";
 import { strongIsr, weakIsr } from "./state/isr-matches-leader.ts";
 import { leaderCompleteness } from "./state/leader-completeness.ts";
 import { leaderInIsr } from "./state/leader-in-isr.ts";
 import { logMatching } from "./state/log-matching.ts";
+import { controllerRegistered, leaderRegistered } from "./state/registrations.ts";
 import { stableGroupExclusive } from "./state/stable-group-exclusive.ts";
 import { validHighWatermark } from "./state/valid-high-watermark.ts";
 import type { HistoryInvariant, StateInvariant, Violation } from "./types.ts";
@@ -51,6 +53,10 @@ export const STATE_INVARIANTS: readonly StateInvariant[] = [
   controllerEpochMonotonic,
   leaderEpochMonotonic,
   stableGroupExclusive,
+  partitionControllerEpoch,
+  cleanElection,
+  controllerRegistered,
+  leaderRegistered,
 ];
 
 /** Every history invariant's violations, in registry order. `only` restricts to the named checkers. */

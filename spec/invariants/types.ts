@@ -34,6 +34,12 @@ export interface HistoryInvariant {
 export interface StateInvariant {
   name: string;
   description: string;
+  /**
+   * "metadata": reads only what a metadata observation carries (controller, registrations, leaders, leader
+   * epochs, ISRs), so it also runs on targets that observe only metadata (Capabilities.observe). Absent:
+   * needs the whole observation (replicas' logs, high watermarks, groups).
+   */
+  needs?: "metadata";
   /** `previous` is the snapshot before the last step, for invariants about change (never goes back). */
   check(now: Observation, previous?: Observation): Violation[];
 }

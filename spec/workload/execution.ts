@@ -65,8 +65,15 @@ export class RunExecution {
   private adoptions = 0;
   private outcomeChecks = 0;
 
+  /** The state invariants this target's observations can feed (Capabilities.observe). */
+  private readonly stateInvariants: readonly StateInvariant[];
+
   constructor(private readonly o: ExecutionOptions) {
     this.state = initialState(o.setup.brokers);
+    this.stateInvariants =
+      o.target.capabilities.observe === "metadata"
+        ? o.invariants.state.filter((i) => i.needs === "metadata")
+        : o.invariants.state;
   }
 
   get target(): Target {
@@ -136,8 +143,7 @@ export class RunExecution {
   /** The run's counters, with the per-step check counts folded in. */
   finalStats(): CheckStats {
     if (this.observations > 0)
-      for (const inv of this.o.invariants.state)
-        bump(this.stats.invariantChecks, inv.name, this.observations);
+      for (const inv of this.stateInvariants) bump(this.stats.invariantChecks, inv.name, this.observations);
     if (this.outcomeChecks > 0) bump(this.stats.invariantChecks, MODEL_OUTCOME, this.outcomeChecks);
     if (this.adoptions > 0) bump(this.stats.invariantChecks, MODEL_ADOPT, this.adoptions);
     this.observations = this.adoptions = this.outcomeChecks = 0;
@@ -227,7 +233,7 @@ export class RunExecution {
     const last = this.history.events.length - 1;
     const anchor = last >= 0 ? [last] : [];
     this.observations++;
-    for (const inv of this.o.invariants.state) {
+    for (const inv of this.stateInvariants) {
       for (const v of this.guard(inv.name, () => inv.check(now, this.previous)))
         this.findings.push({
           source: "state",

@@ -11,6 +11,7 @@ const NAME = "leader-in-isr";
 export const leaderInIsr: StateInvariant = {
   name: NAME,
   description: "Every partition's leader is a member of its ISR.",
+  needs: "metadata",
   check(now) {
     const out: Violation[] = [];
     for (const p of now.partitions) {

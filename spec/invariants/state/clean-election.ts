@@ -1,0 +1,59 @@
+/**
+ * clean-election: with unclean.leader.election.enable=false, a new leader comes from the last ISR, and a
+ * write that moves the leader epoch (an election, a dead replica's removal, a bounce) never adds members
+ * to the ISR: only the leader grows the ISR, and it does so without a new epoch (Kafka's ZooKeeper-mode
+ * controller: OfflinePartitionLeaderElectionStrategy, removeReplicasFromIsr; TLA+ LeaderInIsr across steps).
+ *
+ * Judged only across two observations of one partition state that saw consecutive writes (the same
+ * znode, versions n and n+1: ZnodeStamp), because between farther-apart observations the leader may have
+ * grown the ISR first and the next election then rightly picked the newcomer. Observations without znode
+ * stamps (the embedded target's) are not judged.
+ */
+import type { Observation, PartitionObservation } from "../../adapter.ts";
+import type { StateInvariant, Violation } from "../types.ts";
+import { partitionsByName, stateViolation, tp } from "./replicas.ts";
+
+const NAME = "clean-election";
+
+/** Whether `p` is the state written right after `q`: same znode, one data version later. */
+function nextWrite(q: PartitionObservation, p: PartitionObservation): boolean {
+  const a = q.stateZnode;
+  const b = p.stateZnode;
+  return a !== undefined && b !== undefined && a.czxid === b.czxid && b.version === a.version + 1;
+}
+
+export const cleanElection: StateInvariant = {
+  name: NAME,
+  description:
+    "Without unclean election, a new leader comes from the last ISR, and a write that bumps the leader epoch adds nobody to the ISR.",
+  needs: "metadata",
+  check(now: Observation, previous?: Observation) {
+    if (previous === undefined) return [];
+    const out: Violation[] = [];
+    const before = partitionsByName(previous);
+    for (const p of now.partitions) {
+      const q = before.get(tp(p));
+      if (q === undefined || p.uncleanLeaderElection || q.uncleanLeaderElection || !nextWrite(q, p)) continue;
+      if (p.leaderEpoch <= q.leaderEpoch) continue;
+      const was = `leader ${q.leader ?? "none"}, epoch ${q.leaderEpoch}, ISR [${q.isr}]`;
+      if (p.leader !== null && p.leader !== q.leader && !q.isr.includes(p.leader))
+        out.push(
+          stateViolation(
+            NAME,
+            `${tp(p)}: broker ${p.leader} elected at epoch ${p.leaderEpoch} from outside the last ISR (${was}); ` +
+              "unclean election is off",
+          ),
+        );
+      const added = p.isr.filter((r) => !q.isr.includes(r));
+      if (added.length > 0)
+        out.push(
+          stateViolation(
+            NAME,
+            `${tp(p)}: the write of leader epoch ${p.leaderEpoch} (leader ${p.leader ?? "none"}) added [${added}] ` +
+              `to the ISR (${was})`,
+          ),
+        );
+    }
+    return out;
+  },
+};
