@@ -6,14 +6,21 @@
  * until CreateTopics was answered. A broker that applied its LeaderAndIsr in one synchronous step left
  * ApiVersions unanswered for as long as that step took (27-39 s for 2000 partitions at load 8-10).
  *
- *   node bin/run-ts.mjs bench/many-partitions.ts [--partitions 2000] [--brokers 3] [--rf 3] [--zookeeper host:port]
+ * Then every broker gets SIGTERM at once and the time until each process exits is reported (a broker
+ * holding thousands of replicas must flush and close them all). With --strace, each broker's fsync and
+ * fdatasync calls from just before CreateTopics until every replica exists (and 2 s more, for the
+ * become-leader writes) are counted with `strace -f -c`, and reported per replica created.
+ *
+ *   node bin/run-ts.mjs bench/many-partitions.ts [--partitions 2000] [--brokers 3] [--rf 3] [--strace] [--zookeeper host:port]
  */
-import { readdirSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { KafkaConnection } from "../impl/broker/peer/connection.ts";
 import { LocalCluster } from "../impl/cluster-target/local-cluster.ts";
+import { CLEAN_SHUTDOWN_MARKER } from "../impl/storage/partition-log.ts";
 
 export interface ManyPartitionsResult {
   partitions: number;
@@ -24,6 +31,48 @@ export interface ManyPartitionsResult {
   /** Per broker: the slowest ApiVersions answer while the partitions were created, and how many were sent. */
   apiVersions: Array<{ broker: number; maxMs: number; p99Ms: number; count: number; failed: number }>;
   loadAverage: number;
+  /** Per broker: milliseconds from SIGTERM to process exit (-1 if it had to be killed after 60 s). */
+  shutdownMs: Array<{ broker: number; ms: number }>;
+  /** Per broker after the stop: partition directories holding a clean-shutdown marker, of those it hosts. */
+  cleanShutdown: Array<{ broker: number; marked: number; logs: number }>;
+  /** With --strace: fsync + fdatasync calls per broker from SIGTERM to exit. */
+  shutdownFsyncs?: number[];
+  /** With --strace: fsync + fdatasync calls per broker during creation, and per replica created. */
+  fsyncs?: { perBroker: number[]; perReplica: number };
+}
+
+/** `strace -c` on one process: counts fsync and fdatasync until stopped. */
+class SyscallCounter {
+  private readonly child: ChildProcess;
+  private out = "";
+  private readonly done: Promise<void>;
+  constructor(pid: number) {
+    this.child = spawn("strace", ["-f", "-c", "-e", "trace=fsync,fdatasync", "-p", String(pid)], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    this.child.stderr!.on("data", (d: Buffer) => {
+      this.out += d.toString();
+    });
+    this.done = new Promise((r) => this.child.once("exit", () => r()));
+  }
+  /** Waits until strace has attached (it says so on stderr). */
+  async attached(): Promise<void> {
+    for (const deadline = Date.now() + 10_000; !/attached/.test(this.out); ) {
+      if (Date.now() > deadline) throw new Error(`strace did not attach: ${this.out}`);
+      await sleep(20);
+    }
+  }
+  /** Detaches and returns the calls counted. */
+  async stop(): Promise<number> {
+    this.child.kill("SIGINT");
+    await this.done;
+    let n = 0;
+    for (const m of this.out.matchAll(
+      /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)(?:\s+\d+)?\s+(fsync|fdatasync)\s*$/gm,
+    ))
+      n += Number(m[1]);
+    return n;
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -41,6 +90,7 @@ export async function runManyPartitionsBench(opts: {
   brokers: number;
   replicationFactor: number;
   zookeeper?: string;
+  strace?: boolean;
 }): Promise<ManyPartitionsResult> {
   const cluster = await LocalCluster.start({
     brokers: opts.brokers,
@@ -92,6 +142,11 @@ export async function runManyPartitionsBench(opts: {
       }
     });
     await sleep(500);
+    const counters: SyscallCounter[] = [];
+    if (opts.strace === true) {
+      for (let b = 1; b <= opts.brokers; b++) counters.push(new SyscallCounter(cluster.pid(b)!));
+      await Promise.all(counters.map((c) => c.attached()));
+    }
     const topic = "many";
     const t0 = performance.now();
     let createAnsweredMs = -1;
@@ -124,8 +179,47 @@ export async function runManyPartitionsBench(opts: {
     }
     const allReplicasMs = performance.now() - t0;
     await created;
+    let fsyncs: ManyPartitionsResult["fsyncs"];
+    if (counters.length > 0) {
+      await sleep(2_000);
+      const perBroker = await Promise.all(counters.map((c) => c.stop()));
+      fsyncs = {
+        perBroker,
+        perReplica: perBroker.reduce((a, b) => a + b, 0) / expected,
+      };
+    }
     probing = false;
     await Promise.all(probes);
+    for (const c of conns) c.close();
+    conns.length = 0;
+    const stopCounters: SyscallCounter[] = [];
+    if (opts.strace === true) {
+      for (let b = 1; b <= opts.brokers; b++) stopCounters.push(new SyscallCounter(cluster.pid(b)!));
+      await Promise.all(stopCounters.map((c) => c.attached()));
+    }
+    // Every broker gets SIGTERM at the same moment; each process's exit is timed on its own.
+    const shutdownMs = await Promise.all(
+      Array.from({ length: opts.brokers }, async (_, i) => {
+        const broker = i + 1;
+        const pid = cluster.pid(broker)!;
+        const start = performance.now();
+        process.kill(-pid, "SIGTERM");
+        while (cluster.isAlive(broker)) {
+          if (performance.now() - start > 60_000) return { broker, ms: -1 };
+          await sleep(10);
+        }
+        return { broker, ms: Math.round(performance.now() - start) };
+      }),
+    );
+    const shutdownFsyncs =
+      stopCounters.length > 0 ? await Promise.all(stopCounters.map((c) => c.stop())) : undefined;
+    const cleanShutdown = Array.from({ length: opts.brokers }, (_, i) => {
+      const logs = join(cluster.dir, `broker-${i + 1}`, "logs");
+      const dirs = readdirSync(logs).filter((n) => n.startsWith(`${topic}-`));
+      const marked = dirs.filter((d) => existsSync(join(logs, d, CLEAN_SHUTDOWN_MARKER))).length;
+      const rootMarked = existsSync(join(logs, CLEAN_SHUTDOWN_MARKER));
+      return { broker: i + 1, marked: rootMarked ? dirs.length : marked, logs: dirs.length };
+    });
     const apiVersions = samples.map((s, i) => {
       const sorted = [...s].sort((a, b) => a - b);
       return {
@@ -144,6 +238,10 @@ export async function runManyPartitionsBench(opts: {
       allReplicasMs: Math.round(allReplicasMs),
       apiVersions,
       loadAverage: loadavg()[0],
+      shutdownMs,
+      cleanShutdown,
+      ...(shutdownFsyncs !== undefined ? { shutdownFsyncs } : {}),
+      ...(fsyncs !== undefined ? { fsyncs } : {}),
     };
   } finally {
     stopProbing();
@@ -159,12 +257,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       brokers: { type: "string", default: "3" },
       rf: { type: "string", default: "3" },
       zookeeper: { type: "string" },
+      strace: { type: "boolean", default: false },
     },
   });
   const r = await runManyPartitionsBench({
     partitions: Number(values.partitions),
     brokers: Number(values.brokers),
     replicationFactor: Number(values.rf),
+    strace: values.strace,
     ...(values.zookeeper !== undefined ? { zookeeper: values.zookeeper } : {}),
   });
   console.log(
@@ -175,5 +275,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(
       `  broker ${a.broker}: ApiVersions max ${a.maxMs} ms, p99 ${a.p99Ms} ms over ${a.count} requests`,
     );
+  console.log(
+    `  SIGTERM to exit: ${r.shutdownMs.map((s) => `broker ${s.broker} ${s.ms} ms`).join(", ")}` +
+      (r.fsyncs !== undefined
+        ? `; fsync+fdatasync during creation: ${r.fsyncs.perBroker.join(" / ")} (${r.fsyncs.perReplica.toFixed(2)} per replica)`
+        : ""),
+  );
+  console.log(
+    `  clean-shutdown marked: ${r.cleanShutdown.map((c) => `broker ${c.broker} ${c.marked}/${c.logs}`).join(", ")}` +
+      (r.shutdownFsyncs !== undefined
+        ? `; fsync+fdatasync from SIGTERM to exit: ${r.shutdownFsyncs.join(" / ")}`
+        : ""),
+  );
   console.log(JSON.stringify(r));
 }

@@ -20,7 +20,9 @@ export class SimDisk implements LogStore {
   private opened = new Map<string, StorageReplicaLog>();
 
   constructor(private readonly now: () => number) {
+    // The log dir exists durably before the broker first starts (new entries are lost in a crash until synced).
     this.fs.mkdir(LOG_DIR);
+    this.fs.syncDirectory(LOG_DIR);
   }
 
   open(topic: string, partition: number): StorageReplicaLog {

@@ -136,7 +136,7 @@ export function releaseStorageDescriptors(): number {
   return n;
 }
 
-/** Makes a directory's entries (creates, renames, removes) durable, as the FileSystem contract promises. */
+/** fsyncs a directory, making its entries (creates, renames, removes) durable. */
 function syncDir(pool: DescriptorPool, dir: string): void {
   const fd = pool.openFd(dir, "r");
   try {
@@ -146,33 +146,74 @@ function syncDir(pool: DescriptorPool, dir: string): void {
   }
 }
 
+/** Syscalls a DiskFileSystem made, for tests and benches (fsync of files and of directories). */
+export interface DiskSyncStats {
+  fsyncs: number;
+  dirSyncs: number;
+}
+
 /**
  * The real disk through node:fs synchronous calls. Paths are used as given. Keep one handle per file
  * open for writing: a handle tracks its own end of file. Handles hold no descriptor at rest: the pool
  * opens one on use and bounds how many stay open (`maxOpenFiles`).
+ *
+ * New entries are made durable lazily, as the contract in fs.ts allows: a create or mkdir marks its
+ * directory pending, and the directory is synced once, for all its new entries, when a file beneath it
+ * is fsynced, something is renamed into it, or syncDirectory() asks. A partition created and left empty
+ * costs no sync at all; a batch of them costs one sync of their parent if the caller wants them listed
+ * after a crash.
  */
 export class DiskFileSystem implements FileSystem {
   readonly descriptors: DescriptorPool;
+  readonly stats: DiskSyncStats = { fsyncs: 0, dirSyncs: 0 };
+  /** Directories with entries not yet durable. */
+  private readonly pendingDirs = new Set<string>();
+  /** Files this instance created that no handle has opened yet: their first handle starts clean. */
+  private readonly fresh = new Set<string>();
 
   constructor(opts: { maxOpenFiles?: number; idleCloseMs?: number; now?: () => number } = {}) {
     this.descriptors = new DescriptorPool(opts.maxOpenFiles, opts.idleCloseMs, opts.now);
   }
 
   open(path: string, opts: { create?: boolean; transient?: boolean } = {}): FileHandle {
-    if (opts.create && opts.transient) {
-      if (!nodefs.existsSync(path)) nodefs.closeSync(this.descriptors.openFd(path, "a"));
-    } else if (opts.create) this.createFiles([path]);
+    if (opts.create && !nodefs.existsSync(path)) {
+      nodefs.closeSync(this.descriptors.openFd(path, "a"));
+      this.fresh.add(path);
+      if (!opts.transient) this.pendingDirs.add(dirname(path));
+    }
     // Throws ENOENT for a missing file, as opening it would.
-    return new DiskFileHandle(path, nodefs.statSync(path).size, this.descriptors);
+    const size = nodefs.statSync(path).size;
+    // A file created here is empty and clean; one that was there may hold an earlier process's
+    // unflushed writes (kill -9 keeps them in the page cache), so its first fsync must happen.
+    const clean = this.fresh.delete(path);
+    return new DiskFileHandle(path, size, this.descriptors, this, !clean, opts.transient === true);
   }
   createFiles(paths: readonly string[]): void {
-    const dirs = new Set<string>();
     for (const path of paths) {
       if (nodefs.existsSync(path)) continue;
       nodefs.closeSync(this.descriptors.openFd(path, "a"));
-      dirs.add(dirname(path));
+      this.fresh.add(path);
+      this.pendingDirs.add(dirname(path));
     }
-    for (const dir of dirs) syncDir(this.descriptors, dir);
+  }
+  syncDirectory(dir: string): void {
+    this.syncPending(dir, false);
+  }
+  /**
+   * Syncs `dir` (always when `force`, else only if pending) and every pending directory above it: the
+   * entries leading to `dir` must be durable for anything in it to be found after a crash.
+   */
+  syncPending(dir: string, force: boolean): void {
+    if (!force && this.pendingDirs.size === 0) return;
+    for (let d = dir, first = true; ; first = false) {
+      if (this.pendingDirs.delete(d) || (first && force)) {
+        syncDir(this.descriptors, d);
+        this.stats.dirSyncs++;
+      }
+      const up = dirname(d);
+      if (up === d) break;
+      d = up;
+    }
   }
   exists(path: string): boolean {
     return nodefs.existsSync(path);
@@ -184,34 +225,44 @@ export class DiskFileSystem implements FileSystem {
     // Nothing removed, nothing to make durable: a new segment clears leftovers that are usually absent.
     if (!nodefs.existsSync(path)) return;
     nodefs.rmSync(path, { force: true });
-    syncDir(this.descriptors, dirname(path));
+    this.fresh.delete(path);
+    const dir = dirname(path);
+    this.pendingDirs.delete(dir);
+    syncDir(this.descriptors, dir);
+    this.stats.dirSyncs++;
   }
   rename(from: string, to: string): void {
     nodefs.renameSync(from, to);
-    syncDir(this.descriptors, dirname(to));
+    this.fresh.delete(from);
+    this.syncPending(dirname(to), true);
   }
   mkdir(path: string): void {
-    // The contract makes a new directory durable on return: sync the parent of each one created.
     const created: string[] = [];
     for (let d = path; !nodefs.existsSync(d); d = dirname(d)) {
-      created.unshift(d);
+      created.push(d);
       if (dirname(d) === d) break;
     }
     if (created.length === 0) return;
     nodefs.mkdirSync(path, { recursive: true });
-    for (const d of created) syncDir(this.descriptors, dirname(d));
+    for (const d of created) this.pendingDirs.add(dirname(d));
+  }
+  /** Counts an fsync of a file; called by handles. */
+  countFsync(): void {
+    this.stats.fsyncs++;
   }
 }
 
 class DiskFileHandle implements FileHandle {
   private end: number;
   private closed = false;
-  /** Writes since the last fsync; a new handle counts as dirty (an earlier one may have left writes). */
-  private dirty = true;
   constructor(
     readonly path: string,
     size: number,
     private readonly pool: DescriptorPool,
+    private readonly owner: DiskFileSystem,
+    /** Writes since the last fsync (or, for a file this process did not create, possibly before it). */
+    private dirty: boolean,
+    private readonly transient: boolean,
   ) {
     this.end = size;
   }
@@ -253,9 +304,11 @@ class DiskFileHandle implements FileHandle {
     this.dirty = true;
   }
   fsync(): void {
+    if (!this.transient) this.owner.syncPending(dirname(this.path), false);
     // A clean handle has nothing to flush: skipping keeps flush ticks over idle partitions from opening fds.
     if (!this.dirty) return;
     nodefs.fsyncSync(this.fd());
+    this.owner.countFsync();
     this.dirty = false;
   }
   close(): void {

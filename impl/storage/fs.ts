@@ -6,8 +6,13 @@
  * Durability contract (what callers may rely on, and what SimFileSystem enforces):
  * - appended bytes survive a crash only after fsync() of that file;
  * - truncate() is a write like any other: durable after fsync();
- * - mkdir, create (open with create), rename and remove are durable when they return (as on a
- *   journaled file system with the directory synced); writeFileAtomic builds on that.
+ * - a new entry (mkdir, open with create, createFiles) is durable once its directory has been synced,
+ *   which fsync() of any file beneath it, rename() into it, or syncDirectory() of it (or of a directory
+ *   beneath it) does, for every pending entry of that directory and of each directory above it at once.
+ *   So creating thousands of empty logs costs no directory sync until data in them must be durable (or
+ *   the caller syncs their parent once for the lot), and a file whose data was fsynced is always found;
+ * - rename is durable when it returns (the target's directory and those above it are synced), remove
+ *   too (its directory is synced); writeFileAtomic builds on that.
  */
 export interface FileHandle {
   readonly path: string;
@@ -26,26 +31,33 @@ export interface FileHandle {
 
 export interface FileSystem {
   /**
-   * Opens a file for reading and appending; creates it (empty) when `create` and it is missing. With
-   * `transient`, the creation need not be durable (a temporary file that a rename will make durable).
+   * Opens a file for reading and appending; creates it (empty) when `create` and it is missing. A
+   * `transient` file (a temporary one that a rename will make durable) is no pending entry of its
+   * directory, and its fsync() syncs only its data.
    */
   open(path: string, opts?: { create?: boolean; transient?: boolean }): FileHandle;
-  /**
-   * Creates each missing file empty, durable on return like `open` with `create`: one directory sync
-   * per directory instead of one per file (a new segment's three files).
-   */
+  /** Creates each missing file empty (durable as the contract says: with its directory's next sync). */
   createFiles(paths: readonly string[]): void;
+  /** Makes every pending entry of `dir` and of the directories above it durable. */
+  syncDirectory(dir: string): void;
   exists(path: string): boolean;
   /** Entry names (not paths) in a directory, sorted. */
   list(dir: string): string[];
   remove(path: string): void;
   rename(from: string, to: string): void;
-  /** Creates the directory and its parents; no error if it exists. */
+  /** Creates the directory and its parents (durable with their parents' next sync); no error if it exists. */
   mkdir(path: string): void;
 }
 
 export function joinPath(dir: string, name: string): string {
   return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
+}
+
+/** The directory holding `path` ("/" for a top-level entry). */
+export function parentPath(path: string): string {
+  const p = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+  const i = p.lastIndexOf("/");
+  return i <= 0 ? "/" : p.slice(0, i);
 }
 
 /** Reads a whole file. */
@@ -65,7 +77,7 @@ export function readWholeFile(fs: FileSystem, path: string): Buffer {
 export function writeFileAtomic(fs: FileSystem, path: string, data: Uint8Array): void {
   const tmp = `${path}.tmp`;
   if (fs.exists(tmp)) fs.remove(tmp);
-  // The rename below syncs the directory: the temporary file's own creation need not be durable.
+  // The rename below makes the name durable: the temporary file's own entry never needs to be.
   const h = fs.open(tmp, { create: true, transient: true });
   try {
     h.append(data);

@@ -15,17 +15,22 @@ export const LEADER_EPOCH_CHECKPOINT = "leader-epoch-checkpoint";
 
 /**
  * The leader epoch cache of one partition replica (KIP-101), kept in order of epoch and start offset,
- * both strictly increasing, and persisted to `leader-epoch-checkpoint` on every change. Semantics
- * follow Kafka's LeaderEpochFileCache (assign, endOffsetFor, truncateFromEnd, truncateFromStart).
- * With no FileSystem it is memory-only (for the model and for tests).
+ * both strictly increasing, and persisted to `leader-epoch-checkpoint` on every change, or, when
+ * loaded with `deferWrites`, by flushCheckpoint() (the log calls it when it flushes, so the entries of
+ * every flushed batch are durable with it, and recovery re-derives the rest from the batches, as Kafka's
+ * LogSegment.recover does). Semantics follow Kafka's LeaderEpochFileCache (assign, endOffsetFor,
+ * truncateFromEnd, truncateFromStart). With no FileSystem it is memory-only (for the model and for tests).
  */
 export class LeaderEpochCache {
   private epochs: EpochEntry[];
+  /** Changes not yet in the checkpoint file (deferred writes only). */
+  private dirty = false;
 
   private constructor(
     private readonly fs: FileSystem | null,
     readonly path: string | null,
     entries: EpochEntry[],
+    private readonly deferWrites = false,
   ) {
     this.epochs = entries;
   }
@@ -37,7 +42,7 @@ export class LeaderEpochCache {
   }
 
   /** Loads the checkpoint (missing: empty). Throws CheckpointError if it is malformed or not monotonic. */
-  static load(fs: FileSystem, path: string): LeaderEpochCache {
+  static load(fs: FileSystem, path: string, opts: { deferWrites?: boolean } = {}): LeaderEpochCache {
     const entries = readCheckpointFile(fs, path).map((f) => {
       if (f.length !== 2 || !/^\d+$/.test(f[0]) || !/^\d+$/.test(f[1])) {
         throw new CheckpointError(`bad leader epoch entry: ${f.join(" ")}`);
@@ -49,7 +54,7 @@ export class LeaderEpochCache {
         throw new CheckpointError(`leader epoch entries out of order at line ${i + 3}`);
       }
     }
-    return new LeaderEpochCache(fs, path, entries);
+    return new LeaderEpochCache(fs, path, entries, opts.deferWrites === true);
   }
 
   entries(): EpochEntry[] {
@@ -150,7 +155,24 @@ export class LeaderEpochCache {
     this.flush();
   }
 
+  /** Whether changes wait for flushCheckpoint(). */
+  get hasUnflushedChanges(): boolean {
+    return this.dirty;
+  }
+
+  /** Writes the checkpoint if a deferred change is pending (atomically: the old or the new file). */
+  flushCheckpoint(): void {
+    if (!this.dirty) return;
+    this.write();
+    this.dirty = false;
+  }
+
   private flush(): void {
+    if (this.deferWrites) this.dirty = true;
+    else this.write();
+  }
+
+  private write(): void {
     if (this.fs && this.path) {
       writeCheckpointFile(
         this.fs,

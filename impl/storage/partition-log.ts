@@ -28,9 +28,13 @@ export function partitionDirName(topic: string, partition: number): string {
 
 /**
  * Written by shutdown() after the final flush and removed by open(): while it is there, the last
- * segment is known to be whole and open() skips its CRC scan (Kafka's .kafka_cleanshutdown, per log).
+ * segment is known to be whole and open() skips its CRC scan. A store of many logs writes one marker
+ * for its whole log dir instead (LOG_DIR_CLEAN_SHUTDOWN_MARKER) and opens with `cleanShutdown`.
  */
 export const CLEAN_SHUTDOWN_MARKER = "clean-shutdown";
+
+/** Kafka's per-log-dir clean shutdown file (LogLoader.CleanShutdownFileName). */
+export const LOG_DIR_CLEAN_SHUTDOWN_MARKER = ".kafka_cleanshutdown";
 
 /** Persisted log start offset (moved by DeleteRecords), one entry: "<offset>". */
 export const LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
@@ -53,6 +57,11 @@ export interface OpenOptions {
   nowMs?: number;
   /** What recovery found, for logs and tests. */
   onRecovery?: (event: RecoveryEvent) => void;
+  /**
+   * The log was flushed and closed by a clean shutdown (its store's log-dir marker says so): the last
+   * segment is loaded without the CRC scan, as with this log's own marker.
+   */
+  cleanShutdown?: boolean;
 }
 
 export interface RecoveryEvent {
@@ -120,14 +129,17 @@ export class PartitionLog {
       if (m && !baseSet.has(Number(m[1]))) fs.remove(joinPath(dir, n));
     }
 
+    // Epoch checkpoint writes wait for the log's next flush (see flush()): a leader elected on an empty
+    // log, as every new partition's is, costs no write until its first records are flushed.
+    const epochPath = joinPath(dir, LEADER_EPOCH_CHECKPOINT);
     let epochCache: LeaderEpochCache;
     let epochCacheBroken = false;
     try {
-      epochCache = LeaderEpochCache.load(fs, joinPath(dir, LEADER_EPOCH_CHECKPOINT));
+      epochCache = LeaderEpochCache.load(fs, epochPath, { deferWrites: true });
     } catch (e) {
       if (!(e instanceof CheckpointError)) throw e;
-      fs.remove(joinPath(dir, LEADER_EPOCH_CHECKPOINT));
-      epochCache = LeaderEpochCache.load(fs, joinPath(dir, LEADER_EPOCH_CHECKPOINT));
+      fs.remove(epochPath);
+      epochCache = LeaderEpochCache.load(fs, epochPath, { deferWrites: true });
       epochCacheBroken = true;
     }
     const log = new PartitionLog(fs, dir, config, nowMs, epochCache);
@@ -135,7 +147,13 @@ export class PartitionLog {
     const report = opts.onRecovery ?? (() => {});
 
     const marker = joinPath(dir, CLEAN_SHUTDOWN_MARKER);
-    const cleanShutdown = fs.exists(marker);
+    const ownMarker = fs.exists(marker);
+    const cleanShutdown = ownMarker || opts.cleanShutdown === true;
+    // Epochs of batches whose checkpoint write had not reached the disk come back from the batches.
+    const reassign = (b: { leaderEpoch: number; baseOffset: number }) => {
+      if (b.leaderEpoch >= 0 && b.leaderEpoch > log.epochCache.latestEpoch)
+        log.epochCache.assign(b.leaderEpoch, b.baseOffset);
+    };
     const segConfig = log.segmentConfig();
     const recovered: LogSegment[] = [];
     for (let i = 0; i < bases.length; i++) {
@@ -145,7 +163,7 @@ export class PartitionLog {
       if (!isLast && seg.load(bases[i + 1])) continue;
       if (isLast && cleanShutdown && seg.loadClean()) continue;
       const prevEpoch = log.segments.length > 1 ? log.lastEpochOf(log.segments[log.segments.length - 2]) : -1;
-      const cut = seg.recover(prevEpoch);
+      const cut = seg.recover(prevEpoch, reassign);
       if (cut > 0)
         report({
           segmentBaseOffset: seg.baseOffset,
@@ -177,8 +195,10 @@ export class PartitionLog {
     if (epochCacheBroken) log.rebuildEpochCache();
     log.epochCache.truncateFromEnd(log.logEndOffset);
     log.epochCache.truncateFromStart(log.logStart);
+    // And the epochs recovery re-derived or dropped.
+    if (recovered.length > 0 || epochCacheBroken) log.epochCache.flushCheckpoint();
     // From here on appends may be torn again: the next open must scan.
-    if (cleanShutdown) fs.remove(marker);
+    if (ownMarker) fs.remove(marker);
     return log;
   }
 
@@ -214,6 +234,7 @@ export class PartitionLog {
 
   /** A broken checkpoint is rebuilt from the batches' own leader epochs. */
   private rebuildEpochCache(): void {
+    this.epochCache.clear();
     for (const seg of this.segments) {
       seg.scanHeaders((b) => {
         if (b.leaderEpoch > this.epochCache.latestEpoch) this.epochCache.assign(b.leaderEpoch, b.baseOffset);
@@ -383,12 +404,19 @@ export class PartitionLog {
     const old = this.activeSegment;
     if (old.isEmpty) return;
     old.onBecomeInactive();
+    // Rolled segments are loaded without a scan, so their epochs must be in the checkpoint from now on.
+    this.epochCache.flushCheckpoint();
     old.flush();
     this.segments.push(LogSegment.create(this.fs, this.dir, old.nextOffset, this.segmentConfig(), nowMs));
   }
 
-  /** fsyncs the active segment (rolled ones were flushed when they rolled). */
+  /**
+   * fsyncs the active segment (rolled ones were flushed when they rolled), after writing the leader epoch
+   * checkpoint if it changed: every flushed batch's epoch is then durable too. Costs nothing when
+   * nothing changed since the last flush.
+   */
   flush(nowMs = this.lastFlushMs): void {
+    this.epochCache.flushCheckpoint();
     this.activeSegment.flush();
     this.unflushedMessages = 0;
     this.lastFlushMs = nowMs;
@@ -481,6 +509,8 @@ export class PartitionLog {
     }
     this.activeSegment.flush();
     this.epochCache.truncateFromEnd(this.logEndOffset);
+    // Recovery only adds epochs above the checkpoint's latest: a dropped entry must leave it at once.
+    this.epochCache.flushCheckpoint();
   }
 
   /** Empties the log and starts it again at `offset` (a follower far behind the leader's log start). */
@@ -491,6 +521,7 @@ export class PartitionLog {
     this.logStart = offset;
     this.writeLogStartCheckpoint();
     this.epochCache.clear();
+    this.epochCache.flushCheckpoint();
     this.unflushedMessages = 0;
   }
 
@@ -594,7 +625,10 @@ export class PartitionLog {
     for (const s of this.segments) s.close();
   }
 
-  /** Flushes, marks the log cleanly shut down (so the next open skips the scan) and closes. */
+  /**
+   * Flushes, marks the log cleanly shut down (so the next open skips the scan) and closes. A store of
+   * many logs calls flush() and close() on each and writes one LOG_DIR_CLEAN_SHUTDOWN_MARKER instead.
+   */
   shutdown(nowMs = this.lastFlushMs): void {
     this.flush(nowMs);
     writeFileAtomic(this.fs, joinPath(this.dir, CLEAN_SHUTDOWN_MARKER), Buffer.alloc(0));

@@ -96,6 +96,12 @@ export class LogSegment {
   private bytesSinceLastIndexEntry = 0;
   /** Whether both index files were on disk when the segment was opened (a missing one is rebuilt). */
   private readonly indexesExisted: boolean;
+  /**
+   * Whether flush() has work: set by every change, cleared by flush, and clear after a load that found
+   * the segment whole (it was flushed when it rolled, or before a clean shutdown). So closing thousands of
+   * idle logs costs no fsync.
+   */
+  private unflushed = true;
 
   private constructor(
     readonly fs: FileSystem,
@@ -134,6 +140,7 @@ export class LogSegment {
     s.log.truncate(0);
     s.offsetIndex.reset();
     s.timeIndex.reset();
+    s.unflushed = true;
     return s;
   }
 
@@ -182,6 +189,7 @@ export class LogSegment {
       pos += size;
     }
     this.log.append(batches);
+    this.unflushed = true;
   }
 
   /** Kafka's indexing rule, applied per batch so that a rebuild gives the same entries. */
@@ -203,6 +211,7 @@ export class LogSegment {
   /** When the segment stops being active: index its largest timestamp so retention can see it. */
   onBecomeInactive(): void {
     if (this.maxTimestamp >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+    this.unflushed = true;
   }
 
   /**
@@ -231,6 +240,7 @@ export class LogSegment {
     }
     const first = size > 0 ? new FileBatchReader(this.log, size).location(0) : null;
     this.firstBatchTimestamp = first ? first.maxTimestamp : -1;
+    this.unflushed = false;
     return true;
   }
 
@@ -271,6 +281,7 @@ export class LogSegment {
     this.bytesSinceLastIndexEntry = size - start;
     const first = size > 0 ? new FileBatchReader(this.log, size).location(0) : null;
     this.firstBatchTimestamp = first ? first.maxTimestamp : -1;
+    this.unflushed = false;
     return true;
   }
 
@@ -295,9 +306,11 @@ export class LogSegment {
   /**
    * Recovery: reads every batch, checking length, magic, CRC, that offsets continue from the base
    * without gaps and that leader epochs never decrease; cuts the log at the first batch that fails
-   * (a torn or corrupt tail) and rebuilds both indexes. Returns the bytes cut off.
+   * (a torn or corrupt tail) and rebuilds both indexes. `onBatch` sees each batch kept, in order (the
+   * log re-derives leader epochs its checkpoint may not have reached disk with). Returns the bytes cut off.
    */
-  recover(minLeaderEpoch = -1): number {
+  recover(minLeaderEpoch = -1, onBatch?: (b: BatchLocation) => void): number {
+    this.unflushed = true;
     const size = this.log.size();
     this.offsetIndex.reset();
     this.timeIndex.reset();
@@ -316,6 +329,7 @@ export class LogSegment {
       if (loc.baseOffset !== this.nextOffset || loc.leaderEpoch < epoch) break;
       epoch = loc.leaderEpoch;
       this.indexBatch(loc);
+      onBatch?.(loc);
       pos += loc.size;
     }
     if (pos < size) this.log.truncate(pos);
@@ -398,6 +412,7 @@ export class LogSegment {
     const loc = this.translateOffset(offset);
     if (!loc) return 0;
     const before = this.log.size();
+    this.unflushed = true;
     this.log.truncate(loc.position);
     this.offsetIndex.truncateToPosition(loc.position);
     this.timeIndex.truncateTo(loc.baseOffset);
@@ -440,12 +455,15 @@ export class LogSegment {
     return this.log.read(loc.position, loc.size);
   }
 
+  /** Writes pending index entries and fsyncs the three files; nothing when nothing changed. */
   flush(): void {
+    if (!this.unflushed) return;
     this.offsetIndex.sync();
     this.timeIndex.sync();
     this.log.fsync();
     this.offsetIndex.file.fsync();
     this.timeIndex.file.fsync();
+    this.unflushed = false;
   }
 
   close(): void {

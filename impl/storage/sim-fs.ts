@@ -4,29 +4,58 @@ import type { FileHandle, FileSystem } from "./fs.ts";
  * An in-memory disk for the deterministic simulator. Each file keeps the bytes written (what reads
  * see) and the bytes made durable by fsync; crash() throws away everything not fsynced, as a power
  * loss does with the page cache. Given a PRNG, crash() may instead keep a random-length prefix of a
- * file's unflushed appends, cutting the last one at a random byte (a torn write). Directory
- * operations are durable at once (see the contract in fs.ts).
+ * file's unflushed appends, cutting the last one at a random byte (a torn write). New entries (files,
+ * directories) are lost in a crash until their directory is synced, as the contract in fs.ts says:
+ * by fsync() of a file beneath it, rename() into it, remove() in it or syncDirectory(); renames and
+ * removes are durable at once.
  */
 export class SimFileSystem implements FileSystem {
   private readonly files = new Map<string, SimFile>();
   private readonly dirs = new Set<string>(["/"]);
   /** Bumped by crash(): handles from before the crash stop working, like a process that died. */
   private generation = 0;
+  /** New entries not yet durable, by the directory holding them. */
+  private readonly pending = new Map<string, Set<string>>();
   /** Counters for tests and the simulator's reports. */
-  readonly stats = { fsyncs: 0, bytesWritten: 0, crashes: 0 };
+  readonly stats = { fsyncs: 0, dirSyncs: 0, bytesWritten: 0, crashes: 0 };
 
-  open(path: string, opts: { create?: boolean } = {}): FileHandle {
+  open(path: string, opts: { create?: boolean; transient?: boolean } = {}): FileHandle {
     let f = this.files.get(path);
     if (!f) {
       if (!opts.create) throw enoent(path);
       this.requireDir(parentOf(path));
       f = new SimFile();
       this.files.set(path, f);
+      this.addPending(path);
     }
-    return new SimHandle(this, path, f, this.generation);
+    return new SimHandle(this, path, f, this.generation, opts.transient === true);
   }
   createFiles(paths: readonly string[]): void {
     for (const p of paths) this.open(p, { create: true }).close();
+  }
+  syncDirectory(dir: string): void {
+    this.syncPending(normalizeDir(dir), false);
+  }
+  /** Syncs `dir` (when pending, or always with `force`) and every pending directory above it. */
+  syncPending(dir: string, force: boolean): void {
+    for (let d = dir, first = true; ; first = false) {
+      if (this.pending.delete(d) || (first && force)) this.stats.dirSyncs++;
+      if (d === "/") break;
+      d = parentOf(d);
+    }
+  }
+  /** Whether `path` was created and its directory not synced since (a crash would lose it). */
+  isPending(path: string): boolean {
+    return this.pending.get(parentOf(path))?.has(normalizeDir(path)) ?? false;
+  }
+  private addPending(path: string): void {
+    const dir = parentOf(path);
+    let set = this.pending.get(dir);
+    if (set === undefined) {
+      set = new Set();
+      this.pending.set(dir, set);
+    }
+    set.add(normalizeDir(path));
   }
   exists(path: string): boolean {
     return this.files.has(path) || this.dirs.has(normalizeDir(path));
@@ -42,19 +71,24 @@ export class SimFileSystem implements FileSystem {
     return [...names].sort();
   }
   remove(path: string): void {
-    this.files.delete(path);
+    if (!this.files.delete(path)) return;
+    this.pending.get(parentOf(path))?.delete(path);
+    this.syncPending(parentOf(path), true);
   }
   rename(from: string, to: string): void {
     const f = this.files.get(from);
     if (!f) throw enoent(from);
     this.requireDir(parentOf(to));
     this.files.delete(from);
+    this.pending.get(parentOf(from))?.delete(from);
     this.files.set(to, f);
+    this.syncPending(parentOf(to), true);
   }
   mkdir(path: string): void {
     let d = normalizeDir(path);
     while (d !== "/" && !this.dirs.has(d)) {
       this.dirs.add(d);
+      this.addPending(d);
       d = parentOf(d);
     }
   }
@@ -66,6 +100,16 @@ export class SimFileSystem implements FileSystem {
   crash(random?: () => number): void {
     this.generation++;
     this.stats.crashes++;
+    // Entries whose directory was never synced are gone, and with a directory everything beneath it.
+    const lost = [...this.pending.values()].flatMap((set) => [...set]);
+    this.pending.clear();
+    for (const path of lost) {
+      const prefix = `${path}/`;
+      this.files.delete(path);
+      this.dirs.delete(path);
+      for (const p of [...this.files.keys()]) if (p.startsWith(prefix)) this.files.delete(p);
+      for (const p of [...this.dirs]) if (p.startsWith(prefix)) this.dirs.delete(p);
+    }
     for (const f of this.files.values()) f.crash(random);
   }
 
@@ -158,6 +202,7 @@ class SimHandle implements FileHandle {
     readonly path: string,
     private readonly file: SimFile,
     private readonly generation: number,
+    private readonly transient: boolean,
   ) {}
   private live(): SimFile {
     if (this.closed) throw new Error(`${this.path} is closed`);
@@ -183,6 +228,7 @@ class SimHandle implements FileHandle {
   fsync(): void {
     this.fs.stats.fsyncs++;
     this.live().fsync();
+    if (!this.transient) this.fs.syncPending(parentOf(this.path), false);
   }
   close(): void {
     this.closed = true;
