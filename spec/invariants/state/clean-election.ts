@@ -36,6 +36,8 @@ export const cleanElection: StateInvariant = {
       if (q === undefined || p.uncleanLeaderElection || q.uncleanLeaderElection || !nextWrite(q, p)) continue;
       if (p.leaderEpoch <= q.leaderEpoch) continue;
       const was = `leader ${q.leader ?? "none"}, epoch ${q.leaderEpoch}, ISR [${q.isr}]`;
+      const added = p.isr.filter((r) => !q.isr.includes(r));
+      // One finding per write: a leader from outside the ISR usually comes with itself added to it.
       if (p.leader !== null && p.leader !== q.leader && !q.isr.includes(p.leader))
         out.push(
           stateViolation(
@@ -44,8 +46,7 @@ export const cleanElection: StateInvariant = {
               "unclean election is off",
           ),
         );
-      const added = p.isr.filter((r) => !q.isr.includes(r));
-      if (added.length > 0)
+      else if (added.length > 0)
         out.push(
           stateViolation(
             NAME,
