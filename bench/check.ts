@@ -3,19 +3,27 @@
  * machine), the simulator alone without the checker, and the time to catch each seeded fault (goal
  * under 60 s each).
  *
- * The checked figure is given twice, for the same workload (same seed): in a fresh process, where V8
- * still interprets most of the model, brokers and checkers (what one `kafkaspec check` of a few hundred
- * runs sees), and again after `--warmup` more runs of other seeds (what a long check or a hunt sees).
- * Both per wall-clock second and per CPU second of this process: the machine is shared, so the load
- * average is printed too.
+ * The checked figure is given twice, for the same workload (same seed): in fresh processes (a child
+ * process each, `--fresh` of them, whose first work is this check: V8 still interprets most of the
+ * model, brokers and checkers, as in one `kafkaspec check` of a few hundred runs), and in this process
+ * after `--warmup` more runs of other seeds (what a long check or a hunt sees), `--repeat` times. The
+ * median is the figure; the spread is printed beside it. A step is a client operation or a fault: each
+ * is one invocation in the history, judged by the model, with the state invariants checked after it.
+ * The measured window is the check alone (from runCheck's start to its result); module loading (tsx,
+ * the model, the brokers) is outside it and printed apart, for fresh processes, as time to first run.
+ * Both per wall-clock second and per CPU second (of the process: with worker threads, of all of them):
+ * the machine is shared, so the load average is printed too.
  *
  * Then the same two figures with the runs split over `--jobs` worker threads (default: the available
  * cores; spec/jobs.ts): wall-clock ops/s with every core busy, and per CPU second summed over threads.
  *
- *   node bin/run-ts.mjs bench/check.ts [--runs 300] [--seed 1] [--warmup 900] [--jobs N|0] [--hunt-runs 3000] [--hunt-seconds 60] [--hunt-ops 60] [--only NAME] [--skip-hunt]
+ *   node bin/run-ts.mjs bench/check.ts [--runs 300] [--seed 1] [--fresh 3] [--warmup 900] [--repeat 3]
+ *     [--jobs N|0] [--hunt-runs 3000] [--hunt-seconds 60] [--hunt-ops 60] [--only NAME] [--skip-hunt]
  */
+import { execFile } from "node:child_process";
 import { loadavg } from "node:os";
-import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { parseArgs, promisify } from "node:util";
 import { createEmbeddedTarget } from "../impl/embedded/index.ts";
 import { SEEDED_FAULTS } from "../impl/faults/catalog.ts";
 import { Prng } from "../impl/sim/prng.ts";
@@ -28,6 +36,12 @@ import { huntSeededFaults, loadReferenceSuite, type RunCheckOptions, runCheck } 
 const { values } = parseArgs({
   options: {
     runs: { type: "string", default: "300" },
+    /** Fresh child processes measured (0: skip). */
+    fresh: { type: "string", default: "3" },
+    /** Warm measurements of the same check after the warm-up; the median is reported. */
+    repeat: { type: "string", default: "3" },
+    /** Internal: this process is one fresh measurement; print it as JSON and exit. */
+    "fresh-child": { type: "boolean", default: false },
     /** Runs (of other seeds) between the cold and the warm measurement. */
     warmup: { type: "string", default: "900" },
     seed: { type: "string", default: "1" },
@@ -90,31 +104,65 @@ async function rawThroughput(ops: number): Promise<number> {
   return ops / ((performance.now() - t0) / 1000);
 }
 
-/** One timed check: checked operations (client operations and faults) per wall and per CPU second. */
-async function measuredCheck(
+/** One timed check: what it ran, and how long it took by the wall clock and in CPU time. */
+interface Measurement {
+  ok: boolean;
+  runs: number;
+  operations: number;
+  faults: number;
+  wallMs: number;
+  cpuMs: number;
+  /** Fresh processes: from the process's start to the check's (loading tsx, the model, the brokers). */
+  startupMs?: number;
+}
+
+async function measure(
   options: RunCheckOptions,
   check: (o: RunCheckOptions) => Promise<CheckResult> = runCheck,
-): Promise<{ ok: boolean; line: string }> {
+): Promise<Measurement> {
   // The whole process's CPU time: with worker threads, every thread's.
   const cpu0 = process.cpuUsage();
   const result = await check(options);
   const cpu = process.cpuUsage(cpu0);
   const s = result.stats;
-  const checked = s.operations + s.faults;
-  const wallSeconds = s.elapsedMs / 1000;
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   return {
     ok: result.ok,
-    line:
-      `${s.runs} runs, ${s.operations} operations + ${s.faults} faults in ${wallSeconds.toFixed(2)} s = ` +
-      `${(checked / wallSeconds).toFixed(0)} ops/s (${(checked / cpuSeconds).toFixed(0)} per CPU second)` +
-      ` ${result.ok ? "pass" : "FAIL"}`,
+    runs: s.runs,
+    operations: s.operations,
+    faults: s.faults,
+    wallMs: s.elapsedMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
   };
 }
 
-async function main(): Promise<void> {
+const steps = (m: Measurement) => m.operations + m.faults;
+const perSecond = (m: Measurement) => (steps(m) * 1000) / m.wallMs;
+const perCpuSecond = (m: Measurement) => (steps(m) * 1000) / m.cpuMs;
+
+/** The median measurement (by steps per wall second) and the range of all of them. */
+function summary(ms: readonly Measurement[]): string {
+  const sorted = [...ms].sort((x, y) => perSecond(x) - perSecond(y));
+  const m = sorted[(sorted.length - 1) >> 1];
+  const range =
+    ms.length > 1
+      ? ` [${ms.length} measurements: ${perSecond(sorted[0]).toFixed(0)}-${perSecond(sorted[sorted.length - 1]).toFixed(0)}]`
+      : "";
+  return (
+    `${m.runs} runs, ${m.operations} operations + ${m.faults} faults in ${(m.wallMs / 1000).toFixed(2)} s = ` +
+    `${perSecond(m).toFixed(0)} steps/s (${perCpuSecond(m).toFixed(0)} per CPU second)${range}` +
+    ` ${ms.every((x) => x.ok) ? "pass" : "FAIL"}`
+  );
+}
+
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(" ");
+
+/** The bench's own check: the steps it counts are client operations and faults. */
+async function benchOptions(): Promise<RunCheckOptions> {
   const suite = await loadReferenceSuite();
-  const base: RunCheckOptions = {
+  return {
     target: () => createEmbeddedTarget(),
     checker: suite.checker,
     invariants: suite.invariants,
@@ -126,27 +174,64 @@ async function main(): Promise<void> {
     faults: ["crash", "restart", "isolate", "session", "time"] as FaultFamily[],
     brokers: 3,
   };
+}
+
+/** One fresh process: this script again with --fresh-child, timed from spawn to exit. */
+async function freshProcess(): Promise<Measurement & { processMs: number }> {
+  const script = fileURLToPath(import.meta.url);
+  const runTs = fileURLToPath(new URL("../bin/run-ts.mjs", import.meta.url));
+  const t0 = performance.now();
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [runTs, script, "--fresh-child", "--runs", String(values.runs), "--seed", String(seed)],
+    { maxBuffer: 1 << 20 },
+  );
+  const processMs = performance.now() - t0;
+  return { ...(JSON.parse(stdout.trim().split("\n").pop()!) as Measurement), processMs };
+}
+
+async function main(): Promise<void> {
+  if (values["fresh-child"]) {
+    const startupMs = performance.now();
+    const m = await measure(await benchOptions());
+    console.log(JSON.stringify({ ...m, startupMs }));
+    return;
+  }
+  const base = await benchOptions();
+  console.log(
+    `steps = client operations + faults, each checked by the model and followed by ${base.invariants.state.length} ` +
+      `state invariants; ${base.invariants.history.length} history invariants per run; load average before ${load()}`,
+  );
+
+  const freshCount = Number(values.fresh);
+  if (freshCount > 0) {
+    const fresh: Array<Measurement & { processMs: number }> = [];
+    for (let i = 0; i < freshCount; i++) fresh.push(await freshProcess());
+    const startup = fresh.map((f) => f.startupMs ?? 0).sort((x, y) => x - y)[(fresh.length - 1) >> 1];
+    const whole = fresh.map((f) => f.processMs).sort((x, y) => x - y)[(fresh.length - 1) >> 1];
+    console.log(`checked, fresh process (JIT cold): ${summary(fresh)}`);
+    console.log(
+      `  (median process start to first run ${(startup / 1000).toFixed(2)} s, whole process ${(whole / 1000).toFixed(2)} s; load average ${load()})`,
+    );
+    if (!fresh.every((f) => f.ok)) process.exitCode = 1;
+  }
 
   const raw = await rawThroughput(20_000);
-  console.log(`simulator alone (produce/fetch/crash/restart, 3 brokers): ${raw.toFixed(0)} ops/s`);
+  console.log(
+    `simulator alone (produce/fetch/crash/restart, 3 brokers, no checker): ${raw.toFixed(0)} ops/s`,
+  );
 
-  const cold = await measuredCheck(base);
-  console.log(`checked, fresh process (JIT cold): ${cold.line}`);
   const warmupRuns = Number(values.warmup);
   for (let done = 0, i = 1; done < warmupRuns; i++) {
     const runs = Math.min(300, warmupRuns - done);
     await runCheck({ ...base, runs, seed: seed + 1000 * i });
     done += runs;
   }
-  const warm = await measuredCheck(base);
-  console.log(`checked, after ${warmupRuns} warm-up runs (same workload): ${warm.line}`);
-  console.log(
-    `  (model + ${suite.invariants.state.length} state + ${suite.invariants.history.length} history invariants; ` +
-      `load average ${loadavg()
-        .map((x) => x.toFixed(1))
-        .join(" ")})`,
-  );
-  if (!cold.ok || !warm.ok) process.exitCode = 1;
+  const warm: Measurement[] = [];
+  for (let i = 0; i < Math.max(1, Number(values.repeat)); i++) warm.push(await measure(base));
+  console.log(`checked, one thread after ${warmupRuns} warm-up runs (same workload): ${summary(warm)}`);
+  console.log(`  (load average ${load()})`);
+  if (!warm.every((w) => w.ok)) process.exitCode = 1;
 
   const jobs = Number(values.jobs);
   if (jobs > 1) {
@@ -163,24 +248,25 @@ async function main(): Promise<void> {
     );
     try {
       const inPool = (o: RunCheckOptions) => pool.check(jobCheckOptions(o));
-      const coldJobs = await measuredCheck(base, inPool);
+      const coldJobs = await measure(base, inPool);
       console.log(
-        `checked, --jobs ${jobs}, this thread + ${jobs - 1} fresh worker threads: ${coldJobs.line}`,
+        `checked, --jobs ${jobs}, this thread + ${jobs - 1} fresh worker threads: ${summary([coldJobs])}`,
       );
       for (let done = 0, i = 1; done < warmupRuns; i++) {
         const runs = Math.min(300 * jobs, warmupRuns - done);
         await pool.check(jobCheckOptions({ ...base, runs, seed: seed + 1000 * i }));
         done += runs;
       }
-      const warmJobs = await measuredCheck(base, inPool);
-      console.log(`checked, --jobs ${jobs}, after ${warmupRuns} warm-up runs in the pool: ${warmJobs.line}`);
+      const warmJobs: Measurement[] = [];
+      for (let i = 0; i < Math.max(1, Number(values.repeat)); i++) warmJobs.push(await measure(base, inPool));
       console.log(
-        `  (wall-clock ops/s with ${jobs} threads on ${availableJobs()} cores; per CPU second summed over threads; ` +
-          `the workers run --seed and seeds derived from it, so not the same runs as above; load average ${loadavg()
-            .map((x) => x.toFixed(1))
-            .join(" ")})`,
+        `checked, --jobs ${jobs}, after ${warmupRuns} warm-up runs in the pool: ${summary(warmJobs)}`,
       );
-      if (!coldJobs.ok || !warmJobs.ok) process.exitCode = 1;
+      console.log(
+        `  (wall-clock steps/s with ${jobs} threads on ${availableJobs()} cores; per CPU second summed over threads; ` +
+          `the workers run --seed and seeds derived from it, so not the same runs as above; load average ${load()})`,
+      );
+      if (!coldJobs.ok || !warmJobs.every((w) => w.ok)) process.exitCode = 1;
     } finally {
       await pool.close();
     }
