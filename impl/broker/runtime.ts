@@ -923,7 +923,12 @@ export class BrokerRuntime {
         }
       }
     }
-    this.logs?.shutdown();
+    if (this.logs !== undefined) {
+      const r = this.logs.shutdown();
+      this.log(
+        `[broker ${this.brokerId}] ${r.logs} logs flushed and closed in ${r.ms} ms (${r.fsyncs} fsyncs, ${r.dirSyncs} directory syncs)`,
+      );
+    }
     for (const resolve of this.pendingCalls.values())
       resolve({ api: "error", error: "BROKER_NOT_AVAILABLE" });
     this.pendingCalls.clear();

@@ -15,6 +15,7 @@ import {
 import { sliceBatch } from "../records/reencode.ts";
 import type { RecordHeader, RecordInput } from "../records/types.ts";
 import { type FileSystem, joinPath, readWholeFile, writeFileAtomic } from "../storage/fs.ts";
+import type { PartitionOffsets } from "../storage/log-dir-checkpoint.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
 import {
   type EpochEndOffset,
@@ -43,10 +44,16 @@ export interface StorageReplicaLogOptions {
    * after every crash. Off for the TCP broker, whose logs may be large.
    */
   decodedCache?: boolean;
+  /**
+   * Where high watermarks are checkpointed: the log dir's one replication-offset-checkpoint (the TCP
+   * broker's DiskLogStore, which writes it). Without it, a small HW_CHECKPOINT file beside the segments.
+   */
+  highWatermarks?: PartitionOffsets;
 }
 
 export class StorageReplicaLog implements ReplicaLog {
   private hw: number;
+  private readonly highWatermarks: PartitionOffsets | undefined;
   private readonly headerEncoding: "latin1" | "utf8";
   /** The decoded copy when enabled: entries from `cacheStart`, index = offset - cacheStart. */
   private cache: TimedEntry[] | null;
@@ -61,9 +68,11 @@ export class StorageReplicaLog implements ReplicaLog {
     options: StorageReplicaLogOptions = {},
   ) {
     this.headerEncoding = options.headerEncoding ?? "latin1";
+    this.highWatermarks = options.highWatermarks;
     const path = joinPath(log.dir, HW_CHECKPOINT);
-    let hw = 0;
-    if (fs.exists(path)) {
+    let hw = this.highWatermarks?.get(this.partitionName) ?? 0;
+    // The per-partition file is also read when the log dir's file has no entry (a log dir written before).
+    if (this.highWatermarks?.get(this.partitionName) === undefined && fs.exists(path)) {
       const n = Number(readWholeFile(fs, path).toString("utf8").trim());
       if (Number.isInteger(n) && n >= 0) hw = n;
     }
@@ -193,8 +202,18 @@ export class StorageReplicaLog implements ReplicaLog {
     return this.hw;
   }
 
+  /** The partition directory's name, the key of its entries in log-dir checkpoint files. */
+  get partitionName(): string {
+    return this.log.dir.slice(this.log.dir.lastIndexOf("/") + 1);
+  }
+
   checkpointHighWatermark(highWatermark: number): void {
     if (highWatermark === this.hw) return;
+    if (this.highWatermarks !== undefined) {
+      this.highWatermarks.set(this.partitionName, highWatermark);
+      this.hw = highWatermark;
+      return;
+    }
     writeFileAtomic(
       this.fs,
       joinPath(this.log.dir, HW_CHECKPOINT),

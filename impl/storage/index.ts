@@ -5,5 +5,6 @@ export * from "./disk-fs.ts";
 export * from "./errors.ts";
 export * from "./fs.ts";
 export * from "./leader-epoch-cache.ts";
+export * from "./log-dir-checkpoint.ts";
 export * from "./partition-log.ts";
 export * from "./sim-fs.ts";

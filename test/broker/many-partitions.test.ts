@@ -342,12 +342,12 @@ describe("high watermark checkpoints of many partitions", () => {
       expect(r).toMatchObject({ error: null });
     }
     const dir = broker.runtime.config.logDirs[0];
+    // Each checkpoint records the replica's high watermark in the log dir's table; the store writes the
+    // table as one replication-offset-checkpoint file (Kafka's layout) once the round is done.
+    const hws = broker.runtime.logs.highWatermarks;
     const written = () => {
       let n = 0;
-      for (let p = 0; p < count; p++) {
-        const f = join(dir, `wire-${p}`, "high-watermark-checkpoint");
-        if (existsSync(f) && readFileSync(f, "utf8").trim() === "1") n++;
-      }
+      for (let p = 0; p < count; p++) if (hws.get(`wire-${p}`) === 1) n++;
       return n;
     };
     // Driven by hand in one turn, so the broker's own 5 s timer cannot interleave.
@@ -364,6 +364,10 @@ describe("high watermark checkpoints of many partitions", () => {
     }
     expect(written()).toBe(count);
     expect(steps).toBe(Math.ceil(replicas / HW_CHECKPOINTS_PER_STEP));
+    broker.runtime.logs.flushHighWatermarks();
+    const file = readFileSync(join(dir, "replication-offset-checkpoint"), "utf8");
+    for (let p = 0; p < count; p++) expect(file).toContain(`\nwire ${p} 1\n`);
+    expect(existsSync(join(dir, "wire-0", "high-watermark-checkpoint"))).toBe(false);
   });
 });
 
