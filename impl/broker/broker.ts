@@ -14,8 +14,12 @@ export interface RunningBroker {
   port: number;
   runtime: BrokerRuntime;
   server: BrokerServer;
-  /** Graceful stop: stops accepting, flushes and closes logs, closes the metadata session. */
-  stop(): Promise<void>;
+  /**
+   * Graceful stop: a controlled shutdown first (leadership moved off this broker while it still serves;
+   * `controlled: false` skips it, as when the whole cluster stops), then stops accepting, flushes and
+   * closes logs, closes the metadata session.
+   */
+  stop(options?: { controlled?: boolean }): Promise<void>;
 }
 
 export async function startBroker(
@@ -45,8 +49,9 @@ export async function startBroker(
     port,
     runtime,
     server,
-    stop() {
+    stop(options = {}) {
       stopping ??= (async () => {
+        if (options.controlled !== false) await runtime.controlledShutdown();
         await server.close();
         await runtime.shutdown();
       })();

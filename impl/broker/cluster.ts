@@ -44,7 +44,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   const keeper = await keepEmbeddedMetadata(store, snapshotFile, undefined, options.log);
   const brokers: RunningBroker[] = [];
   const stop = async () => {
-    await Promise.all(brokers.map((b) => b.stop()));
+    // All of them go: no broker would be left to take leadership over, so none asks for it.
+    await Promise.all(brokers.map((b) => b.stop({ controlled: false })));
     keeper.stop();
     await store.close();
   };

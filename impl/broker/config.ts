@@ -108,6 +108,11 @@ const KNOWN = new Set([
   "kafkaspec.log.max.open.files",
   "listener.security.protocol.map",
   "inter.broker.listener.name",
+  // Controlled shutdown (read by the runtime; request.timeout.ms bounds each of its attempts).
+  "controlled.shutdown.enable",
+  "controlled.shutdown.max.retries",
+  "controlled.shutdown.retry.backoff.ms",
+  "request.timeout.ms",
 ]);
 
 function parseListener(spec: string, what: string): Listener {

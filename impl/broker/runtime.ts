@@ -13,7 +13,13 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { KafkaErrorName } from "../../spec/errors.ts";
 import type { BrokerId, TopicConfig } from "../../spec/operations.ts";
-import type { AlterPartitionResponse, ControllerMessage } from "../controller/messages.ts";
+import type { ControlledShutdownOutcome } from "../controller/controlled-shutdown.ts";
+import { DEFAULT_CONTROLLED_SHUTDOWN } from "../controller/controlled-shutdown.ts";
+import type {
+  AlterPartitionResponse,
+  ControlledShutdownRequest,
+  ControllerMessage,
+} from "../controller/messages.ts";
 import type { ZkRequest, ZkResult } from "../controller/zk-effects.ts";
 import { SeededFaults } from "../faults/catalog.ts";
 import {
@@ -42,7 +48,7 @@ import { StorageReplicaLog } from "../replication/storage-log.ts";
 import { parseLogConfig } from "../storage/config.ts";
 import type { BrokerConfig } from "./config.ts";
 import { DiskLogStore } from "./disk-log.ts";
-import { PeerLinks } from "./peer/links.ts";
+import { nameOf, PeerLinks } from "./peer/links.ts";
 import type { Endpoint } from "./peer/mapping.ts";
 import { ProducerIds } from "./producer-ids.ts";
 import { clampTimerMs } from "./timer-limit.ts";
@@ -243,6 +249,16 @@ export class BrokerRuntime {
         securityProtocol: "PLAINTEXT",
       })),
       deleteTopicEnable: (c.raw.get("delete.topic.enable") ?? "true").trim() !== "false",
+      logControllerEvents: true,
+      controlledShutdown: {
+        enable: (c.raw.get("controlled.shutdown.enable") ?? "true").trim() !== "false",
+        maxRetries: raw("controlled.shutdown.max.retries", DEFAULT_CONTROLLED_SHUTDOWN.maxRetries),
+        retryBackoffMs: raw(
+          "controlled.shutdown.retry.backoff.ms",
+          DEFAULT_CONTROLLED_SHUTDOWN.retryBackoffMs,
+        ),
+        requestTimeoutMs: raw("request.timeout.ms", DEFAULT_CONTROLLED_SHUTDOWN.requestTimeoutMs),
+      },
     };
   }
 
@@ -460,6 +476,9 @@ export class BrokerRuntime {
         case "leaderAndIsrErrors":
           this.logStorageErrors(e);
           break;
+        case "log":
+          this.log(e.line);
+          break;
         case "timer": {
           const t = setTimeout(
             () => {
@@ -531,7 +550,55 @@ export class BrokerRuntime {
       list?.shift()?.(m);
       return;
     }
+    if (m.type === "controlledShutdownRequest") {
+      void this.sendControlledShutdown(to, m);
+      return;
+    }
     this.peers.send(to, m);
+  }
+
+  /**
+   * ControlledShutdown (key 7) to the controller on the admin connection; its answer (or the failure to
+   * get one, as NETWORK_EXCEPTION: the node waits controlled.shutdown.retry.backoff.ms and asks again, as
+   * Kafka's broker does on an IOException) goes back to the node.
+   */
+  private async sendControlledShutdown(to: BrokerId, m: ControlledShutdownRequest): Promise<void> {
+    let answer: PeerMessage;
+    try {
+      const res = await this.peers
+        .admin(to)
+        .request(7, 3, { brokerId: m.brokerId, brokerEpoch: BigInt(m.brokerEpoch) });
+      answer = {
+        type: "controlledShutdownResponse",
+        requestId: m.requestId,
+        error: nameOf(res.errorCode),
+        remaining: res.remainingPartitions.map((p) => ({ topic: p.topicName, partition: p.partitionIndex })),
+      };
+    } catch (e) {
+      this.log(`[broker ${this.brokerId}] ControlledShutdown to controller ${to} failed: ${messageOf(e)}`);
+      answer = {
+        type: "controlledShutdownResponse",
+        requestId: m.requestId,
+        error: "NETWORK_EXCEPTION",
+        remaining: [],
+      };
+    }
+    this.deliverPeer(to, answer);
+  }
+
+  /**
+   * Controlled shutdown (Kafka's KafkaServer.controlledShutdown), before the listener closes: the
+   * controller moves leadership off this broker while it still serves, so clients move to the new leaders
+   * with retriable errors and nobody waits out a session timeout. Retries per controlled.shutdown.*;
+   * resolves with the outcome, or null when there was nothing to ask (not running, or already stopping).
+   */
+  async controlledShutdown(): Promise<ControlledShutdownOutcome | null> {
+    if (this.stopped || !this.running) return null;
+    const s = this.nodeConfig().controlledShutdown ?? DEFAULT_CONTROLLED_SHUTDOWN;
+    if (!s.enable) return null;
+    const bound = s.maxRetries * (s.requestTimeoutMs + s.retryBackoffMs) + 5_000;
+    const r = await this.call({ api: "prepareShutdown" }, bound);
+    return r.api === "prepareShutdown" ? r.outcome : null;
   }
 
   private deliverPeer(from: BrokerId, m: PeerMessage): void {

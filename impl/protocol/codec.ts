@@ -107,8 +107,12 @@ function isFlexible(spec: MessageSpec, version: number): boolean {
   return inVersions(spec.flexibleVersions, version);
 }
 
-/** Request header version: 2 for flexible api versions, else 1. */
-export function requestHeaderVersion(apiKey: ApiKey, apiVersion: number): 1 | 2 {
+/**
+ * Request header version: 2 for flexible api versions, else 1; 0 (no clientId) for ControlledShutdown v0,
+ * the one request Kafka defines with that header.
+ */
+export function requestHeaderVersion(apiKey: ApiKey, apiVersion: number): 0 | 1 | 2 {
+  if (apiKey === 7 && apiVersion === 0) return 0;
   return isFlexible(apis[apiKey].request, apiVersion) ? 2 : 1;
 }
 
@@ -193,14 +197,18 @@ export function encodeRequest<K extends ApiKey>(
   w.int16(key);
   w.int16(header.apiVersion);
   w.int32(header.correlationId);
+  const headerVersion = requestHeaderVersion(key, header.apiVersion);
   // The client id keeps its int16 length even in header v2 (the one field with flexibleVersions "none").
-  if (header.clientId === null) w.int16(-1);
-  else {
-    const n = Buffer.byteLength(header.clientId, "utf8");
-    w.int16(n);
-    w.utf8(header.clientId, n);
+  // Header v0 (ControlledShutdown v0 only) has no client id.
+  if (headerVersion > 0) {
+    if (header.clientId === null) w.int16(-1);
+    else {
+      const n = Buffer.byteLength(header.clientId, "utf8");
+      w.int16(n);
+      w.utf8(header.clientId, n);
+    }
   }
-  if (requestHeaderVersion(key, header.apiVersion) === 2) w.uvarint(0);
+  if (headerVersion === 2) w.uvarint(0);
   writeBody(w, spec, header.apiVersion, body);
   setSize(w.length - 4);
   return w.finish();
@@ -236,14 +244,18 @@ export function decodeRequest(frame: Buffer): Result<DecodedRequest> {
     };
   }
   const r = new Reader(frame, 8);
-  let clientId: string | null;
-  try {
-    const n = r.int16();
-    if (n < -1) throw new WireError(`negative clientId length ${n}`, 8);
-    clientId = n === -1 ? null : r.utf8(n);
-    if (requestHeaderVersion(apiKey, apiVersion) === 2) skipTaggedFields(r);
-  } catch (e) {
-    return { ok: false, error: malformed(headerSpec, apiKey, apiVersion, correlationId, e) };
+  const headerVersion = requestHeaderVersion(apiKey, apiVersion);
+  let clientId: string | null = null;
+  // Header v0 ends at the correlation id.
+  if (headerVersion > 0) {
+    try {
+      const n = r.int16();
+      if (n < -1) throw new WireError(`negative clientId length ${n}`, 8);
+      clientId = n === -1 ? null : r.utf8(n);
+      if (headerVersion === 2) skipTaggedFields(r);
+    } catch (e) {
+      return { ok: false, error: malformed(headerSpec, apiKey, apiVersion, correlationId, e) };
+    }
   }
   const spec = apis[apiKey].request;
   try {

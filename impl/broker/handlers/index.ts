@@ -7,6 +7,7 @@ import { metadataHandler } from "./03-metadata.ts";
 import { leaderAndIsr } from "./04-leader-and-isr.ts";
 import { stopReplica } from "./05-stop-replica.ts";
 import { updateMetadata } from "./06-update-metadata.ts";
+import { controlledShutdown } from "./07-controlled-shutdown.ts";
 import { offsetCommit } from "./08-offset-commit.ts";
 import { offsetFetch } from "./09-offset-fetch.ts";
 import { findCoordinator } from "./10-find-coordinator.ts";
@@ -33,6 +34,7 @@ export const handlers: { [K in ApiKey]: Handler<K> } = {
   4: leaderAndIsr,
   5: stopReplica,
   6: updateMetadata,
+  7: controlledShutdown,
   8: offsetCommit,
   9: offsetFetch,
   10: findCoordinator,

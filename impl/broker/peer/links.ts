@@ -148,6 +148,8 @@ export class PeerLinks {
       case "offsetsForLeaderEpochResponse":
       case "alterPartitionResponse":
       case "stopReplicaResponse":
+      case "leaderAndIsrResponse":
+      case "controlledShutdownResponse":
         // Responses travel on the connection their request came in on (the runtime answers them).
         break;
       default: {
@@ -301,9 +303,24 @@ export class PeerLinks {
     const c = this.link(to).control;
     try {
       switch (m.type) {
-        case "leaderAndIsr":
-          await c.request(4, PEER_VERSIONS.leaderAndIsr, leaderAndIsrBody(m, this.endpointOf));
+        case "leaderAndIsr": {
+          const res = await c.request(4, PEER_VERSIONS.leaderAndIsr, leaderAndIsrBody(m, this.endpointOf));
+          // A partition whose log failed there (KAFKA_STORAGE_ERROR): the controller core takes that
+          // replica offline. Answers without errors need nothing.
+          const errors = res.partitionErrors.filter((p) => p.errorCode !== 0);
+          if (errors.length > 0 || res.errorCode !== 0)
+            this.deliver(to, {
+              type: "leaderAndIsrResponse",
+              brokerId: to,
+              controllerEpoch: m.controllerEpoch,
+              partitions: res.partitionErrors.map((p) => ({
+                topic: p.topicName,
+                partition: p.partitionIndex,
+                error: nameOf(res.errorCode) ?? nameOf(p.errorCode),
+              })),
+            });
           return true;
+        }
         case "updateMetadata":
           await c.request(6, PEER_VERSIONS.updateMetadata, updateMetadataBody(m, this.endpointOf));
           return true;

@@ -10,6 +10,7 @@ import { Metadata } from "./03-metadata.ts";
 import { LeaderAndIsr } from "./04-leader-and-isr.ts";
 import { StopReplica } from "./05-stop-replica.ts";
 import { UpdateMetadata } from "./06-update-metadata.ts";
+import { ControlledShutdown } from "./07-controlled-shutdown.ts";
 import { OffsetCommit } from "./08-offset-commit.ts";
 import { OffsetFetch } from "./09-offset-fetch.ts";
 import { FindCoordinator } from "./10-find-coordinator.ts";
@@ -35,6 +36,7 @@ export const apis = {
   4: LeaderAndIsr,
   5: StopReplica,
   6: UpdateMetadata,
+  7: ControlledShutdown,
   8: OffsetCommit,
   9: OffsetFetch,
   10: FindCoordinator,
@@ -66,6 +68,7 @@ export const ApiKeys = {
   LeaderAndIsr: 4,
   StopReplica: 5,
   UpdateMetadata: 6,
+  ControlledShutdown: 7,
   OffsetCommit: 8,
   OffsetFetch: 9,
   FindCoordinator: 10,
@@ -100,6 +103,7 @@ export * from "./03-metadata.ts";
 export * from "./04-leader-and-isr.ts";
 export * from "./05-stop-replica.ts";
 export * from "./06-update-metadata.ts";
+export * from "./07-controlled-shutdown.ts";
 export * from "./08-offset-commit.ts";
 export * from "./09-offset-fetch.ts";
 export * from "./10-find-coordinator.ts";
