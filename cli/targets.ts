@@ -11,6 +11,8 @@ export interface TargetOptions {
   bootstrap?: string;
   /** The `kafka` target's fault script: `SCRIPT crash|restart|pause|resume BROKER_ID`. */
   faultScript?: string;
+  /** The `kafka` target's ZooKeeper (zookeeper.connect): enables metadata observations. */
+  zookeeper?: string;
 }
 
 export interface TargetEntry {
@@ -52,7 +54,11 @@ export const TARGETS: Readonly<Record<string, TargetEntry>> = {
       const { createKafkaTarget } = await import("../impl/kafka-target/index.ts");
       const bootstrap = o.bootstrap ?? "127.0.0.1:9092";
       return () =>
-        createKafkaTarget(o.faultScript ? { bootstrap, faultScript: o.faultScript } : { bootstrap });
+        createKafkaTarget({
+          bootstrap,
+          ...(o.faultScript ? { faultScript: o.faultScript } : {}),
+          ...(o.zookeeper ? { zookeeper: o.zookeeper } : {}),
+        });
     },
   },
 };

@@ -52,6 +52,7 @@ const OPTIONS = {
   "seeded-fault": { type: "string" },
   bootstrap: { type: "string" },
   "fault-script": { type: "string" },
+  zookeeper: { type: "string" },
   "time-limit": { type: "string" },
   jobs: { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -71,6 +72,8 @@ export interface CheckArgs {
   bootstrap?: string;
   /** The kafka target's fault script. */
   faultScript?: string;
+  /** The kafka target's ZooKeeper (host:port[/chroot]): metadata observations and their invariants. */
+  zookeeper?: string;
   /** Seconds: per seeded fault with --seeded-fault, for the whole check otherwise. */
   timeLimitS?: number;
   /** Worker threads (`--jobs`, default 1; `auto`: the available cores). */
@@ -155,6 +158,11 @@ export function parseCheckArgs(
   if (v["seeded-fault"] !== undefined) args.seededFault = v["seeded-fault"];
   if (v.bootstrap !== undefined) args.bootstrap = v.bootstrap;
   if (v["fault-script"] !== undefined) args.faultScript = v["fault-script"];
+  if (v.zookeeper !== undefined) {
+    if (!/^[^\s:/,]+:\d{1,5}(,[^\s:/,]+:\d{1,5})*(\/\S*)?$/.test(v.zookeeper))
+      throw new UsageError(`--zookeeper must be HOST:PORT[,HOST:PORT][/CHROOT], got "${v.zookeeper}"`);
+    args.zookeeper = v.zookeeper;
+  }
   if (v["time-limit"] !== undefined) args.timeLimitS = parseInteger("time-limit", v["time-limit"], 0, 1);
   return args;
 }
@@ -166,6 +174,7 @@ export function reproduceLine(a: CheckArgs, seed: number, replay: string, seeded
   if (seededFault === undefined) parts.push(`--faults ${a.faultsText}`);
   if (a.bootstrap !== undefined) parts.push(`--bootstrap ${a.bootstrap}`);
   if (a.faultScript !== undefined) parts.push(`--fault-script ${a.faultScript}`);
+  if (a.zookeeper !== undefined) parts.push(`--zookeeper ${a.zookeeper}`);
   if (seededFault !== undefined) parts.push(`--seeded-fault ${seededFault}`);
   parts.push(`--seed ${seed}`, `--replay '${replay}'`);
   return parts.join(" ");
@@ -196,6 +205,7 @@ const USAGE = [
   `kafkaspec check [--target ${["model", "embedded", "cluster", "kafka"].join("|")}] [--runs N] [--ops M] [--seed S] [--brokers B]`,
   `                [--faults ${DEFAULT_FAULTS}|none] [--replay TOKEN] [--json]`,
   "                [--seeded-fault NAME|all] [--time-limit SECONDS] [--jobs N|auto] [--bootstrap HOST:PORT] [--fault-script PATH]",
+  "                [--zookeeper HOST:PORT[/CHROOT]]",
   "  --target        what to check (default: embedded when built in, else model)",
   "  --runs          workloads to generate (default 100); with --seeded-fault, the run budget per fault (default: unbounded, the time limit governs)",
   "  --ops           at most this many operations per workload (default 50)",
@@ -207,6 +217,8 @@ const USAGE = [
   "  --json          print the result as one JSON object",
   "  --seeded-fault  switch on a seeded implementation bug (or all, one by one) and report whether it is caught",
   "  --fault-script  kafka target: an executable run as PATH crash|restart|pause|resume BROKER_ID",
+  "  --zookeeper     kafka target: the cluster's zookeeper.connect; adds the metadata state invariants",
+  "                  (leaders, epochs, ISRs, registrations read from ZooKeeper after every step)",
   "  --time-limit    stop after this many seconds (per seeded fault with --seeded-fault; default 60 there)",
   "  --jobs          worker threads (default 1; auto: one per core): the runs are split between them, each with a",
   "                  seed derived from --seed (a failure prints its own seed to replay with one job); with",
@@ -243,6 +255,7 @@ async function checkOrHunt(argv: string[], io: Io, deps: CheckDeps): Promise<num
   const targetOptions: TargetOptions = { brokers: args.brokers };
   if (args.bootstrap !== undefined) targetOptions.bootstrap = args.bootstrap;
   if (args.faultScript !== undefined) targetOptions.faultScript = args.faultScript;
+  if (args.zookeeper !== undefined) targetOptions.zookeeper = args.zookeeper;
   const factory: () => Target = await deps.targets[args.target].load(targetOptions);
   const suite = await deps.suite();
   const progressEvery = Math.max(1, Math.min(10, Math.round(args.runs / 20)));

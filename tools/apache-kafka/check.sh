@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks Apache Kafka against the model: starts a ZooKeeper and N Kafka brokers, runs the conformance
-# suite against them with the kafka target (faults through fault.sh), and stops everything.
+# suite against them with the kafka target (faults through fault.sh; metadata observations from their
+# ZooKeeper), and stops everything.
 #
 #   tools/apache-kafka/check.sh [--brokers 3] [--port 19092] [--faults crash,restart,pause|none]
 #                               [--set key=value]... [-- more `kafkaspec check` options, e.g. --runs 50]
@@ -41,6 +42,9 @@ start_zookeeper >&2
 "$here/start.sh" --brokers "$brokers" --zookeeper "$ZOOKEEPER_CONNECT" --dir "$APACHE_KAFKA_DIR" --port "$port" \
   --set replica.lag.time.max.ms=3000 --set auto.create.topics.enable=false "${sets[@]}" >&2 || exit 1
 bootstrap=127.0.0.1:$port
-args=(check --target kafka --bootstrap "$bootstrap" --brokers "$brokers" --faults "$faults")
+# With the cluster's ZooKeeper (start.sh's chroot), the kafka target also reads the controller, leaders,
+# leader epochs, ISRs and registrations after every step, and the metadata state invariants run on them.
+zookeeper=$ZOOKEEPER_CONNECT$(cat "$APACHE_KAFKA_DIR/chroot")
+args=(check --target kafka --bootstrap "$bootstrap" --zookeeper "$zookeeper" --brokers "$brokers" --faults "$faults")
 [[ $faults != none ]] && args+=(--fault-script "$here/fault.sh")
 cd "$root" && npx kafkaspec "${args[@]}" "${rest[@]}"
