@@ -439,15 +439,14 @@ function groupOp(
     return e === null ? ok({}) : failed(e);
   }
   if (g.api === "OffsetCommit") {
-    for (const t of g.body.topics) {
-      for (const p of t.partitions) {
-        const e = asError(p.error);
-        // A commit whose append timed out or lost leadership may still have been written.
-        if (e === "REQUEST_TIMED_OUT" || e === "NOT_ENOUGH_REPLICAS_AFTER_APPEND") return unknown(e);
-        if (e !== null) return failed(e);
-      }
-    }
-    return ok({});
+    const errors = g.body.topics.flatMap((t) => t.partitions.map((p) => asError(p.error)));
+    const first = errors.find((e) => e !== null) ?? null;
+    if (first === null) return ok({});
+    // A commit whose append timed out or lost leadership may still have been written; so may the rest of
+    // one whose unknown partitions alone were refused (UNKNOWN_TOPIC_OR_PARTITION beside NONE).
+    if (first === "REQUEST_TIMED_OUT" || first === "NOT_ENOUGH_REPLICAS_AFTER_APPEND") return unknown(first);
+    if (errors.some((e) => e === null)) return unknown(first);
+    return failed(first);
   }
   return failed("UNKNOWN_SERVER_ERROR");
 }

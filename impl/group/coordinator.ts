@@ -92,6 +92,8 @@ export interface GroupSnapshot {
   offsets: Array<{ topic: string; partition: number } & CommittedOffset>;
 }
 
+const NO_PARTITIONS: ReadonlySet<string> = new Set();
+
 type PendingAppend =
   | {
       kind: "commit";
@@ -448,33 +450,52 @@ export class GroupCoordinator {
     });
   }
 
-  offsetCommit(req: OffsetCommitRequest, now: number): GroupEffect[] {
+  /**
+   * `partitionExists` is the broker's metadata cache. Kafka's KafkaApis.handleOffsetCommitRequest answers
+   * a partition it does not know (a topic that does not exist, an index beyond its count)
+   * UNKNOWN_TOPIC_OR_PARTITION before the coordinator sees the request, and hands the coordinator only
+   * the rest: with none left, nothing is validated or stored (no group is created).
+   */
+  offsetCommit(
+    req: OffsetCommitRequest,
+    now: number,
+    partitionExists: (topic: string, partition: number) => boolean = () => true,
+  ): GroupEffect[] {
+    const unknown = new Set<string>();
+    let partitions = 0;
+    for (const t of req.topics)
+      for (const p of t.partitions) {
+        partitions++;
+        if (!partitionExists(t.name, p.partitionIndex)) unknown.add(offsetKey(t.name, p.partitionIndex));
+      }
     return this.run(now, () => {
+      if (unknown.size > 0 && unknown.size === partitions)
+        return this.respondCommitAll(req, "UNKNOWN_TOPIC_OR_PARTITION");
       const status = this.validateGroupStatus(req.groupId, false);
-      if (status !== null) return this.respondCommitAll(req, status);
+      if (status !== null) return this.respondCommitAll(req, status, unknown);
       let group = this.groups.get(req.groupId);
       if (!group) {
         // No group: only a consumer outside group management may commit (and so creates it).
-        if (req.generationId >= 0) return this.respondCommitAll(req, "ILLEGAL_GENERATION");
+        if (req.generationId >= 0) return this.respondCommitAll(req, "ILLEGAL_GENERATION", unknown);
         group = new Group(req.groupId, this.partitionFor(req.groupId), now);
         this.groups.set(req.groupId, group);
       }
       const verdict = this.validateOffsetCommit(group, req);
-      if (verdict === "stale-accepted") return this.storeOffsets(group, req, now);
-      if (verdict !== null) return this.respondCommitAll(req, verdict);
+      if (verdict === "stale-accepted") return this.storeOffsets(group, req, now, unknown);
+      if (verdict !== null) return this.respondCommitAll(req, verdict, unknown);
       switch (group.state) {
         case "Empty":
-          return this.storeOffsets(group, req, now);
+          return this.storeOffsets(group, req, now, unknown);
         case "Stable":
         case "PreparingRebalance": {
           // Still allowed while preparing: the heartbeat tells the member to rejoin.
           const member = group.members.get(req.memberId);
           if (member) this.scheduleHeartbeat(member, now);
-          return this.storeOffsets(group, req, now);
+          return this.storeOffsets(group, req, now, unknown);
         }
         case "CompletingRebalance":
           // The member has its new generation but not its assignment yet.
-          return this.respondCommitAll(req, "REBALANCE_IN_PROGRESS");
+          return this.respondCommitAll(req, "REBALANCE_IN_PROGRESS", unknown);
         case "Dead":
           throw new Error(`group ${group.groupId} is Dead but still registered`);
       }
@@ -1031,13 +1052,22 @@ export class GroupCoordinator {
     return "UNKNOWN_MEMBER_ID";
   }
 
-  private storeOffsets(group: Group, req: OffsetCommitRequest, now: number) {
+  private storeOffsets(
+    group: Group,
+    req: OffsetCommitRequest,
+    now: number,
+    unknown: ReadonlySet<string> = NO_PARTITIONS,
+  ) {
     const rejected = new Map<string, GroupError>();
     const values: Extract<PendingAppend, { kind: "commit" }>["values"] = new Map();
     const records: OffsetsRecord[] = [];
     for (const t of req.topics) {
       for (const p of t.partitions) {
         const k = offsetKey(t.name, p.partitionIndex);
+        if (unknown.has(k)) {
+          rejected.set(k, "UNKNOWN_TOPIC_OR_PARTITION");
+          continue;
+        }
         const metadata = p.committedMetadata ?? "";
         if (metadata.length > this.config.offsetMetadataMaxBytes) {
           rejected.set(k, "OFFSET_METADATA_TOO_LARGE");
@@ -1092,11 +1122,19 @@ export class GroupCoordinator {
     this.out.push({ kind: "respond", requestId: pending.requestId, api: "OffsetCommit", body });
   }
 
-  private respondCommitAll(req: OffsetCommitRequest, error: GroupError): void {
+  /** `error` for every partition but the unknown ones, which get UNKNOWN_TOPIC_OR_PARTITION. */
+  private respondCommitAll(
+    req: OffsetCommitRequest,
+    error: GroupError,
+    unknown: ReadonlySet<string> = NO_PARTITIONS,
+  ): void {
     const body: OffsetCommitResponse = {
       topics: req.topics.map((t) => ({
         name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, error })),
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partitionIndex,
+          error: unknown.has(offsetKey(t.name, p.partitionIndex)) ? "UNKNOWN_TOPIC_OR_PARTITION" : error,
+        })),
       })),
     };
     this.out.push({ kind: "respond", requestId: req.requestId, api: "OffsetCommit", body });

@@ -475,6 +475,20 @@ export class BrokerNode {
       { api: "joinGroup" | "syncGroup" | "heartbeat" | "leaveGroup" | "offsetCommit" }
     >,
   ): void {
+    // Kafka's KafkaApis answers an OffsetCommit naming only partitions its metadata cache does not know
+    // before asking the coordinator anything: UNKNOWN_TOPIC_OR_PARTITION each, even on a non-coordinator.
+    const partitionExists = (topic: string, partition: number) =>
+      this.metadata.partitions.has(tpKey(topic, partition));
+    if (
+      req.api === "offsetCommit" &&
+      req.body.topics.some((t) => t.partitions.length > 0) &&
+      req.body.topics.every((t) => t.partitions.every((p) => !partitionExists(t.name, p.partitionIndex)))
+    ) {
+      this.applyGroupEffects(
+        this.coordinator.offsetCommit({ ...req.body, requestId }, this.now, partitionExists),
+      );
+      return;
+    }
     if (!this.coordinator.isCoordinatorFor(req.body.groupId)) {
       this.reply(requestId, { api: "error", error: "NOT_COORDINATOR" });
       return;
@@ -496,7 +510,7 @@ export class BrokerNode {
         effects = c.leaveGroup({ ...req.body, requestId }, now);
         break;
       case "offsetCommit":
-        effects = c.offsetCommit({ ...req.body, requestId }, now);
+        effects = c.offsetCommit({ ...req.body, requestId }, now, partitionExists);
         break;
     }
     this.applyGroupEffects(effects);

@@ -366,6 +366,96 @@ describe("generation fencing", () => {
   });
 });
 
+describe("OffsetCommit to partitions the broker does not know", () => {
+  // Kafka's KafkaApis.handleOffsetCommitRequest: a partition missing from the metadata cache (a topic that
+  // does not exist or was deleted, an index beyond the topic's count) is answered UNKNOWN_TOPIC_OR_PARTITION
+  // and never reaches the coordinator.
+  const known = (topic: string, partition: number) => topic === "t" && partition < 2;
+
+  it("refuses a commit naming only unknown partitions before any group check, storing nothing", () => {
+    const d = new Driver();
+    d.autoAppend = false;
+    const c = d.commit(
+      "fresh",
+      "",
+      -1,
+      [
+        { topic: "gone", partition: 0, offset: 5 },
+        { topic: "t", partition: 2, offset: 6 },
+      ],
+      known,
+    );
+    expect(d.answered(c, "OffsetCommit")).toEqual({
+      topics: [
+        { name: "gone", partitions: [{ partitionIndex: 0, error: "UNKNOWN_TOPIC_OR_PARTITION" }] },
+        { name: "t", partitions: [{ partitionIndex: 2, error: "UNKNOWN_TOPIC_OR_PARTITION" }] },
+      ],
+    });
+    expect(d.held).toHaveLength(0);
+    // A simple commit would have created the group; this one never reached the coordinator's logic.
+    expect(d.coord.inspect("fresh")).toBeNull();
+    // Even a stale generation is not checked: the partitions are refused first.
+    d.autoAppend = true;
+    const { members, generation } = formGroup(d, 1);
+    const stale = d.commit(
+      G,
+      members[0],
+      generation - 1,
+      [{ topic: "gone", partition: 0, offset: 1 }],
+      known,
+    );
+    expect(d.answered(stale, "OffsetCommit").topics[0].partitions[0].error).toBe(
+      "UNKNOWN_TOPIC_OR_PARTITION",
+    );
+  });
+
+  it("stores the known partitions of a mixed commit and refuses only the unknown ones", () => {
+    const d = new Driver();
+    const { members, generation } = formGroup(d, 1);
+    const c = d.commit(
+      G,
+      members[0],
+      generation,
+      [
+        { topic: "t", partition: 0, offset: 11 },
+        { topic: "t", partition: 7, offset: 12 },
+        { topic: "gone", partition: 0, offset: 13 },
+      ],
+      known,
+    );
+    expect(d.answered(c, "OffsetCommit")).toEqual({
+      topics: [
+        {
+          name: "t",
+          partitions: [
+            { partitionIndex: 0, error: "NONE" },
+            { partitionIndex: 7, error: "UNKNOWN_TOPIC_OR_PARTITION" },
+          ],
+        },
+        { name: "gone", partitions: [{ partitionIndex: 0, error: "UNKNOWN_TOPIC_OR_PARTITION" }] },
+      ],
+    });
+    expect(d.committed(G, "t", 0)).toBe(11);
+    expect(d.committed(G, "t", 7)).toBe(-1);
+    expect(d.committed(G, "gone", 0)).toBe(-1);
+    // A group error answers the known partitions; the unknown ones still say what is wrong with them.
+    const ghost = d.commit(
+      G,
+      "ghost",
+      generation,
+      [
+        { topic: "t", partition: 1, offset: 1 },
+        { topic: "gone", partition: 0, offset: 1 },
+      ],
+      known,
+    );
+    expect(d.answered(ghost, "OffsetCommit").topics.map((t) => t.partitions[0].error)).toEqual([
+      "UNKNOWN_MEMBER_ID",
+      "UNKNOWN_TOPIC_OR_PARTITION",
+    ]);
+  });
+});
+
 describe("offsets in __consumer_offsets", () => {
   it("an OffsetCommit is acknowledged only when the append completes", () => {
     const d = new Driver();

@@ -260,6 +260,8 @@ export class Driver {
     memberId: string,
     generationId: number,
     offsets: Array<{ topic: string; partition: number; offset: number; metadata?: string }>,
+    /** The broker's metadata cache; every partition exists when absent. */
+    partitionExists?: (topic: string, partition: number) => boolean,
   ): RequestId {
     const requestId = this.rid();
     const byTopic = new Map<string, Array<{ partition: number; offset: number; metadata?: string }>>();
@@ -283,6 +285,7 @@ export class Driver {
           })),
         },
         this.now,
+        partitionExists,
       ),
     );
     return requestId;
