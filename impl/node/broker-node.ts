@@ -643,13 +643,6 @@ export class BrokerNode {
       case "stopReplicaResponse":
         this.controller.onStopReplicaResponse(m);
         return;
-      case "alterPartition": {
-        this.controller.onAlterPartition(m);
-        return;
-      }
-      case "autoCreateTopic": {
-        this.controller.autoCreateTopic(m);
-        return;
       case "leaderAndIsrResponse":
         this.controller.onLeaderAndIsrResponse(m);
         return;
@@ -661,6 +654,13 @@ export class BrokerNode {
       case "controlledShutdownResponse":
         if (this.shutdownRequester !== null)
           this.applyShutdown(this.shutdownRequester.onResponse(m.requestId, m.error, m.remaining, this.now));
+        return;
+      case "alterPartition": {
+        this.controller.onAlterPartition(m);
+        return;
+      }
+      case "autoCreateTopic": {
+        this.controller.autoCreateTopic(m);
         return;
       }
       case "alterPartitionResponse": {
@@ -712,13 +712,6 @@ export class BrokerNode {
     }
     if (failed.length > 0) {
       this.out.push({ type: "leaderAndIsrErrors", controllerId: m.controllerId, partitions: failed });
-  }
-
-  private applyPartitionState(p: PartitionStateMessage): void {
-    const r = this.replicaFor(p.topic, p.partition);
-    if (p.leaderEpoch <= r.leaderEpoch) return; // stale or already applied
-    r.config = { ...r.config, minInsyncReplicas: p.config.minInsyncReplicas };
-    const wasLeader = r.role === "leader";
       // The controller takes these replicas offline and elects around them (the TCP driver answers in the
       // LeaderAndIsr response instead; this message is how the simulator's controller hears of it).
       this.send(m.controllerId, {
@@ -728,19 +721,19 @@ export class BrokerNode {
         partitions: failed.map((f) => ({ topic: f.topic, partition: f.partition, error: f.error })),
       });
     }
+  }
+
+  private applyPartitionState(p: PartitionStateMessage): void {
+    const r = this.replicaFor(p.topic, p.partition);
+    if (p.leaderEpoch <= r.leaderEpoch) return; // stale or already applied
+    r.config = { ...r.config, minInsyncReplicas: p.config.minInsyncReplicas };
+    const wasLeader = r.role === "leader";
     if (p.leader === this.brokerId) r.becomeLeader(p, this.now);
     else r.becomeFollower(p, this.now);
     if (p.topic === OFFSETS_TOPIC) this.onOffsetsPartitionRoleChange(p.partition, r, wasLeader);
     this.releaseHeld(p.topic, p.partition);
   }
 
-  /**
-   * A replica whose log failed: it stops serving (clients hear KAFKA_STORAGE_ERROR, as from Kafka's offline
-   * partitions) and is forgotten, so the next LeaderAndIsr for it opens its log again.
-   */
-  private markOffline(topic: string, partition: number): void {
-    const k = tpKey(topic, partition);
-    this.replicas.get(k)?.goOffline();
   /**
    * Controlled shutdown, the broker's side: ask the controller (with the broker epoch read from this
    * broker's registration) to move leadership off this broker, retrying as configured; `requestId` is
@@ -789,6 +782,13 @@ export class BrokerNode {
     }
   }
 
+  /**
+   * A replica whose log failed: it stops serving (clients hear KAFKA_STORAGE_ERROR, as from Kafka's offline
+   * partitions) and is forgotten, so the next LeaderAndIsr for it opens its log again.
+   */
+  private markOffline(topic: string, partition: number): void {
+    const k = tpKey(topic, partition);
+    this.replicas.get(k)?.goOffline();
     this.replicas.delete(k);
     this.held.delete(k);
     this.offline.add(k);
@@ -807,6 +807,9 @@ export class BrokerNode {
     for (const p of m.partitions) {
       const k = tpKey(p.topic, p.partition);
       this.replicas.get(k)?.goOffline();
+      // A stopped __consumer_offsets replica no longer coordinates its groups (Kafka's onResignation).
+      if (p.topic === OFFSETS_TOPIC && this.coordinator.ownedPartitions().includes(p.partition))
+        this.applyGroupEffects(this.coordinator.unloadPartition(p.partition, this.now));
       let error: KafkaErrorName | null = null;
       if (m.deletePartitions) {
         this.replicas.delete(k);
@@ -814,9 +817,6 @@ export class BrokerNode {
         this.offline.delete(k);
         this.metadata.partitions.delete(k);
         try {
-      // A stopped __consumer_offsets replica no longer coordinates its groups (Kafka's onResignation).
-      if (p.topic === OFFSETS_TOPIC && this.coordinator.ownedPartitions().includes(p.partition))
-        this.applyGroupEffects(this.coordinator.unloadPartition(p.partition, this.now));
           this.logs.delete(p.topic, p.partition);
         } catch {
           // Kafka answers KAFKA_STORAGE_ERROR for a log it cannot delete; the controller sends the

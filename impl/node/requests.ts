@@ -86,7 +86,6 @@ export type ClientResponse =
   | { api: "findCoordinator"; error: KafkaErrorName | null; nodeId: BrokerId }
   | { api: "group"; response: import("../group/api.ts").GroupResponse }
   | { api: "offsetFetch"; body: import("../group/api.ts").OffsetFetchResponse }
-  | { api: "error"; error: KafkaErrorName };
   | {
       api: "controlledShutdown";
       error: KafkaErrorName | null;
@@ -98,3 +97,4 @@ export type ClientResponse =
       error: KafkaErrorName | null;
       outcome: import("../controller/controlled-shutdown.ts").ControlledShutdownOutcome;
     }
+  | { api: "error"; error: KafkaErrorName };
