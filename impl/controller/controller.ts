@@ -505,7 +505,12 @@ export class Controller {
           };
         }
         const base = next ?? s;
-        const isrDead = base.isr.filter((r) => deadSet.has(r) && r !== base.leader);
+        // An ISR follower that registered again after this state was written restarted unseen (killed and
+        // back before its session expired, across a controller failover): as Kafka's failure-then-startup
+        // would, it leaves the ISR (its log may have lost an unflushed tail) and rejoins once caught up.
+        const isrDead = base.isr.filter(
+          (r) => r !== base.leader && (deadSet.has(r) || (failover && this.registeredSinceWritten(k, r))),
+        );
         if (isrDead.length > 0 && base.leader !== NO_LEADER) {
           let cur = { leader: base.leader, leaderEpoch: base.leaderEpoch, isr: base.isr };
           for (const r of isrDead) cur = removeFromIsr(cur, r);
