@@ -392,13 +392,9 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     details = await fc.check(property, params);
   } catch (e) {
     // fast-check cannot walk a path its generator no longer has ("Unable to replay", "Too short replayPath").
-    if (replay?.fingerprint === undefined) throw e;
-    throw new ReplayMismatchError(
-      options.seed,
-      replay.fingerprint,
-      undefined,
-      e instanceof Error ? e.message : String(e),
-    );
+    const message = e instanceof Error ? e.message : String(e);
+    if (replay?.fingerprint === undefined || !/replay/i.test(message)) throw e;
+    throw new ReplayMismatchError(options.seed, replay.fingerprint, undefined, message);
   }
   if (replayMismatch !== undefined) throw replayMismatch;
   if (replay?.fingerprint !== undefined && !replayedCase)
