@@ -1010,14 +1010,23 @@ export class Controller {
     });
   }
 
-  /** Kafka's replicatedPartitionsBrokerLeads: partitions (RF > 1, not being deleted) `b` leads. */
+  /**
+   * Kafka's replicatedPartitionsBrokerLeads (partitions with RF > 1, not being deleted, that `b` still
+   * leads), narrowed to those another replica could still take: one that is live, not shutting down and
+   * not offline, so a retry may find it caught up and in the ISR. Kafka on ZooKeeper also lists partitions
+   * whose other replicas are all dead or stopping, and the broker retries for nothing (the last broker of
+   * a cluster, or every broker of one stopped at once, waits out every retry); those fail over when the
+   * broker goes, as KRaft's controlled shutdown lets them.
+   */
   private replicatedPartitionsLedBy(b: BrokerId): PartitionRef[] {
     const out: PartitionRef[] = [];
     for (const [name, topic] of this.topics) {
       if (this.deletions.has(name)) continue;
       topic.replicas.forEach((replicas, partition) => {
-        if (replicas.length > 1 && this.states.get(key(name, partition))?.leader === b)
-          out.push({ topic: name, partition });
+        const k = key(name, partition);
+        if (replicas.length < 2 || this.states.get(k)?.leader !== b) return;
+        const eligible = this.eligible(k);
+        if (replicas.some((r) => r !== b && eligible.has(r))) out.push({ topic: name, partition });
       });
     }
     return out;
