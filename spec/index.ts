@@ -18,6 +18,8 @@ export {
   type Progress,
   parseReplay,
   type ReferenceSuite,
+  ReplayMismatchError,
+  type ReplayToken,
   type RunCheckOptions,
   runCheck,
   type SeededFaultEntry,
