@@ -80,7 +80,19 @@ export interface PartitionObservation extends TopicPartition {
   controllerEpoch?: number;
   /** The partition state's znode, when the observation was read from a metadata store. */
   stateZnode?: ZnodeStamp;
+  /**
+   * Partition states written since the previous observation that the target saw on the way (it watches
+   * the metadata store), oldest first; this observation's own state is the latest. Writes closer together
+   * than the target's reads merge, so a version may be missing: invariants judge only consecutive ones.
+   */
+  earlierStates?: PartitionStateObservation[];
 }
+
+/** One written state of a partition, as a metadata store held it. */
+export type PartitionStateObservation = Pick<
+  PartitionObservation,
+  "leader" | "leaderEpoch" | "isr" | "controllerEpoch" | "stateZnode"
+>;
 
 export interface GroupObservation {
   groupId: string;

@@ -162,6 +162,7 @@ export class ClusterTarget implements Target {
     const cluster = this.cluster;
     this.ops = null;
     this.cluster = null;
+    this.observer?.close();
     this.observer = null;
     await ops?.stop();
     await cluster?.stop();

@@ -266,6 +266,7 @@ export class KafkaTarget implements Target {
     this.clients.clear();
     const zk = this.zookeeper;
     this.zookeeper = null;
+    this.observer?.close();
     this.observer = null;
     await zk?.store.close().catch(() => {});
     const script = this.options.faultScript;

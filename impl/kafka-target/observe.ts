@@ -5,7 +5,7 @@
  */
 import type { ClusterSetup, Observation } from "../../spec/adapter.ts";
 import type { MetadataSession } from "../metadata/store.ts";
-import { buildMetadataObservation, readMetadataSnapshot } from "../metadata/zk-observation.ts";
+import { buildMetadataObservation, readMetadataSnapshot, StateChanges } from "../metadata/zk-observation.ts";
 import type { Namespace } from "./naming.ts";
 
 /** Kafka's default zookeeper.session.timeout.ms (18 s since Kafka 2.5, KIP-537). */
@@ -31,12 +31,22 @@ export interface MetadataObserverOptions {
 }
 
 export class MetadataObserver {
+  /** Watches the partition states between observations, on the session the snapshots read through. */
+  private changes: StateChanges | null = null;
+
   constructor(private readonly o: MetadataObserverOptions) {}
 
   async observe(): Promise<Observation> {
     const ns = this.o.namespace;
     const session = await this.o.session();
-    const snap = await readMetadataSnapshot(session, { includeTopic: (t) => t.startsWith(ns.prefix) });
+    if (this.changes?.session !== session) {
+      this.changes?.close();
+      this.changes = new StateChanges(session);
+    }
+    const snap = await readMetadataSnapshot(session, {
+      includeTopic: (t) => t.startsWith(ns.prefix),
+      changes: this.changes,
+    });
     const config = this.o.setup.config;
     const minIsr = config["min.insync.replicas"] ?? this.o.minInsyncReplicas ?? 1;
     const unclean = config["unclean.leader.election.enable"] ?? false;
@@ -50,5 +60,11 @@ export class MetadataObserver {
       },
       reactionBoundMs: (this.o.sessionTimeoutMs ?? KAFKA_SESSION_TIMEOUT_MS) + CONTROLLER_REACTION_MARGIN_MS,
     });
+  }
+
+  /** Stops watching (the session itself belongs to whoever handed it out). */
+  close(): void {
+    this.changes?.close();
+    this.changes = null;
   }
 }

@@ -14,7 +14,12 @@
  * carries the same id, no transaction happened in between and the reads are one consistent snapshot.
  */
 import { createRequire } from "node:module";
-import type { MetadataRead, Observation, PartitionObservation } from "../../spec/adapter.ts";
+import type {
+  MetadataRead,
+  Observation,
+  PartitionObservation,
+  PartitionStateObservation,
+} from "../../spec/adapter.ts";
 import {
   decodeController,
   decodeControllerEpoch,
@@ -23,7 +28,7 @@ import {
   decodeTopicConfig,
   ZkPaths,
 } from "./layout.ts";
-import type { MetadataSession, Stat } from "./store.ts";
+import type { MetadataSession, Stat, WatchEvent } from "./store.ts";
 import { ZooKeeperSession } from "./zookeeper.ts";
 
 export type ZnodeRead = { data: Buffer; stat: Stat } | null;
@@ -35,6 +40,8 @@ export interface TopicZnodes {
   config: ZnodeRead;
   /** Partition -> its state znode, for every partition the assignment lists. */
   states: Map<number, ZnodeRead>;
+  /** Partition -> earlier versions of its state seen since the last snapshot (StateChanges), oldest first. */
+  earlier?: Map<number, ZnodeRead[]>;
 }
 
 /** Every znode one observation needs, as read. */
@@ -64,6 +71,17 @@ export interface BuildOptions {
 }
 
 const stampOf = (s: Stat) => ({ czxid: s.czxid, mzxid: s.mzxid, version: s.version });
+
+function stateOf(node: { data: Buffer; stat: Stat }): PartitionStateObservation {
+  const s = decodePartitionState(node.data);
+  return {
+    leader: s.leader >= 0 ? s.leader : null,
+    leaderEpoch: s.leaderEpoch,
+    isr: [...s.isr],
+    controllerEpoch: s.controllerEpoch,
+    stateZnode: stampOf(node.stat),
+  };
+}
 
 /** The observation a snapshot shows. Pure. */
 export function buildMetadataObservation(snap: MetadataSnapshot, o: BuildOptions): Observation {
@@ -95,6 +113,7 @@ export function buildMetadataObservation(snap: MetadataSnapshot, o: BuildOptions
       // A partition whose state the controller has not written yet has no leader to judge.
       if (node === null) continue;
       const s = decodePartitionState(node.data);
+      const earlier = (t.earlier?.get(partition) ?? []).flatMap((n) => (n === null ? [] : [stateOf(n)]));
       partitions.push({
         topic,
         partition,
@@ -109,6 +128,7 @@ export function buildMetadataObservation(snap: MetadataSnapshot, o: BuildOptions
         replicaStates: [],
         controllerEpoch: s.controllerEpoch,
         stateZnode: stampOf(node.stat),
+        ...(earlier.length > 0 ? { earlierStates: earlier } : {}),
       });
     }
   }
@@ -131,6 +151,8 @@ export interface ReadOptions {
   includeTopic: (wireName: string) => boolean;
   /** Passes at most, while the store moves between the sync and the last read. Default 3. */
   maxAttempts?: number;
+  /** Watches the partition states read (on the same session) and reports their versions in between. */
+  changes?: StateChanges;
 }
 
 /**
@@ -145,17 +167,91 @@ export async function readMetadataSnapshot(
   const attempts = Math.max(1, options.maxAttempts ?? 3);
   let snap: MetadataSnapshot | undefined;
   for (let i = 1; i <= attempts; i++) {
-    snap = await readOnce(session, options.includeTopic, i);
+    snap = await readOnce(session, options.includeTopic, i, options.changes);
     if (snap.fromZxid >= 0 && snap.fromZxid === snap.toZxid) break;
   }
+  const changes = options.changes;
+  if (changes !== undefined)
+    for (const t of snap!.topics)
+      t.earlier = new Map(
+        [...t.states].map(([p, node]) => [p, changes.take(ZkPaths.partitionState(t.wireName, p), node)]),
+      );
   return snap!;
+}
+
+/** Versions of one state znode kept between two observations at most (oldest dropped first). */
+const MAX_CHANGES_PER_ZNODE = 64;
+
+/**
+ * Partition states as they change between two observations: every read arms a one-shot data watch, and
+ * every change it reports is read again (arming the next). A per-step snapshot jumps over states that
+ * lasted less than a step, such as an election followed at once by another; these keep most of them.
+ * Writes closer together than one round trip still merge. Reads go through the snapshot's own session,
+ * so ZooKeeper's per-session order holds between them.
+ */
+export class StateChanges {
+  private readonly seen = new Map<string, ZnodeRead[]>();
+  private closed = false;
+  private readonly watcher = (event: WatchEvent) => {
+    if (event.type === "dataChanged" && !this.closed) void this.reread(event.path);
+  };
+
+  constructor(readonly session: MetadataSession) {}
+
+  /** Reads a partition state and watches it from now on. */
+  read(path: string): Promise<ZnodeRead> {
+    return this.session.get(path, this.watcher);
+  }
+
+  private async reread(path: string): Promise<void> {
+    let node: ZnodeRead;
+    try {
+      node = await this.session.get(path, this.watcher);
+    } catch {
+      return; // The session is gone: the next snapshot reads (and watches) through a new one.
+    }
+    if (node === null || this.closed) return;
+    const list = this.seen.get(path) ?? [];
+    list.push(node);
+    if (list.length > MAX_CHANGES_PER_ZNODE) list.shift();
+    this.seen.set(path, list);
+  }
+
+  /**
+   * The versions of `path` seen since the last call that are older than `current` (same znode, lower
+   * version), oldest first, one per version. Newer ones stay for the next call; the rest are dropped.
+   */
+  take(path: string, current: ZnodeRead): ZnodeRead[] {
+    const list = this.seen.get(path) ?? [];
+    if (current === null) {
+      this.seen.delete(path);
+      return [];
+    }
+    const { czxid, version } = current.stat;
+    const same = list.filter((n): n is NonNullable<ZnodeRead> => n !== null && n.stat.czxid === czxid);
+    const later = same.filter((n) => n.stat.version > version);
+    if (later.length > 0) this.seen.set(path, later);
+    else this.seen.delete(path);
+    const byVersion = new Map<number, ZnodeRead>();
+    for (const n of same) if (n.stat.version < version) byVersion.set(n.stat.version, n);
+    return [...byVersion.entries()].sort((a, b) => a[0] - b[0]).map(([, n]) => n);
+  }
+
+  /** Stops re-reading (watches already armed fire into nothing). */
+  close(): void {
+    this.closed = true;
+    this.seen.clear();
+  }
 }
 
 async function readOnce(
   session: MetadataSession,
   includeTopic: (wireName: string) => boolean,
   attempt: number,
+  changes: StateChanges | undefined,
 ): Promise<MetadataSnapshot> {
+  const readState = (path: string) =>
+    changes !== undefined && changes.session === session ? changes.read(path) : session.get(path);
   const zk = session instanceof ZooKeeperSession ? session : null;
   const fromZxid = zk === null ? -1 : await syncZxid(zk);
   const [controller, controllerEpoch, ids, topicNames] = await Promise.all([
@@ -177,9 +273,7 @@ async function readOnce(
       const [assignment, config] = topicNodes[i];
       const partitions =
         assignment === null ? [] : [...decodeTopicAssignment(wireName, assignment.data).partitions.keys()];
-      const reads = await Promise.all(
-        partitions.map((p) => session.get(ZkPaths.partitionState(wireName, p))),
-      );
+      const reads = await Promise.all(partitions.map((p) => readState(ZkPaths.partitionState(wireName, p))));
       return { wireName, assignment, config, states: new Map(partitions.map((p, j) => [p, reads[j]])) };
     }),
   );

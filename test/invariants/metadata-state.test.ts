@@ -141,6 +141,28 @@ describe("clean-election", () => {
     expect(cleanElection.check(after, before)).toEqual([]);
   });
 
+  it("judges the writes the target saw in between (earlierStates) one by one", () => {
+    // Two elections between two observations: 1 -> 2 (clean), then 2 -> 3 with 3 outside [2].
+    const after: Observation = meta({ parts: [{ leader: 3, epoch: 5, isr: [3], version: 7 }] });
+    expect(cleanElection.check(after, before)).toEqual([]);
+    const between = meta({ parts: [{ leader: 2, epoch: 4, isr: [2], version: 6 }] }).partitions[0];
+    const seen: Observation = {
+      ...after,
+      partitions: [{ ...after.partitions[0], earlierStates: [between] }],
+    };
+    expect(cleanElection.check(seen, before).map((v) => v.message)).toEqual([
+      "t-0: broker 3 elected at epoch 5 from outside the last ISR (leader 2, epoch 4, ISR [2]); unclean election is off",
+    ]);
+    // A state older than the previous observation's, or of another znode, is not part of the chain.
+    const stale = meta({ parts: [{ leader: 3, epoch: 2, isr: [3], version: 4 }] }).partitions[0];
+    const other = meta({ parts: [{ leader: 2, epoch: 4, isr: [2], version: 6, czxid: 5 }] }).partitions[0];
+    const noise: Observation = {
+      ...after,
+      partitions: [{ ...after.partitions[0], earlierStates: [stale, other] }],
+    };
+    expect(run([before, noise])).toEqual([]);
+  });
+
   it("does not judge unclean topics or a re-created partition state", () => {
     const unclean = meta({ parts: [{ leader: 3, epoch: 4, isr: [3], version: 6, unclean: true }] });
     expect(cleanElection.check(unclean, before)).toEqual([]);

@@ -10,6 +10,7 @@ import {
   buildMetadataObservation,
   lastZxid,
   readMetadataSnapshot,
+  StateChanges,
   syncZxid,
 } from "../../impl/metadata/zk-observation.ts";
 import { ZooKeeperSession, ZooKeeperStore } from "../../impl/metadata/zookeeper.ts";
@@ -149,6 +150,38 @@ describe("a metadata observation from ZooKeeper", () => {
     });
     // One write, from the ISR: a clean election as the invariants see it.
     expect(checkState(after, before)).toEqual([]);
+  });
+
+  it("keeps the states written between two snapshots that its watches saw, oldest first", async () => {
+    const changes = new StateChanges(reader);
+    const path = ZkPaths.partitionState(`${PREFIX}t0`, 1);
+    const first = build(await readMetadataSnapshot(reader, { includeTopic: include, changes }));
+    const v0 = first.partitions[1].stateZnode!.version;
+    const write = async (leader: number, epoch: number, version: number) => {
+      await writer.set(
+        path,
+        encodePartitionState({ leader, leaderEpoch: epoch, isr: [leader], controllerEpoch: 1 }),
+        version,
+      );
+      // Long enough for the watch to fire and the state to be read again.
+      await new Promise((r) => setTimeout(r, 300));
+    };
+    await write(3, 5, v0);
+    await write(2, 6, v0 + 1);
+    await write(3, 7, v0 + 2);
+    const after = build(await readMetadataSnapshot(reader, { includeTopic: include, changes }));
+    const p = after.partitions[1];
+    expect(p).toMatchObject({ leader: 3, leaderEpoch: 7 });
+    expect(p.earlierStates?.map((s) => [s.leader, s.leaderEpoch, s.stateZnode?.version])).toEqual([
+      [3, 5, v0 + 1],
+      [2, 6, v0 + 2],
+    ]);
+    // Nothing is reported twice: the next snapshot starts from this one.
+    const again = build(await readMetadataSnapshot(reader, { includeTopic: include, changes }));
+    expect(again.partitions[1].earlierStates).toBeUndefined();
+    // 2 -> 3 with 3 outside [2] is an election outside the ISR, seen only through the watches.
+    expect(checkState(after, first).map((v) => v.invariant)).toContain("clean-election");
+    changes.close();
   });
 
   it("a broker whose session closes is no longer registered, and the reply zxids follow the store", async () => {

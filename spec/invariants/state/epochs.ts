@@ -7,7 +7,7 @@
  */
 import type { Observation, PartitionObservation } from "../../adapter.ts";
 import type { StateInvariant, Violation } from "../types.ts";
-import { partitionsByName, runningBrokers, stateViolation, tp } from "./replicas.ts";
+import { partitionsByName, runningBrokers, stateChain, stateViolation, tp } from "./replicas.ts";
 
 export const controllerEpochMonotonic: StateInvariant = {
   name: "controller-epoch-monotonic",
@@ -38,11 +38,9 @@ export const leaderEpochMonotonic: StateInvariant = {
     const running = runningBrokers(now);
     for (const p of now.partitions) {
       const q = before.get(tp(p));
-      if (q && sameState(p, q) && p.leaderEpoch < q.leaderEpoch) {
-        out.push(
-          stateViolation(NAME, `${tp(p)}: leader epoch went from ${q.leaderEpoch} back to ${p.leaderEpoch}`),
-        );
-      }
+      const back = q === undefined ? undefined : firstDrop(stateChain(q, p), (s) => s.leaderEpoch);
+      if (back !== undefined)
+        out.push(stateViolation(NAME, `${tp(p)}: leader epoch went from ${back[0]} back to ${back[1]}`));
       for (const r of p.replicaStates) {
         if (!running.has(r.broker)) continue;
         for (let i = 1; i < r.epochCache.length; i++) {
@@ -64,11 +62,16 @@ export const leaderEpochMonotonic: StateInvariant = {
   },
 };
 
-/** Whether two observations of a partition are of the same partition state (not a re-created topic's). */
-function sameState(p: PartitionObservation, q: PartitionObservation): boolean {
-  return (
-    p.stateZnode === undefined || q.stateZnode === undefined || p.stateZnode.czxid === q.stateZnode.czxid
-  );
+/** The first step along a partition's states where `value` went down, as [before, after]. */
+function firstDrop<T>(
+  chain: readonly T[],
+  value: (s: T) => number | undefined,
+): [number, number] | undefined {
+  for (let i = 1; i < chain.length; i++) {
+    const [a, b] = [value(chain[i - 1]), value(chain[i])];
+    if (a !== undefined && b !== undefined && b < a) return [a, b];
+  }
+  return undefined;
 }
 
 const PARTITION_NAME = "partition-controller-epoch";
@@ -94,12 +97,15 @@ export const partitionControllerEpoch: StateInvariant = {
     for (const p of now.partitions) {
       if (p.controllerEpoch === undefined) continue;
       const q = before.get(tp(p));
-      if (q?.controllerEpoch !== undefined && sameState(p, q) && p.controllerEpoch < q.controllerEpoch)
+      const chain = q === undefined ? [] : stateChain(q, p);
+      const back = firstDrop(chain, (s) => s.controllerEpoch);
+      const stale = back === undefined ? undefined : chain.find((x) => x.controllerEpoch === back[1]);
+      if (back !== undefined && stale !== undefined)
         out.push(
           stateViolation(
             PARTITION_NAME,
-            `${tp(p)}: written by controller epoch ${q.controllerEpoch}, then by an older controller epoch ` +
-              `${p.controllerEpoch} (leader ${p.leader}, leader epoch ${p.leaderEpoch})`,
+            `${tp(p)}: written by controller epoch ${back[0]}, then by an older controller epoch ` +
+              `${back[1]} (leader ${stale.leader}, leader epoch ${stale.leaderEpoch})`,
           ),
         );
       if (consistent && p.controllerEpoch > now.controller.epoch)

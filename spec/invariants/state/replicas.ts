@@ -4,7 +4,12 @@
  * not yet rejoined (Kafka's controller treats a re-registering broker as bounced and drops it from the
  * ISR before it serves again), so its disk state says nothing about the cluster's promises.
  */
-import type { Observation, PartitionObservation, ReplicaObservation } from "../../adapter.ts";
+import type {
+  Observation,
+  PartitionObservation,
+  PartitionStateObservation,
+  ReplicaObservation,
+} from "../../adapter.ts";
 import type { Violation } from "../types.ts";
 
 // Several invariants read the same observation, and a replica's observed log is the same array from step to
@@ -130,6 +135,21 @@ function scanMismatch(
 }
 
 export const tp = (p: { topic: string; partition: number }) => `${p.topic}-${p.partition}`;
+
+/**
+ * A partition's states from the previous observation `q` to this one `p`, oldest first: q's, those the
+ * target saw written in between (PartitionObservation.earlierStates) of p's znode and newer than q's, then
+ * p's. A state znode created anew in between (another czxid) drops q: the two are different partitions.
+ */
+export function stateChain(q: PartitionObservation, p: PartitionObservation): PartitionStateObservation[] {
+  const czxid = p.stateZnode?.czxid;
+  const fresh = q.stateZnode !== undefined && czxid !== undefined && q.stateZnode.czxid !== czxid;
+  const after = fresh ? -1 : (q.stateZnode?.version ?? -1);
+  const between = (p.earlierStates ?? []).filter(
+    (s) => s.stateZnode !== undefined && s.stateZnode.czxid === czxid && s.stateZnode.version > after,
+  );
+  return [...(fresh ? [] : [q]), ...between, p];
+}
 
 export function stateViolation(invariant: string, message: string): Violation {
   return { invariant, message, events: [] };
