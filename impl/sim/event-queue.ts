@@ -1,6 +1,7 @@
 /**
  * The simulator's agenda: events ordered by virtual time, ties broken by insertion order, so two runs
- * that schedule the same events in the same order replay identically. A binary heap keeps it O(log n).
+ * that schedule the same events in the same order replay identically. A binary heap keeps it O(log n);
+ * swaps go through a temporary, as a destructuring swap allocates an array until the JIT removes it.
  */
 export interface ScheduledEvent {
   at: number;
@@ -69,7 +70,9 @@ export class EventQueue {
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!this.less(h[i], h[p])) break;
-      [h[i], h[p]] = [h[p], h[i]];
+      const t = h[i];
+      h[i] = h[p];
+      h[p] = t;
       i = p;
     }
   }
@@ -83,7 +86,9 @@ export class EventQueue {
       if (l < h.length && this.less(h[l], h[m])) m = l;
       if (r < h.length && this.less(h[r], h[m])) m = r;
       if (m === i) return;
-      [h[i], h[m]] = [h[m], h[i]];
+      const t = h[i];
+      h[i] = h[m];
+      h[m] = t;
       i = m;
     }
   }
