@@ -180,6 +180,8 @@ export class CheckerState {
   private readonly groups = new Map<string, GroupKnowledge>();
   private controllerEpoch = -1;
   private readonly inFlight = new Map<string, number>();
+  /** One of the operations in flight under each key (equal to the rest: the key is its JSON). */
+  private readonly inFlightOp = new Map<string, Operation>();
   private invocationsReported = false;
   /** For the operation being checked: the completion sequence after which it was invoked. */
   private invokedSince = 0;
@@ -205,6 +207,11 @@ export class CheckerState {
   /** Zombie windows a crash ended: operations invoked before the crash may still have been answered in one. */
   private readonly zombieEnded: Array<{ since: number; crashSeq: number }> = [];
   private readonly producers = new Set<string>();
+  /**
+   * Each invoked operation's key, so its completion finds it without serialising it again (ops are values:
+   * nothing changes one between invoke and check). Completions of ops never invoked serialise theirs.
+   */
+  private readonly invokedKeys = new WeakMap<Operation, string>();
 
   constructor(setup: ClusterSetup) {
     this.settings = readSettings(setup.config);
@@ -215,8 +222,12 @@ export class CheckerState {
   invoke(op: Operation): void {
     this.invocationsReported = true;
     const k = JSON.stringify(op);
+    this.invokedKeys.set(op, k);
     this.inFlight.set(k, (this.inFlight.get(k) ?? 0) + 1);
-    this.invokedAt.set(k, [...(this.invokedAt.get(k) ?? []), { seq: this.seq, ms: this.clock() }]);
+    if (!this.inFlightOp.has(k)) this.inFlightOp.set(k, op);
+    const at = this.invokedAt.get(k);
+    if (at === undefined) this.invokedAt.set(k, [{ seq: this.seq, ms: this.clock() }]);
+    else at.push({ seq: this.seq, ms: this.clock() });
   }
 
   /**
@@ -229,14 +240,16 @@ export class CheckerState {
 
   /** Marks the operation complete; returns the sequence after which, and the time at which, it was invoked. */
   private completed(op: Operation): { seq: number; ms: number } | undefined {
-    const k = JSON.stringify(op);
+    const k = this.invokedKeys.get(op) ?? JSON.stringify(op);
     const n = this.inFlight.get(k);
     const at = this.invokedAt.get(k);
     const since = at?.shift();
     if (at !== undefined && at.length === 0) this.invokedAt.delete(k);
     if (n !== undefined) {
-      if (n <= 1) this.inFlight.delete(k);
-      else this.inFlight.set(k, n - 1);
+      if (n <= 1) {
+        this.inFlight.delete(k);
+        this.inFlightOp.delete(k);
+      } else this.inFlight.set(k, n - 1);
     }
     return since;
   }
@@ -253,7 +266,7 @@ export class CheckerState {
   private inFlightOps(): ClientOp[] {
     const out: ClientOp[] = [];
     for (const [k, n] of this.inFlight) {
-      const op = JSON.parse(k) as Operation;
+      const op = this.inFlightOp.get(k)!;
       if (!isFault(op)) for (let i = 0; i < n; i++) out.push(op);
     }
     return out;
@@ -364,8 +377,7 @@ export class CheckerState {
   private aliveBrokers(): BrokerId[] {
     // A resume or restart still in flight may already have taken effect (its completion is reported later).
     const coming = new Set<BrokerId>();
-    for (const k of this.inFlight.keys()) {
-      const op = JSON.parse(k) as Operation;
+    for (const op of this.inFlightOp.values()) {
       if (op.kind === "resume" || op.kind === "restart") coming.add(op.broker);
     }
     return [...this.brokers]
