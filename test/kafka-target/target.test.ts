@@ -52,6 +52,10 @@ describe("fault script", () => {
       observe: false,
       virtualTime: false,
     });
+    // Given the cluster's ZooKeeper, it observes what the controller recorded there.
+    expect(new KafkaTarget({ bootstrap: "127.0.0.1:1", zookeeper: "127.0.0.1:2" }).capabilities.observe).toBe(
+      "metadata",
+    );
   });
 
   it("runs SCRIPT ACTION BROKER, maps its exit status, and on stop brings back what it crashed or paused", async () => {
