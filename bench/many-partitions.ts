@@ -14,13 +14,13 @@
  *   node bin/run-ts.mjs bench/many-partitions.ts [--partitions 2000] [--brokers 3] [--rf 3] [--strace] [--zookeeper host:port]
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { KafkaConnection } from "../impl/broker/peer/connection.ts";
 import { LocalCluster } from "../impl/cluster-target/local-cluster.ts";
-import { CLEAN_SHUTDOWN_MARKER } from "../impl/storage/partition-log.ts";
+import { CLEAN_SHUTDOWN_MARKER, LOG_DIR_CLEAN_SHUTDOWN_MARKER } from "../impl/storage/partition-log.ts";
 
 export interface ManyPartitionsResult {
   partitions: number;
@@ -33,7 +33,9 @@ export interface ManyPartitionsResult {
   loadAverage: number;
   /** Per broker: milliseconds from SIGTERM to process exit (-1 if it had to be killed after 60 s). */
   shutdownMs: Array<{ broker: number; ms: number }>;
-  /** Per broker after the stop: partition directories holding a clean-shutdown marker, of those it hosts. */
+  /** The broker's own account of closing its logs (its "logs flushed and closed" line), when it printed one. */
+  storageClose: Array<{ broker: number; line: string | null }>;
+  /** Per broker after the stop: partitions covered by a clean-shutdown marker (the log dir's or their own). */
   cleanShutdown: Array<{ broker: number; marked: number; logs: number }>;
   /** With --strace: fsync + fdatasync calls per broker from SIGTERM to exit. */
   shutdownFsyncs?: number[];
@@ -217,8 +219,16 @@ export async function runManyPartitionsBench(opts: {
       const logs = join(cluster.dir, `broker-${i + 1}`, "logs");
       const dirs = readdirSync(logs).filter((n) => n.startsWith(`${topic}-`));
       const marked = dirs.filter((d) => existsSync(join(logs, d, CLEAN_SHUTDOWN_MARKER))).length;
-      const rootMarked = existsSync(join(logs, CLEAN_SHUTDOWN_MARKER));
+      const rootMarked = existsSync(join(logs, LOG_DIR_CLEAN_SHUTDOWN_MARKER));
       return { broker: i + 1, marked: rootMarked ? dirs.length : marked, logs: dirs.length };
+    });
+    const storageClose = Array.from({ length: opts.brokers }, (_, i) => {
+      let line: string | null = null;
+      try {
+        const text = readFileSync(join(cluster.dir, `broker-${i + 1}`, "broker.log"), "utf8");
+        line = /\d+ logs flushed and closed in .*/.exec(text)?.[0] ?? null;
+      } catch {}
+      return { broker: i + 1, line };
     });
     const apiVersions = samples.map((s, i) => {
       const sorted = [...s].sort((a, b) => a - b);
@@ -240,6 +250,7 @@ export async function runManyPartitionsBench(opts: {
       loadAverage: loadavg()[0],
       shutdownMs,
       cleanShutdown,
+      storageClose,
       ...(shutdownFsyncs !== undefined ? { shutdownFsyncs } : {}),
       ...(fsyncs !== undefined ? { fsyncs } : {}),
     };
@@ -287,5 +298,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         ? `; fsync+fdatasync from SIGTERM to exit: ${r.shutdownFsyncs.join(" / ")}`
         : ""),
   );
+  for (const c of r.storageClose) console.log(`  broker ${c.broker}: ${c.line ?? "(no storage close line)"}`);
   console.log(JSON.stringify(r));
 }

@@ -204,7 +204,7 @@ export class DiskLogStore implements LogStore {
     let failed = 0;
     for (const [name, l] of this.open_) {
       try {
-        l.log.flush(this.now());
+        l.log.flushForShutdown(this.now());
         l.log.close();
       } catch (e) {
         failed++;

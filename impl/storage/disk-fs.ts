@@ -304,11 +304,12 @@ class DiskFileHandle implements FileHandle {
     this.dirty = true;
   }
   fsync(): void {
-    if (!this.transient) this.owner.syncPending(dirname(this.path), false);
-    // A clean handle has nothing to flush: skipping keeps flush ticks over idle partitions from opening fds.
+    // A clean handle has nothing to flush: skipping keeps flush ticks over idle partitions from opening
+    // fds, and a new file never written needs no directory sync (nothing in it to find after a crash).
     if (!this.dirty) return;
     nodefs.fsyncSync(this.fd());
     this.owner.countFsync();
+    if (!this.transient) this.owner.syncPending(dirname(this.path), false);
     this.dirty = false;
   }
   close(): void {

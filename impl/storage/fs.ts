@@ -7,10 +7,11 @@
  * - appended bytes survive a crash only after fsync() of that file;
  * - truncate() is a write like any other: durable after fsync();
  * - a new entry (mkdir, open with create, createFiles) is durable once its directory has been synced,
- *   which fsync() of any file beneath it, rename() into it, or syncDirectory() of it (or of a directory
- *   beneath it) does, for every pending entry of that directory and of each directory above it at once.
- *   So creating thousands of empty logs costs no directory sync until data in them must be durable (or
- *   the caller syncs their parent once for the lot), and a file whose data was fsynced is always found;
+ *   which fsync() of a file beneath it that had writes to flush, rename() into it, or syncDirectory() of
+ *   it (or of a directory beneath it) does, for every pending entry of that directory and of each
+ *   directory above it at once. So creating thousands of empty logs costs no directory sync until data
+ *   in them must be durable (or the caller syncs their parent once for the lot), and a file whose data
+ *   was fsynced is always found (an empty file never written may not be);
  * - rename is durable when it returns (the target's directory and those above it are synced), remove
  *   too (its directory is synced); writeFileAtomic builds on that.
  */
@@ -86,4 +87,55 @@ export function writeFileAtomic(fs: FileSystem, path: string, data: Uint8Array):
     h.close();
   }
   fs.rename(tmp, path);
+}
+
+/**
+ * A handle on a file that is created on its first append: a segment's index files, which most small
+ * partitions never write an entry to, then cost no file creation (a metadata write the disk journals)
+ * until they have one, or until ensureCreated() (a segment that rolls or flushes data keeps both).
+ * Until created, it reads as an empty file.
+ */
+export class CreateOnWriteFile implements FileHandle {
+  private handle: FileHandle | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly fs: FileSystem,
+    readonly path: string,
+  ) {}
+
+  /** Opens the file if it exists, else a handle that creates it on first write. */
+  static open(fs: FileSystem, path: string): FileHandle {
+    return fs.exists(path) ? fs.open(path) : new CreateOnWriteFile(fs, path);
+  }
+
+  get created(): boolean {
+    return this.handle !== null;
+  }
+
+  ensureCreated(): FileHandle {
+    if (this.closed) throw new Error(`${this.path}: file handle is closed`);
+    this.handle ??= this.fs.open(this.path, { create: true });
+    return this.handle;
+  }
+
+  size(): number {
+    return this.handle?.size() ?? 0;
+  }
+  append(data: Uint8Array): number {
+    return this.ensureCreated().append(data);
+  }
+  read(position: number, length: number): Buffer {
+    return this.handle?.read(position, length) ?? Buffer.alloc(0);
+  }
+  truncate(size: number): void {
+    this.handle?.truncate(size);
+  }
+  fsync(): void {
+    this.handle?.fsync();
+  }
+  close(): void {
+    this.closed = true;
+    this.handle?.close();
+  }
 }

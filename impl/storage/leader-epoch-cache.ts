@@ -25,6 +25,8 @@ export class LeaderEpochCache {
   private epochs: EpochEntry[];
   /** Changes not yet in the checkpoint file (deferred writes only). */
   private dirty = false;
+  /** The entries the file holds as far as this cache knows, as written ("" for none). */
+  private persisted: string;
 
   private constructor(
     private readonly fs: FileSystem | null,
@@ -33,6 +35,7 @@ export class LeaderEpochCache {
     private readonly deferWrites = false,
   ) {
     this.epochs = entries;
+    this.persisted = serialize(entries);
   }
 
   static inMemory(entries: readonly EpochEntry[] = []): LeaderEpochCache {
@@ -160,25 +163,32 @@ export class LeaderEpochCache {
     return this.dirty;
   }
 
-  /** Writes the checkpoint if a deferred change is pending (atomically: the old or the new file). */
-  flushCheckpoint(): void {
+  /**
+   * Writes the checkpoint if a deferred change is pending (atomically: the old or the new file), with
+   * the entries that start below `endOffset` (the log end): an epoch no batch carries yet, as a leader's
+   * on an empty log, waits until records are written in it (a restarted broker learns its epoch from the
+   * controller again). No write when those entries are what the file already holds.
+   */
+  flushCheckpoint(endOffset = Number.POSITIVE_INFINITY): void {
     if (!this.dirty) return;
-    this.write();
-    this.dirty = false;
+    const keep = this.epochs.filter((e) => e.startOffset < endOffset);
+    if (serialize(keep) !== this.persisted) this.write(keep);
+    if (keep.length === this.epochs.length) this.dirty = false;
   }
 
   private flush(): void {
     if (this.deferWrites) this.dirty = true;
-    else this.write();
+    else this.write(this.epochs);
   }
 
-  private write(): void {
+  private write(entries: readonly EpochEntry[]): void {
     if (this.fs && this.path) {
       writeCheckpointFile(
         this.fs,
         this.path,
-        this.epochs.map((e) => [e.epoch, e.startOffset]),
+        entries.map((e) => [e.epoch, e.startOffset]),
       );
+      this.persisted = serialize(entries);
     }
   }
 }
@@ -186,4 +196,8 @@ export class LeaderEpochCache {
 export interface EpochEntryEnd {
   epoch: number;
   endOffset: number;
+}
+
+function serialize(entries: readonly EpochEntry[]): string {
+  return entries.map((e) => `${e.epoch} ${e.startOffset}`).join("\n");
 }

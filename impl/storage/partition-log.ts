@@ -196,7 +196,7 @@ export class PartitionLog {
     log.epochCache.truncateFromEnd(log.logEndOffset);
     log.epochCache.truncateFromStart(log.logStart);
     // And the epochs recovery re-derived or dropped.
-    if (recovered.length > 0 || epochCacheBroken) log.epochCache.flushCheckpoint();
+    if (recovered.length > 0 || epochCacheBroken) log.epochCache.flushCheckpoint(log.logEndOffset);
     // From here on appends may be torn again: the next open must scan.
     if (ownMarker) fs.remove(marker);
     return log;
@@ -405,7 +405,7 @@ export class PartitionLog {
     if (old.isEmpty) return;
     old.onBecomeInactive();
     // Rolled segments are loaded without a scan, so their epochs must be in the checkpoint from now on.
-    this.epochCache.flushCheckpoint();
+    this.epochCache.flushCheckpoint(this.logEndOffset);
     old.flush();
     this.segments.push(LogSegment.create(this.fs, this.dir, old.nextOffset, this.segmentConfig(), nowMs));
   }
@@ -416,10 +416,19 @@ export class PartitionLog {
    * nothing changed since the last flush.
    */
   flush(nowMs = this.lastFlushMs): void {
-    this.epochCache.flushCheckpoint();
+    this.epochCache.flushCheckpoint(this.logEndOffset);
     this.activeSegment.flush();
     this.unflushedMessages = 0;
     this.lastFlushMs = nowMs;
+  }
+
+  /**
+   * The last flush before a clean shutdown: also creates the active segment's index files if it has
+   * data (the next start loads it without the scan only with them).
+   */
+  flushForShutdown(nowMs = this.lastFlushMs): void {
+    this.activeSegment.ensureIndexFiles();
+    this.flush(nowMs);
   }
 
   /** The flush.ms half of the flush policy; the broker calls it on its scheduler tick. */
@@ -510,7 +519,7 @@ export class PartitionLog {
     this.activeSegment.flush();
     this.epochCache.truncateFromEnd(this.logEndOffset);
     // Recovery only adds epochs above the checkpoint's latest: a dropped entry must leave it at once.
-    this.epochCache.flushCheckpoint();
+    this.epochCache.flushCheckpoint(this.logEndOffset);
   }
 
   /** Empties the log and starts it again at `offset` (a follower far behind the leader's log start). */
@@ -521,7 +530,7 @@ export class PartitionLog {
     this.logStart = offset;
     this.writeLogStartCheckpoint();
     this.epochCache.clear();
-    this.epochCache.flushCheckpoint();
+    this.epochCache.flushCheckpoint(this.logEndOffset);
     this.unflushedMessages = 0;
   }
 
@@ -630,7 +639,7 @@ export class PartitionLog {
    * many logs calls flush() and close() on each and writes one LOG_DIR_CLEAN_SHUTDOWN_MARKER instead.
    */
   shutdown(nowMs = this.lastFlushMs): void {
-    this.flush(nowMs);
+    this.flushForShutdown(nowMs);
     writeFileAtomic(this.fs, joinPath(this.dir, CLEAN_SHUTDOWN_MARKER), Buffer.alloc(0));
     this.close();
   }

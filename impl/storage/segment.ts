@@ -8,7 +8,7 @@ import {
   maxTimestampOf,
   partitionLeaderEpochOf,
 } from "../records/batch.ts";
-import { type FileHandle, type FileSystem, joinPath } from "./fs.ts";
+import { CreateOnWriteFile, type FileHandle, type FileSystem, joinPath } from "./fs.ts";
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from "./offset-index.ts";
 import { TIME_INDEX_ENTRY_BYTES, TimeIndex } from "./time-index.ts";
 
@@ -113,15 +113,17 @@ export class LogSegment {
   ) {
     const stem = joinPath(dir, segmentFileStem(baseOffset));
     this.indexesExisted = fs.exists(stem + INDEX_SUFFIX) && fs.exists(stem + TIME_INDEX_SUFFIX);
-    fs.createFiles([stem + LOG_SUFFIX, stem + INDEX_SUFFIX, stem + TIME_INDEX_SUFFIX]);
+    // The .log is what makes the segment exist (and keeps its base offset across a restart); the
+    // indexes are created when they get an entry or the segment first flushes data.
+    fs.createFiles([stem + LOG_SUFFIX]);
     this.log = fs.open(stem + LOG_SUFFIX);
     this.offsetIndex = new OffsetIndex(
-      fs.open(stem + INDEX_SUFFIX),
+      CreateOnWriteFile.open(fs, stem + INDEX_SUFFIX),
       baseOffset,
       Math.max(1, Math.floor(config.maxIndexBytes / OFFSET_INDEX_ENTRY_BYTES)),
     );
     this.timeIndex = new TimeIndex(
-      fs.open(stem + TIME_INDEX_SUFFIX),
+      CreateOnWriteFile.open(fs, stem + TIME_INDEX_SUFFIX),
       baseOffset,
       Math.max(1, Math.floor(config.maxIndexBytes / TIME_INDEX_ENTRY_BYTES)),
     );
@@ -211,7 +213,23 @@ export class LogSegment {
   /** When the segment stops being active: index its largest timestamp so retention can see it. */
   onBecomeInactive(): void {
     if (this.maxTimestamp >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+    this.ensureIndexFiles();
     this.unflushed = true;
+  }
+
+  /**
+   * Creates index files not created yet, empty, if the segment holds data: a segment is loaded without
+   * a rebuild only with both (a rolled one, or the last one after a clean shutdown). The active segment's
+   * are otherwise created lazily, so new and small partitions cost one file, not three.
+   */
+  ensureIndexFiles(): void {
+    if (this.log.size() === 0) return;
+    for (const f of [this.offsetIndex.file, this.timeIndex.file]) {
+      if (f instanceof CreateOnWriteFile && !f.created) {
+        f.ensureCreated();
+        this.unflushed = true;
+      }
+    }
   }
 
   /**
@@ -251,7 +269,8 @@ export class LogSegment {
    */
   loadClean(): boolean {
     const size = this.log.size();
-    if (!this.indexesExisted) return false;
+    // An empty segment's indexes may never have been created.
+    if (!this.indexesExisted && size > 0) return false;
     if (!this.offsetIndex.load(size) || !this.timeIndex.load(Number.MAX_SAFE_INTEGER)) return false;
     const start =
       this.offsetIndex.entries > 0 ? this.offsetIndex.lookup(Number.MAX_SAFE_INTEGER).position : 0;

@@ -26,7 +26,7 @@ export class SimFileSystem implements FileSystem {
       this.requireDir(parentOf(path));
       f = new SimFile();
       this.files.set(path, f);
-      this.addPending(path);
+      if (!opts.transient) this.addPending(path);
     }
     return new SimHandle(this, path, f, this.generation, opts.transient === true);
   }
@@ -227,8 +227,10 @@ class SimHandle implements FileHandle {
   }
   fsync(): void {
     this.fs.stats.fsyncs++;
-    this.live().fsync();
-    if (!this.transient) this.fs.syncPending(parentOf(this.path), false);
+    const f = this.live();
+    const hadWrites = f.durableImage !== null || f.len !== f.durableLen;
+    f.fsync();
+    if (hadWrites && !this.transient) this.fs.syncPending(parentOf(this.path), false);
   }
   close(): void {
     this.closed = true;

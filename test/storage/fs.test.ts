@@ -118,3 +118,79 @@ describe("SimFileSystem crashes", () => {
     expect(seen.size).toBeGreaterThan(4); // the cut lands at many different bytes, mid-write included
   });
 });
+
+describe("new entries are durable with their directory's next sync", () => {
+  it("SimFileSystem: a crash loses entries no sync covered, with everything beneath a lost directory", () => {
+    const fs = new SimFileSystem();
+    fs.mkdir("/logs");
+    fs.syncDirectory("/logs");
+    fs.mkdir("/logs/a-0");
+    fs.createFiles(["/logs/a-0/0.log"]);
+    fs.mkdir("/logs/b-0");
+    fs.createFiles(["/logs/b-0/0.log"]);
+    expect(fs.isPending("/logs/a-0")).toBe(true);
+    fs.crash();
+    expect(fs.exists("/logs")).toBe(true);
+    expect(fs.list("/logs")).toEqual([]);
+    expect(fs.exists("/logs/a-0/0.log")).toBe(false);
+  });
+
+  it("SimFileSystem: fsync of data syncs the directories above the file; an fsync with nothing to flush does not", () => {
+    const fs = new SimFileSystem();
+    fs.mkdir("/logs/a-0");
+    fs.mkdir("/logs/b-0");
+    fs.createFiles(["/logs/a-0/0.log", "/logs/a-0/0.index", "/logs/b-0/0.log"]);
+    const idle = fs.open("/logs/b-0/0.log");
+    idle.fsync();
+    expect(fs.isPending("/logs/b-0/0.log")).toBe(true);
+    const h = fs.open("/logs/a-0/0.log");
+    h.append(Buffer.from("x"));
+    h.fsync();
+    fs.crash();
+    // Syncing a-0 and its parents made every pending entry of those directories durable, b-0's too.
+    expect(readWholeFile(fs, "/logs/a-0/0.log").toString()).toBe("x");
+    expect(fs.exists("/logs/a-0/0.index")).toBe(true);
+    expect(fs.exists("/logs/b-0")).toBe(true);
+    expect(fs.exists("/logs/b-0/0.log")).toBe(false);
+  });
+
+  it("SimFileSystem: rename and syncDirectory make entries durable; a transient file is never pending", () => {
+    const fs = new SimFileSystem();
+    fs.mkdir("/d/e");
+    writeFileAtomic(fs, "/d/e/ckpt", Buffer.from("1"));
+    fs.mkdir("/d/f");
+    fs.syncDirectory("/d/f");
+    fs.open("/d/t", { create: true, transient: true }).append(Buffer.from("tmp"));
+    expect(fs.isPending("/d/t")).toBe(false);
+    fs.crash();
+    expect(readWholeFile(fs, "/d/e/ckpt").toString()).toBe("1");
+    expect(fs.exists("/d/f")).toBe(true);
+  });
+
+  it("DiskFileSystem: creating files and directories syncs nothing until data is flushed, then each pending directory once", () => {
+    const fs = new DiskFileSystem();
+    const root = mkdtempSync(join(tmp, "lazy-"));
+    for (let i = 0; i < 20; i++) {
+      fs.mkdir(`${root}/p-${i}`);
+      fs.createFiles([`${root}/p-${i}/0.log`, `${root}/p-${i}/0.index`]);
+    }
+    // New, never-written files need no fsync, and their directories no sync yet.
+    fs.open(`${root}/p-0/0.log`).fsync();
+    expect(fs.stats).toEqual({ fsyncs: 0, dirSyncs: 0 });
+    const h = fs.open(`${root}/p-3/0.index`);
+    h.append(Buffer.from("data"));
+    h.fsync();
+    // The file, p-3 (its new entries) and root (the new p-* entries); the tmp dir above was not pending.
+    expect(fs.stats).toEqual({ fsyncs: 1, dirSyncs: 2 });
+    fs.syncDirectory(`${root}/p-7`);
+    expect(fs.stats.dirSyncs).toBe(3);
+    fs.syncDirectory(`${root}/p-7`);
+    expect(fs.stats.dirSyncs).toBe(3);
+    // A file this process did not create may hold an earlier process's unflushed writes: fsynced once.
+    const fs2 = new DiskFileSystem();
+    const again = fs2.open(`${root}/p-3/0.index`);
+    again.fsync();
+    again.fsync();
+    expect(fs2.stats).toEqual({ fsyncs: 1, dirSyncs: 0 });
+  });
+});
