@@ -48,7 +48,7 @@ export type BatchDecode =
       reason: string;
     };
 
-/** Checks (length, magic, CRC) and decodes every batch of a produce request's records. */
+/** Checks (length, magic, CRC, inner offsets) and decodes every batch of a produce request's records. */
 export function decodeProduceBatches(input: Buffer): BatchDecode {
   let buf = input;
   // Magic 0/1 message sets from old clients become one v2 batch first, as Kafka up-converts them.
@@ -66,8 +66,13 @@ export function decodeProduceBatches(input: Buffer): BatchDecode {
     if (!c.ok) return { ok: false, error: "CORRUPT_MESSAGE", reason: `batch at byte ${pos}: ${c.reason}` };
     const header = readBatchHeader(buf, pos);
     const records: TimedRecord[] = [];
+    // The batch is stored and replicated as sent, so its inner offsets must be what readers compute them
+    // to be: deltas 0, 1, 2, ... up to lastOffsetDelta (Kafka's LogValidator refuses others).
+    let misnumbered: string | null = null;
     try {
       for (const r of iterateRecords(buf, pos)) {
+        if (misnumbered === null && r.offset !== header.baseOffset + records.length)
+          misnumbered = `record ${records.length} has offset delta ${r.offset - header.baseOffset}`;
         records.push({
           key: r.key,
           value: r.value,
@@ -81,6 +86,10 @@ export function decodeProduceBatches(input: Buffer): BatchDecode {
       return { ok: false, error: "CORRUPT_MESSAGE", reason: e instanceof Error ? e.message : String(e) };
     }
     if (records.length === 0) return { ok: false, error: "INVALID_RECORD", reason: "empty batch" };
+    if (misnumbered === null && header.lastOffsetDelta !== records.length - 1)
+      misnumbered = `lastOffsetDelta ${header.lastOffsetDelta} with ${records.length} records`;
+    if (misnumbered !== null)
+      return { ok: false, error: "INVALID_RECORD", reason: `batch at byte ${pos}: ${misnumbered}` };
     batches.push({ header, size: c.size, records });
     pos += c.size;
   }
