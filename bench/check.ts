@@ -17,7 +17,7 @@
  * Then the same two figures with the runs split over `--jobs` worker threads (default: the available
  * cores; spec/jobs.ts): wall-clock ops/s with every core busy, and per CPU second summed over threads.
  *
- *   node bin/run-ts.mjs bench/check.ts [--runs 300] [--seed 1] [--fresh 3] [--warmup 900] [--repeat 3]
+ *   node bin/run-ts.mjs bench/check.ts [--runs 300] [--ops 30] [--seed 1] [--fresh 3] [--warmup 900] [--repeat 3]
  *     [--jobs N|0] [--hunt-runs 3000] [--hunt-seconds 60] [--hunt-ops 60] [--only NAME] [--skip-hunt]
  */
 import { execFile } from "node:child_process";
@@ -36,6 +36,8 @@ import { huntSeededFaults, loadReferenceSuite, type RunCheckOptions, runCheck } 
 const { values } = parseArgs({
   options: {
     runs: { type: "string", default: "300" },
+    /** Operations per run (the bench's workload since session 1; `kafkaspec check` defaults to 50). */
+    ops: { type: "string", default: "30" },
     /** Fresh child processes measured (0: skip). */
     fresh: { type: "string", default: "3" },
     /** Warm measurements of the same check after the warm-up; the median is reported. */
@@ -169,7 +171,7 @@ async function benchOptions(): Promise<RunCheckOptions> {
     assign: suite.assign,
     customPartitioners: suite.customPartitioners,
     runs: Number(values.runs),
-    opsPerRun: 30,
+    opsPerRun: Number(values.ops),
     seed,
     faults: ["crash", "restart", "isolate", "session", "time"] as FaultFamily[],
     brokers: 3,
@@ -183,7 +185,17 @@ async function freshProcess(): Promise<Measurement & { processMs: number }> {
   const t0 = performance.now();
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    [runTs, script, "--fresh-child", "--runs", String(values.runs), "--seed", String(seed)],
+    [
+      runTs,
+      script,
+      "--fresh-child",
+      "--runs",
+      String(values.runs),
+      "--ops",
+      String(values.ops),
+      "--seed",
+      String(seed),
+    ],
     { maxBuffer: 1 << 20 },
   );
   const processMs = performance.now() - t0;

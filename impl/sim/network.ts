@@ -37,7 +37,7 @@ export class Network {
 
   /** Whether a broker-to-broker message is lost on the way (partition or random loss). */
   drops(from: BrokerId, to: BrokerId): boolean {
-    if (from !== to && this.cut.has(pair(from, to))) return true;
+    if (from !== to && this.cut.size > 0 && this.cut.has(pair(from, to))) return true;
     return from !== to && this.prng.chance(this.options.lossProbability);
   }
 
@@ -46,7 +46,7 @@ export class Network {
   }
 
   connected(a: BrokerId, b: BrokerId): boolean {
-    return a === b || !this.cut.has(pair(a, b));
+    return a === b || this.cut.size === 0 || !this.cut.has(pair(a, b));
   }
 
   reachesStore(broker: BrokerId): boolean {
