@@ -73,6 +73,11 @@ export interface ReplicaLog {
   readBatches(from: number, maxRecords: number, maxBytes: number): Buffer;
   /** Drops every entry at or after `offset` (and the epoch cache above it); every entry below stays. */
   truncateTo(offset: number): void;
+  /**
+   * Empties the log and starts it again at `offset`, durably: a follower whose log ends below its
+   * leader's log start (retention deleted what it lacks), as Kafka's fetcher does on OFFSET_OUT_OF_RANGE.
+   */
+  truncateFullyAndStartAt(offset: number): void;
   flush(): void;
   /** The high watermark as last written to the replication-offset-checkpoint file (durable). */
   readonly checkpointedHighWatermark: number;
@@ -167,6 +172,8 @@ export function epochEndOffset(
  * tests; the simulator uses the storage-backed log.
  */
 export class MemoryReplicaLog implements ReplicaLog {
+  /** The log start: entries[i] is at offset start + i. */
+  private start = 0;
   private entries: LogEntry[] = [];
   /** The batches holding `entries`, in order: base offset, last offset, bytes. */
   private batches: Array<{ base: number; last: number; bytes: Buffer }> = [];
@@ -176,27 +183,27 @@ export class MemoryReplicaLog implements ReplicaLog {
   private hwCheckpoint = 0;
 
   get logStartOffset(): number {
-    return 0;
+    return this.start;
   }
   get logEndOffset(): number {
-    return this.entries.length;
+    return this.start + this.entries.length;
   }
 
   appendAsLeader(records: LogRecord[], epoch: number, nowMs = 0): { baseOffset: number; lastOffset: number } {
-    const baseOffset = this.entries.length;
+    const baseOffset = this.logEndOffset;
     this.assignEpoch(epoch, baseOffset);
     if (records.length === 0) return { baseOffset, lastOffset: baseOffset - 1 };
     const bytes = encodeBatch(
       records.map((r) => ({ key: r.key, value: r.value, headers: headersOf(r.headers), timestamp: nowMs })),
       { baseOffset, partitionLeaderEpoch: epoch, baseTimestamp: nowMs },
     );
-    for (const r of records) this.entries.push({ ...r, offset: this.entries.length, epoch });
-    this.batches.push({ base: baseOffset, last: this.entries.length - 1, bytes });
-    return { baseOffset, lastOffset: this.entries.length - 1 };
+    for (const r of records) this.entries.push({ ...r, offset: this.logEndOffset, epoch });
+    this.batches.push({ base: baseOffset, last: this.logEndOffset - 1, bytes });
+    return { baseOffset, lastOffset: this.logEndOffset - 1 };
   }
 
   appendAsFollower(buf: Buffer): FollowerAppend {
-    const plan = planFollowerAppend(buf, this.entries.length);
+    const plan = planFollowerAppend(buf, this.logEndOffset);
     if (!plan.ok) return plan;
     for (const chunk of plan.chunks) {
       let pos = 0;
@@ -220,8 +227,9 @@ export class MemoryReplicaLog implements ReplicaLog {
   }
 
   read(from: number, maxRecords: number, maxOffset = Number.MAX_SAFE_INTEGER): LogEntry[] {
-    const end = Math.min(this.entries.length, maxOffset, from + maxRecords);
-    return from >= end ? [] : this.entries.slice(from, end);
+    const first = Math.max(from, this.start);
+    const end = Math.min(this.logEndOffset, maxOffset, first + maxRecords);
+    return first >= end ? [] : this.entries.slice(first - this.start, end - this.start);
   }
 
   readBatches(from: number, maxRecords: number, maxBytes: number): Buffer {
@@ -240,15 +248,28 @@ export class MemoryReplicaLog implements ReplicaLog {
   }
 
   truncateTo(offset: number): void {
-    if (offset >= this.entries.length) return;
-    this.cut(Math.max(0, offset));
+    if (offset >= this.logEndOffset) return;
+    if (offset < this.start) {
+      this.truncateFullyAndStartAt(offset);
+      return;
+    }
+    this.cut(offset);
     this.flushedEntries = Math.min(this.flushedEntries, this.entries.length);
     this.epochs = this.epochs.filter(([, start]) => start < offset);
   }
 
+  truncateFullyAndStartAt(offset: number): void {
+    this.start = offset;
+    this.entries = [];
+    this.batches = [];
+    this.epochs = [];
+    this.flushedEntries = 0;
+    this.flushedEpochs = [];
+  }
+
   /** Drops entries from `offset` on; a batch holding `offset` keeps its records below it. */
   private cut(offset: number): void {
-    this.entries.length = Math.min(this.entries.length, offset);
+    this.entries.length = Math.min(this.entries.length, Math.max(0, offset - this.start));
     while (this.batches.length > 0 && this.batches[this.batches.length - 1].base >= offset)
       this.batches.pop();
     const last = this.batches[this.batches.length - 1];
@@ -275,8 +296,8 @@ export class MemoryReplicaLog implements ReplicaLog {
 
   /** What a kill -9 leaves: the flushed prefix and the flushed epoch checkpoint. */
   crash(): void {
-    this.cut(this.flushedEntries);
-    this.epochs = this.flushedEpochs.filter(([, start]) => start < this.entries.length || start === 0);
+    this.cut(this.start + this.flushedEntries);
+    this.epochs = this.flushedEpochs.filter(([, start]) => start < this.logEndOffset || start === 0);
   }
 
   epochEntries(): Array<[number, number]> {
@@ -289,7 +310,7 @@ export class MemoryReplicaLog implements ReplicaLog {
     if (epoch > this.latestEpoch()) this.epochs.push([epoch, startOffset]);
   }
   endOffsetFor(epoch: number): EpochEndOffset {
-    return epochEndOffset(this.epochs, epoch, this.entries.length);
+    return epochEndOffset(this.epochs, epoch, this.logEndOffset);
   }
 }
 

@@ -327,7 +327,9 @@ export class PartitionReplica {
     const f = this.followers.get(request.replicaId);
     if (f === undefined) return this.fetchResponse(request, "NOT_LEADER_OR_FOLLOWER", NO_RECORDS);
     const leo = this.log.logEndOffset;
-    if (request.fetchOffset > leo) return this.fetchResponse(request, "OFFSET_OUT_OF_RANGE", NO_RECORDS);
+    // Below the log start too: retention deleted those records (the follower then starts at our log start).
+    if (request.fetchOffset > leo || request.fetchOffset < this.log.logStartOffset)
+      return this.fetchResponse(request, "OFFSET_OUT_OF_RANGE", NO_RECORDS);
     this.updateFollower(f, request.fetchOffset, now);
     this.maybeExpandIsr(request.replicaId, f);
     this.maybeAdvanceHighWatermark();
@@ -581,8 +583,14 @@ export class PartitionReplica {
     if (this.role !== "follower" || this.inflight?.requestId !== response.requestId) return;
     this.inflight = null;
     if (response.error === "OFFSET_OUT_OF_RANGE") {
-      // Our log is longer than the leader's: drop the part it does not have and continue.
-      this.truncate(Math.min(response.leaderLogEndOffset, this.log.logEndOffset));
+      if (this.log.logEndOffset < response.logStartOffset) {
+        // Kafka's handleOutOfRangeError: the leader no longer has what we lack; start at its log start.
+        this.log.truncateFullyAndStartAt(response.logStartOffset);
+        this.highWatermark = response.logStartOffset;
+      } else {
+        // Our log is longer than the leader's: drop the part it does not have and continue.
+        this.truncate(Math.min(response.leaderLogEndOffset, this.log.logEndOffset));
+      }
       this.sendFetch(now);
       return;
     }

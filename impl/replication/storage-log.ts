@@ -185,6 +185,15 @@ export class StorageReplicaLog implements ReplicaLog {
     }
   }
 
+  truncateFullyAndStartAt(offset: number): void {
+    this.log.truncateFullyAndStartAt(offset, this.now());
+    this.version++;
+    if (this.cache !== null) {
+      this.cache = [];
+      this.cacheStart = offset;
+    }
+  }
+
   /** The records of the batch holding `offset` that lie below it, as one batch (null when it starts one). */
   private headBelow(offset: number): Buffer | null {
     if (offset <= this.log.logStartOffset) return null;

@@ -170,4 +170,47 @@ describe("the replication core with verbatim batches", () => {
     f.onTimer(10 + CONFIG.replicaRetryMs);
     expect(sent.filter((m) => m.type === "replicaFetch")).toHaveLength(2);
   });
+
+  it("a follower whose log ends below the leader's log start starts again at it (OFFSET_OUT_OF_RANGE)", () => {
+    const inbox: Array<{ to: number; m: ReplicationMessage }> = [];
+    let id = 1;
+    const host = (brokerId: number) => ({
+      brokerId,
+      faults: new SeededFaults([]),
+      send: (to: number, m: ReplicationMessage) => inbox.push({ to, m }),
+      produceCompleted: () => {},
+      alterIsr: () => {},
+      setTimer: () => {},
+      nextRequestId: () => id++,
+      highWatermarkAdvanced: () => {},
+    });
+    const leaderLog = storageLog(new SimFileSystem(), "/logs/t-0");
+    const followerLog = storageLog(new SimFileSystem(), "/logs/t-0");
+    const leader = new PartitionReplica("t", 0, leaderLog, CONFIG, host(1));
+    const follower = new PartitionReplica("t", 0, followerLog, CONFIG, host(2));
+    const state = { leader: 1, leaderEpoch: 1, isr: [1], replicas: [1, 2], partitionEpoch: 0 };
+    leader.becomeLeader(state, 0);
+    const value = (i: number) => ({ key: null, value: Buffer.from(`v${i}`) });
+    leader.appendAsLeader([0, 1, 2, 3, 4].map(value), 1, 1_000, 1, 0);
+    leader.appendAsLeader([5, 6, 7, 8, 9].map(value), 1, 1_000, 2, 0);
+    // Retention (or DeleteRecords) moved the leader's log start into its second batch.
+    leaderLog.log.deleteRecordsBefore(7);
+    expect(leaderLog.logStartOffset).toBe(7);
+    follower.becomeFollower(state, 0);
+    const errors: Array<string | null> = [];
+    for (let steps = 0; inbox.length > 0 && steps < 20; steps++) {
+      const { to, m } = inbox.shift()!;
+      if (to === 1 && m.type === "replicaFetch") {
+        const r = leader.handleFetch(2, m, 0);
+        if (r !== null) inbox.push({ to: 2, m: r });
+      } else if (to === 2 && m.type === "replicaFetchResponse") {
+        errors.push(m.error);
+        follower.onFetchResponse(m, 0);
+      }
+    }
+    expect(errors.slice(0, 2)).toEqual(["OFFSET_OUT_OF_RANGE", null]);
+    expect([followerLog.logStartOffset, followerLog.logEndOffset]).toEqual([7, 10]);
+    expect(followerLog.read(0, 100).map((e) => e.value?.toString())).toEqual(["v7", "v8", "v9"]);
+    expect(follower.highWatermark).toBeGreaterThanOrEqual(7);
+  });
 });
