@@ -32,6 +32,17 @@ function countSyncs(): { readonly calls: number } {
     fdatasync(fd);
   };
   syncBuiltinESMExports();
+  // Batched syncs go through the thread pool: fs.promises handles.
+  const open = nodefs.promises.open;
+  nodefs.promises.open = (async (...args: Parameters<typeof open>) => {
+    const h = await open(...args);
+    const sync = h.sync.bind(h);
+    h.sync = () => {
+      counter.calls++;
+      return sync();
+    };
+    return h;
+  }) as typeof open;
   return counter;
 }
 
@@ -97,14 +108,10 @@ export async function runLogDirBench(opts: {
       }
       await new Promise((r) => setTimeout(r, 100));
     });
-    const shutdown = await phase(() => {
-      store.shutdown();
-    });
+    const shutdown = await phase(() => store.shutdown().then(() => {}));
     store = new DiskLogStore(dir);
     const cleanStart = await phase(() => openAll(store));
-    const cleanShutdown = await phase(() => {
-      store.shutdown();
-    });
+    const cleanShutdown = await phase(() => store.shutdown().then(() => {}));
     // A crash: no clean-shutdown marker (per log dir now, per log before), so every log is recovered.
     for (const marker of [join(dir, ".kafka_cleanshutdown")]) {
       try {
@@ -118,7 +125,7 @@ export async function runLogDirBench(opts: {
     }
     store = new DiskLogStore(dir);
     const crashStart = await phase(() => openAll(store));
-    store.shutdown();
+    await store.shutdown();
     return {
       partitions: n,
       written,

@@ -991,7 +991,7 @@ export class BrokerRuntime {
       }
     }
     if (this.logs !== undefined) {
-      const r = this.logs.shutdown();
+      const r = await this.logs.shutdown();
       this.log(
         `[broker ${this.brokerId}] ${r.logs} logs flushed and closed in ${r.ms} ms (${r.fsyncs} fsyncs, ${r.dirSyncs} directory syncs)`,
       );

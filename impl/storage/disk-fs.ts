@@ -146,6 +146,28 @@ function syncDir(pool: DescriptorPool, dir: string): void {
   }
 }
 
+/** fsyncs every path (files or directories), `concurrency` at a time, through the thread pool. */
+async function fsyncAll(paths: readonly string[], concurrency: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const path = paths[next++];
+      // A file removed since (a log deleted while closing) has nothing left to make durable.
+      const handle = await nodefs.promises.open(path, "r").catch((e: NodeJS.ErrnoException) => {
+        if (e.code === "ENOENT") return null;
+        throw e;
+      });
+      if (handle === null) continue;
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, paths.length)) }, worker));
+}
+
 /** Syscalls a DiskFileSystem made, for tests and benches (fsync of files and of directories). */
 export interface DiskSyncStats {
   fsyncs: number;
@@ -207,8 +229,7 @@ export class DiskFileSystem implements FileSystem {
     if (!force && this.pendingDirs.size === 0) return;
     for (let d = dir, first = true; ; first = false) {
       if (this.pendingDirs.delete(d) || (first && force)) {
-        syncDir(this.descriptors, d);
-        this.stats.dirSyncs++;
+        this.syncDirNow(d);
       }
       const up = dirname(d);
       if (up === d) break;
@@ -228,8 +249,7 @@ export class DiskFileSystem implements FileSystem {
     this.fresh.delete(path);
     const dir = dirname(path);
     this.pendingDirs.delete(dir);
-    syncDir(this.descriptors, dir);
-    this.stats.dirSyncs++;
+    this.syncDirNow(dir);
   }
   rename(from: string, to: string): void {
     nodefs.renameSync(from, to);
@@ -246,9 +266,53 @@ export class DiskFileSystem implements FileSystem {
     nodefs.mkdirSync(path, { recursive: true });
     for (const d of created) this.pendingDirs.add(dirname(d));
   }
-  /** Counts an fsync of a file; called by handles. */
-  countFsync(): void {
+  /** Syncs a directory, or within syncInParallel, notes it for the parallel pass. */
+  private syncDirNow(dir: string): void {
+    if (this.batch !== null) {
+      this.batch.dirs.add(dir);
+      return;
+    }
+    syncDir(this.descriptors, dir);
+    this.stats.dirSyncs++;
+  }
+
+  /** fsyncs a handle's file (called by handles), or within syncInParallel, notes it for the parallel pass. */
+  fsyncFile(path: string, fd: () => number): void {
+    if (this.batch !== null) {
+      this.batch.files.add(path);
+      return;
+    }
+    nodefs.fsyncSync(fd());
     this.stats.fsyncs++;
+  }
+
+  /** Syncs noted by syncInParallel, or null outside it. */
+  private batch: { files: Set<string>; dirs: Set<string> } | null = null;
+
+  /**
+   * Runs `fn` with every fsync and directory sync it asks for noted instead of done, then does them all
+   * at once, `concurrency` at a time on libuv's thread pool: files first, then directories. Closing
+   * thousands of logs costs a few batched journal commits instead of thousands of serial ones (1000
+   * fsyncs: 4 s one by one, 0.2 s four at a time, on this machine's disk under load). Durable when the
+   * promise resolves; until then nothing `fn` wrote is promised, not even writeFileAtomic's old-or-new
+   * (its temporary file may be renamed before its data is synced): use it only where a crash before the
+   * end is recovered from anyway, as a shutdown is before its clean-shutdown marker.
+   */
+  async syncInParallel<T>(fn: () => T, concurrency = 8): Promise<T> {
+    if (this.batch !== null) throw new Error("syncInParallel does not nest");
+    const batch = { files: new Set<string>(), dirs: new Set<string>() };
+    this.batch = batch;
+    let result: T;
+    try {
+      result = fn();
+    } finally {
+      this.batch = null;
+      await fsyncAll([...batch.files], concurrency);
+      this.stats.fsyncs += batch.files.size;
+      await fsyncAll([...batch.dirs], concurrency);
+      this.stats.dirSyncs += batch.dirs.size;
+    }
+    return result;
   }
 }
 
@@ -307,8 +371,7 @@ class DiskFileHandle implements FileHandle {
     // A clean handle has nothing to flush: skipping keeps flush ticks over idle partitions from opening
     // fds, and a new file never written needs no directory sync (nothing in it to find after a crash).
     if (!this.dirty) return;
-    nodefs.fsyncSync(this.fd());
-    this.owner.countFsync();
+    this.owner.fsyncFile(this.path, () => this.fd());
     if (!this.transient) this.owner.syncPending(dirname(this.path), false);
     this.dirty = false;
   }

@@ -49,7 +49,7 @@ describe("DiskLogStore with many partitions", () => {
     expect(s.existing().length).toBe(300);
     // Nothing is written for an epoch no record carries yet.
     expect(existsSync(join(dir, "t-0", "leader-epoch-checkpoint"))).toBe(false);
-    const report = s.shutdown();
+    const report = await s.shutdown();
     expect(report.logs).toBe(300);
     // The high watermark file (nothing changed: none) and the marker, for the whole log dir.
     expect(report.fsyncs).toBeLessThanOrEqual(2);
@@ -67,7 +67,7 @@ describe("DiskLogStore with many partitions", () => {
       log.appendAsLeader([record(`a${p}`), record(`b${p}`)], 2, Date.now());
       if (p % 2 === 0) log.checkpointHighWatermark(2);
     }
-    const report = s.shutdown();
+    const report = await s.shutdown();
     // Each partition with records: its epoch checkpoint (a write, and a rename that syncs its new
     // directory) and its segment; then the log dir, the high watermark file and the marker, once.
     expect(report.fsyncs).toBeGreaterThanOrEqual(100);
@@ -85,12 +85,12 @@ describe("DiskLogStore with many partitions", () => {
       expect(log.epochEntries()).toEqual([[2, 0]]);
       expect(log.checkpointedHighWatermark).toBe(p % 2 === 0 ? 2 : 0);
     }
-    const again = s.shutdown();
+    const again = await s.shutdown();
     // Nothing changed since the start: nothing to flush but the marker.
     expect(again.fsyncs).toBeLessThanOrEqual(1);
   });
 
-  it("after a clean shutdown loads logs without the tail scan; without the marker recovers every one", () => {
+  it("after a clean shutdown loads logs without the tail scan; without the marker recovers every one", async () => {
     const dir = join(mkdtempSync(join(tmp, "paths-")), "logs");
     let s = store(dir);
     for (let p = 0; p < 3; p++) {
@@ -98,7 +98,7 @@ describe("DiskLogStore with many partitions", () => {
       log.assignEpoch(1, 0);
       for (let i = 0; i < 5; i++) log.appendAsLeader([record(`v${i}`)], 1, Date.now());
     }
-    s.shutdown();
+    await s.shutdown();
     // A byte of the last batch flipped behind the broker's back: only a CRC scan notices.
     const seg = join(dir, "t-1", "00000000000000000000.log");
     const bytes = readFileSync(seg);
@@ -109,7 +109,7 @@ describe("DiskLogStore with many partitions", () => {
     s = store(dir, lines);
     expect(s.open("t", 1).logEndOffset).toBe(5);
     expect(lines.filter((l) => l.includes("recovery"))).toEqual([]);
-    s.shutdown();
+    await s.shutdown();
 
     unlinkSync(join(dir, LOG_DIR_CLEAN_SHUTDOWN_MARKER));
     lines = [];
@@ -120,17 +120,17 @@ describe("DiskLogStore with many partitions", () => {
     expect(lines).toEqual([
       expect.stringMatching(/^\[log\] t-1: recovery cut \d+ bytes of segment 0 \(tail\)$/),
     ]);
-    s.shutdown();
+    await s.shutdown();
   });
 
-  it("a log an unclean start never opened is named in the marker and recovered by the next start", () => {
+  it("a log an unclean start never opened is named in the marker and recovered by the next start", async () => {
     const dir = join(mkdtempSync(join(tmp, "unopened-")), "logs");
     let s = store(dir);
     for (let p = 0; p < 2; p++) {
       const log = s.open("t", p);
       for (let i = 0; i < 3; i++) log.appendAsLeader([record(`v${i}`)], 0, Date.now());
     }
-    s.shutdown();
+    await s.shutdown();
     unlinkSync(join(dir, LOG_DIR_CLEAN_SHUTDOWN_MARKER)); // as after kill -9
     const seg = join(dir, "t-1", "00000000000000000000.log");
     const bytes = readFileSync(seg);
@@ -139,7 +139,7 @@ describe("DiskLogStore with many partitions", () => {
 
     s = store(dir);
     s.open("t", 0); // t-1 is never opened by this process
-    s.shutdown();
+    await s.shutdown();
     expect(readFileSync(join(dir, LOG_DIR_CLEAN_SHUTDOWN_MARKER), "utf8")).toBe("t-1\n");
 
     const lines: string[] = [];
@@ -147,7 +147,7 @@ describe("DiskLogStore with many partitions", () => {
     expect(s.startedClean).toBe(true);
     expect(s.open("t", 1).logEndOffset).toBe(2);
     expect(lines.some((l) => l.startsWith("[log] t-1: recovery cut"))).toBe(true);
-    s.shutdown();
+    await s.shutdown();
   });
 
   it("deleting a partition drops its high watermark from the log dir's file", async () => {
@@ -160,7 +160,7 @@ describe("DiskLogStore with many partitions", () => {
     }
     s.flushHighWatermarks();
     s.delete("t", 0);
-    s.shutdown();
+    await s.shutdown();
     const lines = readFileSync(join(dir, REPLICATION_OFFSET_CHECKPOINT), "utf8").trim().split("\n");
     expect(lines).toEqual(["0", "1", "t 1 1"]);
   });
