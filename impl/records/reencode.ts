@@ -8,10 +8,10 @@
 import {
   baseOffsetOf,
   compressionOf,
+  encodeBatch,
   isControl,
   isTransactional,
   iterateRecords,
-  encodeBatch,
   readBatchHeader,
   timestampTypeOf,
 } from "./batch.ts";

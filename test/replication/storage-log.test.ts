@@ -8,9 +8,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { SeededFaults } from "../../impl/faults/catalog.ts";
+import { encodeRuns } from "../../impl/records/reencode.ts";
 import type { ReplicationMessage } from "../../impl/replication/messages.ts";
 import { PartitionReplica } from "../../impl/replication/replica.ts";
-import { encodeRuns } from "../../impl/records/reencode.ts";
 import { StorageReplicaLog } from "../../impl/replication/storage-log.ts";
 import { DEFAULT_LOG_CONFIG } from "../../impl/storage/config.ts";
 import { PartitionLog } from "../../impl/storage/partition-log.ts";
