@@ -94,16 +94,21 @@ export class ReplayMismatchError extends Error {
   override name = "ReplayMismatchError";
   constructor(
     readonly seed: number,
-    readonly expected: string,
+    /** The token's fingerprint; undefined for a token from before fingerprints that fast-check cannot walk. */
+    readonly expected: string | undefined,
     /** The fingerprint of the case the token rebuilds now; undefined when it rebuilds none. */
     readonly actual: string | undefined,
     detail?: string,
   ) {
-    super(
+    const made =
+      expected === undefined
+        ? "replay token (made before fingerprints) was made by a different generator"
+        : `replay token was made by a different generator: expected case fp ${expected}`;
+    const now =
       actual !== undefined
-        ? `replay token was made by a different generator: expected case fp ${expected}, this version generates ${actual}; re-run with --seed ${seed} to find it again`
-        : `replay token was made by a different generator: expected case fp ${expected}, this version generates no case at that path${detail !== undefined ? ` (${detail})` : ""}; re-run with --seed ${seed} to find it again`,
-    );
+        ? `this version generates ${actual}`
+        : `this version generates no case at that path${detail !== undefined ? ` (${detail})` : ""}`;
+    super(`${made}, ${now}; re-run with --seed ${seed} to find it again`);
   }
 }
 

@@ -131,6 +131,10 @@ describe("replay tokens carry the fingerprint of their case", () => {
     expect(again.failure!.operations).toEqual(f.operations);
     expect(again.replayWarning).toMatch(/has no case fingerprint/);
     expect(again.replayedFingerprint).toBe(f.replay.slice(-8));
+    // One this version's generator cannot even walk is refused as well (the same exit code in the CLI).
+    await expect(runCheck({ ...broken, opsPerRun: 61, seed: f.seed, replay: old })).rejects.toThrow(
+      /replay token \(made before fingerprints\) was made by a different generator, this version generates no case at that path/,
+    );
   });
 });
 
