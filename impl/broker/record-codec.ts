@@ -13,24 +13,17 @@ import {
 } from "../records/batch.ts";
 import { legacyToBatchV2 } from "../records/legacy.ts";
 import { encodeRuns } from "../records/reencode.ts";
-import type { BatchHeader, RecordHeader } from "../records/types.ts";
-import type { LogEntry, LogRecord } from "../replication/replica-log.ts";
+import type { BatchHeader } from "../records/types.ts";
+import {
+  headersFromBytes,
+  headersToBytes,
+  type LogEntry,
+  type LogRecord,
+} from "../replication/replica-log.ts";
 
 /** A record with the producer's timestamp, as the TCP broker hands it to the node. */
 export type TimedRecord = LogRecord & { timestamp?: number };
 export type TimedEntry = LogEntry & { timestamp?: number };
-
-export function headersToRecord(headers: readonly RecordHeader[]): Record<string, string> | undefined {
-  if (headers.length === 0) return undefined;
-  const out: Record<string, string> = {};
-  for (const h of headers) out[h.key] = h.value === null ? "" : h.value.toString("latin1");
-  return out;
-}
-
-export function headersFromRecord(headers: Record<string, string> | undefined): RecordHeader[] {
-  if (headers === undefined) return [];
-  return Object.entries(headers).map(([key, v]) => ({ key, value: Buffer.from(v, "latin1") }));
-}
 
 /** A batch read from the wire: its header (producer id, sequence) and its records. */
 export interface DecodedBatch {
@@ -76,7 +69,7 @@ export function decodeProduceBatches(input: Buffer): BatchDecode {
         records.push({
           key: r.key,
           value: r.value,
-          headers: headersToRecord(r.headers),
+          headers: headersFromBytes(r.headers, "latin1"),
           timestamp: r.timestamp,
         });
       }
@@ -109,7 +102,7 @@ export function encodeEntries(entries: readonly TimedEntry[]): Buffer[] {
       leaderEpoch: e.epoch,
       key: e.key,
       value: e.value,
-      headers: headersFromRecord(e.headers),
+      headers: headersToBytes(e.headers, "latin1"),
       timestamp: e.timestamp,
     })),
   );
@@ -129,7 +122,7 @@ export function decodeEntries(buf: Buffer): TimedEntry[] {
         epoch,
         key: r.key,
         value: r.value,
-        headers: headersToRecord(r.headers),
+        headers: headersFromBytes(r.headers, "latin1"),
         timestamp: r.timestamp,
       });
     }

@@ -194,7 +194,12 @@ export class MemoryReplicaLog implements ReplicaLog {
     this.assignEpoch(epoch, baseOffset);
     if (records.length === 0) return { baseOffset, lastOffset: baseOffset - 1 };
     const bytes = encodeBatch(
-      records.map((r) => ({ key: r.key, value: r.value, headers: headersOf(r.headers), timestamp: nowMs })),
+      records.map((r) => ({
+        key: r.key,
+        value: r.value,
+        headers: headersToBytes(r.headers, "utf8"),
+        timestamp: nowMs,
+      })),
       { baseOffset, partitionLeaderEpoch: epoch, baseTimestamp: nowMs },
     );
     for (const r of records) this.entries.push({ ...r, offset: this.logEndOffset, epoch });
@@ -216,7 +221,8 @@ export class MemoryReplicaLog implements ReplicaLog {
         this.assignEpoch(epoch, base);
         for (const r of iterateRecords(bytes)) {
           const e: LogEntry = { offset: r.offset, epoch, key: r.key, value: r.value };
-          if (r.headers.length > 0) e.headers = headersToRecord(r.headers);
+          const headers = headersFromBytes(r.headers, "utf8");
+          if (headers !== undefined) e.headers = headers;
           this.entries.push(e);
         }
         this.batches.push({ base, last: lastOffsetOf(bytes), bytes: Buffer.from(bytes) });
@@ -314,14 +320,28 @@ export class MemoryReplicaLog implements ReplicaLog {
   }
 }
 
-/** The in-memory log's headers are text. */
-function headersOf(headers: Record<string, string> | undefined): RecordHeader[] {
+/**
+ * How a LogRecord's string headers hold header bytes: the TCP broker keeps arbitrary bytes as latin1
+ * strings, the simulator's and the in-memory log's headers are text (utf8).
+ */
+export type HeaderEncoding = "latin1" | "utf8";
+
+/** A LogRecord's headers as a batch's record headers. */
+export function headersToBytes(
+  headers: Record<string, string> | undefined,
+  encoding: HeaderEncoding,
+): RecordHeader[] {
   if (headers === undefined) return [];
-  return Object.entries(headers).map(([key, v]) => ({ key, value: Buffer.from(v, "utf8") }));
+  return Object.entries(headers).map(([key, v]) => ({ key, value: Buffer.from(v, encoding) }));
 }
 
-function headersToRecord(headers: readonly RecordHeader[]): Record<string, string> {
+/** A batch's record headers as a LogRecord's (undefined when there are none). */
+export function headersFromBytes(
+  headers: readonly RecordHeader[],
+  encoding: HeaderEncoding,
+): Record<string, string> | undefined {
+  if (headers.length === 0) return undefined;
   const out: Record<string, string> = {};
-  for (const h of headers) out[h.key] = h.value === null ? "" : h.value.toString("utf8");
+  for (const h of headers) out[h.key] = h.value === null ? "" : h.value.toString(encoding);
   return out;
 }

@@ -13,13 +13,16 @@ import {
   recordCountOf,
 } from "../records/batch.ts";
 import { sliceBatch } from "../records/reencode.ts";
-import type { RecordHeader, RecordInput } from "../records/types.ts";
+import type { RecordInput } from "../records/types.ts";
 import { type FileSystem, joinPath, readWholeFile, writeFileAtomic } from "../storage/fs.ts";
 import type { PartitionOffsets } from "../storage/log-dir-checkpoint.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
 import {
   type EpochEndOffset,
   type FollowerAppend,
+  type HeaderEncoding,
+  headersFromBytes,
+  headersToBytes,
   type LogEntry,
   type LogRecord,
   planFollowerAppend,
@@ -37,7 +40,7 @@ export interface StorageReplicaLogOptions {
    * How header strings map to bytes. The TCP broker keeps arbitrary header bytes as latin1 strings;
    * the simulator's headers are text (utf8).
    */
-  headerEncoding?: "latin1" | "utf8";
+  headerEncoding?: HeaderEncoding;
   /**
    * Keep a decoded copy of the log beside it (what a page cache gives a real broker), so reads and
    * observations do not decode batches again. Rebuilt from the segments when the log is opened, i.e.
@@ -54,7 +57,7 @@ export interface StorageReplicaLogOptions {
 export class StorageReplicaLog implements ReplicaLog {
   private hw: number;
   private readonly highWatermarks: PartitionOffsets | undefined;
-  private readonly headerEncoding: "latin1" | "utf8";
+  private readonly headerEncoding: HeaderEncoding;
   /** The decoded copy when enabled: entries from `cacheStart`, index = offset - cacheStart. */
   private cache: TimedEntry[] | null;
   private cacheStart = 0;
@@ -255,7 +258,7 @@ export class StorageReplicaLog implements ReplicaLog {
   private decode(from: number, maxRecords: number, maxOffset?: number): TimedEntry[] {
     return this.log.readRecords(from, maxRecords, maxOffset).map((r) => {
       const e: TimedEntry = { offset: r.offset, epoch: r.leaderEpoch, key: r.key, value: r.value };
-      const headers = this.headersToRecord(r.headers);
+      const headers = headersFromBytes(r.headers, this.headerEncoding);
       if (headers !== undefined) e.headers = headers;
       e.timestamp = r.timestamp;
       return e;
@@ -270,7 +273,7 @@ export class StorageReplicaLog implements ReplicaLog {
       const epoch = partitionLeaderEpochOf(buf, pos);
       for (const r of iterateRecords(buf, pos)) {
         const e: TimedEntry = { offset: r.offset, epoch, key: r.key, value: r.value };
-        const headers = this.headersToRecord(r.headers);
+        const headers = headersFromBytes(r.headers, this.headerEncoding);
         if (headers !== undefined) e.headers = headers;
         e.timestamp = r.timestamp;
         out.push(e);
@@ -281,18 +284,12 @@ export class StorageReplicaLog implements ReplicaLog {
   }
 
   private toInput(r: TimedRecord, fallbackTimestamp: number): RecordInput {
-    const headers: RecordHeader[] =
-      r.headers === undefined
-        ? []
-        : Object.entries(r.headers).map(([key, v]) => ({ key, value: Buffer.from(v, this.headerEncoding) }));
-    return { key: r.key, value: r.value, headers, timestamp: r.timestamp ?? fallbackTimestamp };
-  }
-
-  private headersToRecord(headers: readonly RecordHeader[]): Record<string, string> | undefined {
-    if (headers.length === 0) return undefined;
-    const out: Record<string, string> = {};
-    for (const h of headers) out[h.key] = h.value === null ? "" : h.value.toString(this.headerEncoding);
-    return out;
+    return {
+      key: r.key,
+      value: r.value,
+      headers: headersToBytes(r.headers, this.headerEncoding),
+      timestamp: r.timestamp ?? fallbackTimestamp,
+    };
   }
 }
 
