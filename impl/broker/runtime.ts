@@ -129,6 +129,9 @@ const CALL_TIMEOUT_MS = 60_000;
  */
 export const CONTROL_SLICE_MS = 20;
 
+/** The longest a stopping broker waits for its queued controller requests to be delivered. */
+const CONTROL_DRAIN_MS = 3_000;
+
 /** A LeaderAndIsr partition the broker could not apply, as its response reports it. */
 export type ControlPartitionError = { topic: string; partition: number; error: KafkaErrorName };
 
@@ -598,6 +601,10 @@ export class BrokerRuntime {
     if (!s.enable) return null;
     const bound = s.maxRetries * (s.requestTimeoutMs + s.retryBackoffMs) + 5_000;
     const r = await this.call({ api: "prepareShutdown" }, bound);
+    // When this broker is the controller, its answer went out before the brokers heard of their new
+    // leaderships: let those requests arrive before the connections close (else the brokers wait for the
+    // next controller's failover to learn of them).
+    await this.peers.controlIdle(CONTROL_DRAIN_MS);
     return r.api === "prepareShutdown" ? r.outcome : null;
   }
 

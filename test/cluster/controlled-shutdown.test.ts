@@ -4,8 +4,12 @@
  * overridden; the tutorial's 18 s ZooKeeper session timeout kept). SIGTERM to a broker makes it ask the
  * controller to move leadership off it before it stops serving (ControlledShutdown, key 7): the
  * controller's log shows each leader moved "for controlled shutdown" before the broker's registration
- * went, no partition is left led by the stopped broker or with it in the ISR, and a kafkajs producer with
- * acks=all keeps going throughout with no failed send and no send waiting anywhere near a session timeout.
+ * went, no partition is left led by the stopped broker or with it in the ISR, a kafkajs producer with
+ * acks=all keeps going throughout with no failed send and no send waiting anywhere near a session timeout,
+ * and a consumer group reads every acknowledged record within 15 s (less than the session timeout).
+ * Stopping the controller itself once stalled the group ~28 s: its LeaderAndIsr requests for the new
+ * leaders were cut off with its connections, so the brokers learned of them only at the next
+ * controller's failover; a stopping broker now lets its queued controller requests arrive first.
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -102,21 +106,23 @@ async function sigterm(id: number): Promise<number> {
 /** acks=all sends to every partition until stopped: failures and the slowest send. */
 function produceUntil(stop: () => boolean) {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
-  const stats = { sent: 0, failed: [] as string[], slowestMs: 0 };
+  const stats = { sent: 0, acked: new Set<string>(), failed: [] as string[], slowestMs: 0 };
   const run = (async () => {
     await producer.connect();
     await Promise.all(
       [0, 1, 2].map(async (partition) => {
         while (!stop()) {
           const t0 = Date.now();
+          const values = Array.from({ length: 10 }, (_, i) => `p${partition}-${stats.sent}-${i}`);
+          stats.sent += 10;
           try {
             await producer.send({
               topic: TOPIC,
               acks: -1,
               timeout: 10_000,
-              messages: Array.from({ length: 10 }, (_, i) => ({ value: `p${partition}-${stats.sent}-${i}` })),
+              messages: values.map((value) => ({ value, partition })),
             });
-            stats.sent += 10;
+            for (const v of values) stats.acked.add(v);
           } catch (e) {
             stats.failed.push(`${(e as Error).name}: ${(e as Error).message}`);
           }
@@ -129,14 +135,51 @@ function produceUntil(stop: () => boolean) {
   return { stats, run };
 }
 
+/**
+ * Produces (and consumes, in a consumer group) while broker `victim` gets SIGTERM; then waits for the
+ * group to have read every acknowledged record: the group follows its coordinator and the leaders.
+ */
 async function stopWhileProducing(victim: number) {
   let stopping = false;
+  const seen = new Set<string>();
+  const consumer = kafka.consumer({ groupId: `cs-${victim}-${Date.now()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPIC, fromBeginning: false });
+  let assigned = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    assigned = true;
+  });
+  const crashes: string[] = [];
+  consumer.on(consumer.events.CRASH, (e) => {
+    crashes.push(`${e.payload.error.name}: ${e.payload.error.message} (restart: ${e.payload.restart})`);
+  });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      if (message.value !== null) seen.add(message.value.toString());
+    },
+  });
+  await until("the consumer to join its group", 30_000, async () => assigned);
   const { stats, run } = produceUntil(() => stopping);
   await until("the producer to get going", 30_000, async () => stats.sent >= 100);
   const stopMs = await sigterm(victim);
   await sleep(1_500);
   stopping = true;
   await run;
+
+  try {
+    // Within less than the 18 s session timeout: nobody waited for a session to expire.
+    await until("the group to read every acknowledged record", 15_000, async () =>
+      [...stats.acked].every((v) => seen.has(v)),
+    );
+  } catch (e) {
+    const missing = [...stats.acked].filter((v) => !seen.has(v));
+    const byPartition = [0, 1, 2].map((p) => missing.filter((v) => v.startsWith(`p${p}-`)).length);
+    throw new Error(
+      `${(e as Error).message}: ${missing.length} of ${stats.acked.size} missing (by partition ${byPartition.join(",")}, first ${missing.slice(0, 3).join(" ")}); consumer crashes: ${crashes.join("; ") || "none"}\n${[1, 2, 3].map((b) => cluster.logTail(b, 80)).join("\n---\n")}`,
+    );
+  } finally {
+    await consumer.disconnect();
+  }
   return { stats, stopMs };
 }
 

@@ -348,6 +348,23 @@ export class PeerLinks {
     }
   }
 
+  /**
+   * Resolves once every control request queued so far has been delivered (or given up), or after
+   * `timeoutMs`: a controller about to stop lets the LeaderAndIsr and UpdateMetadata of its last
+   * decisions (a controlled shutdown's new leaders) reach the brokers before its connections close.
+   */
+  async controlIdle(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const queues = [...this.links.values()].map((l) => l.controlQueue);
+    await Promise.race([
+      Promise.all(queues),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
   close(): void {
     this.closed = true;
     for (const l of this.links.values()) {
