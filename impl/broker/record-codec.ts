@@ -4,26 +4,19 @@
  * `timestamp` field on the record objects (the node passes record objects through untouched), and header
  * values are kept as latin1 strings so any bytes survive the round trip.
  */
-import {
-  checkBatch,
-  iterateRecords,
-  magicAt,
-  partitionLeaderEpochOf,
-  readBatchHeader,
-} from "../records/batch.ts";
+import { checkBatch, iterateRecords, magicAt, readBatchHeader } from "../records/batch.ts";
 import { legacyToBatchV2 } from "../records/legacy.ts";
 import { encodeRuns } from "../records/reencode.ts";
 import type { BatchHeader } from "../records/types.ts";
 import {
+  decodeEntries as decodeLogEntries,
   headersFromBytes,
   headersToBytes,
-  type LogEntry,
-  type LogRecord,
+  type TimedEntry,
+  type TimedRecord,
 } from "../replication/replica-log.ts";
 
-/** A record with the producer's timestamp, as the TCP broker hands it to the node. */
-export type TimedRecord = LogRecord & { timestamp?: number };
-export type TimedEntry = LogEntry & { timestamp?: number };
+export type { TimedEntry, TimedRecord };
 
 /** A batch read from the wire: its header (producer id, sequence) and its records. */
 export interface DecodedBatch {
@@ -110,23 +103,5 @@ export function encodeEntries(entries: readonly TimedEntry[]): Buffer[] {
 
 /** Decodes batches a leader sent (offsets and epochs set) into entries; a cut trailing batch is dropped. */
 export function decodeEntries(buf: Buffer): TimedEntry[] {
-  const out: TimedEntry[] = [];
-  let pos = 0;
-  while (pos < buf.length) {
-    const c = checkBatch(buf, pos);
-    if (!c.ok) break;
-    const epoch = partitionLeaderEpochOf(buf, pos);
-    for (const r of iterateRecords(buf, pos)) {
-      out.push({
-        offset: r.offset,
-        epoch,
-        key: r.key,
-        value: r.value,
-        headers: headersFromBytes(r.headers, "latin1"),
-        timestamp: r.timestamp,
-      });
-    }
-    pos += c.size;
-  }
-  return out;
+  return decodeLogEntries(buf, "latin1");
 }

@@ -5,6 +5,7 @@
  */
 import {
   baseOffsetOf,
+  batchSpans,
   checkBatch,
   encodeBatch,
   iterateRecords,
@@ -25,6 +26,29 @@ export interface LogRecord {
 export interface LogEntry extends LogRecord {
   offset: number;
   epoch: number;
+}
+
+/** A record or entry with its timestamp, when the caller has one (the TCP broker, the storage log). */
+export type TimedRecord = LogRecord & { timestamp?: number };
+export type TimedEntry = LogEntry & { timestamp?: number };
+
+/**
+ * The records of whole batches as entries: offset, the batch's partition leader epoch, key, value,
+ * headers (by `encoding`), timestamp. A cut trailing batch is left out; CRCs are not checked here.
+ */
+export function decodeEntries(buf: Buffer, encoding: HeaderEncoding): TimedEntry[] {
+  const out: TimedEntry[] = [];
+  for (const span of batchSpans(buf)) {
+    const epoch = partitionLeaderEpochOf(buf, span.position);
+    for (const r of iterateRecords(buf, span.position)) {
+      const e: TimedEntry = { offset: r.offset, epoch, key: r.key, value: r.value };
+      const headers = headersFromBytes(r.headers, encoding);
+      if (headers !== undefined) e.headers = headers;
+      e.timestamp = r.timestamp;
+      out.push(e);
+    }
+  }
+  return out;
 }
 
 /** OffsetsForLeaderEpoch's answer: the end offset of `epoch` (the start of the next epoch, or the LEO). */
@@ -211,22 +235,12 @@ export class MemoryReplicaLog implements ReplicaLog {
     const plan = planFollowerAppend(buf, this.logEndOffset);
     if (!plan.ok) return plan;
     for (const chunk of plan.chunks) {
-      let pos = 0;
-      while (pos < chunk.length) {
-        const size = checkBatch(chunk, pos);
-        if (!size.ok) throw new Error(`planned chunk does not hold whole batches: ${size.reason}`);
-        const bytes = chunk.subarray(pos, pos + size.size);
-        const epoch = partitionLeaderEpochOf(bytes);
+      for (const span of batchSpans(chunk)) {
+        const bytes = Buffer.from(chunk.subarray(span.position, span.position + span.size));
         const base = baseOffsetOf(bytes);
-        this.assignEpoch(epoch, base);
-        for (const r of iterateRecords(bytes)) {
-          const e: LogEntry = { offset: r.offset, epoch, key: r.key, value: r.value };
-          const headers = headersFromBytes(r.headers, "utf8");
-          if (headers !== undefined) e.headers = headers;
-          this.entries.push(e);
-        }
-        this.batches.push({ base, last: lastOffsetOf(bytes), bytes: Buffer.from(bytes) });
-        pos += size.size;
+        this.assignEpoch(partitionLeaderEpochOf(bytes), base);
+        for (const { timestamp: _t, ...e } of decodeEntries(bytes, "utf8")) this.entries.push(e);
+        this.batches.push({ base, last: lastOffsetOf(bytes), bytes });
       }
     }
     return { ok: true, firstOffset: plan.firstOffset, lastOffset: plan.lastOffset };

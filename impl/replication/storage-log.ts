@@ -4,36 +4,27 @@
  * append; a follower appends its leader's batches byte for byte, as Kafka's do. The high watermark checkpoint is a small file beside the segments, written atomically (write, fsync, rename)
  * like Kafka's checkpoint files. Recovery after kill -9 is PartitionLog.open's job.
  */
-import {
-  baseOffsetOf,
-  batchSizeAt,
-  encodeBatch,
-  iterateRecords,
-  partitionLeaderEpochOf,
-  recordCountOf,
-} from "../records/batch.ts";
+import { baseOffsetOf, batchSizeAt, encodeBatch, recordCountOf } from "../records/batch.ts";
 import { sliceBatch } from "../records/reencode.ts";
 import type { RecordInput } from "../records/types.ts";
 import { type FileSystem, joinPath, readWholeFile, writeFileAtomic } from "../storage/fs.ts";
 import type { PartitionOffsets } from "../storage/log-dir-checkpoint.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
 import {
+  decodeEntries,
   type EpochEndOffset,
   type FollowerAppend,
   type HeaderEncoding,
   headersFromBytes,
   headersToBytes,
   type LogEntry,
-  type LogRecord,
   planFollowerAppend,
   type ReplicaLog,
+  type TimedEntry,
+  type TimedRecord,
 } from "./replica-log.ts";
 
 export const HW_CHECKPOINT = "high-watermark-checkpoint";
-
-/** A record with its producer timestamp, when the caller has one (the TCP broker does). */
-export type TimedRecord = LogRecord & { timestamp?: number };
-export type TimedEntry = LogEntry & { timestamp?: number };
 
 export interface StorageReplicaLogOptions {
   /**
@@ -140,7 +131,7 @@ export class StorageReplicaLog implements ReplicaLog {
     const bytes = plan.chunks.length === 1 ? plan.chunks[0] : Buffer.concat(plan.chunks);
     this.log.appendAsFollower(bytes, this.now());
     this.version++;
-    if (this.cache !== null) for (const e of this.decodeBytes(bytes)) this.cache.push(e);
+    if (this.cache !== null) for (const e of decodeEntries(bytes, this.headerEncoding)) this.cache.push(e);
     return { ok: true, firstOffset: plan.firstOffset, lastOffset: plan.lastOffset };
   }
 
@@ -184,7 +175,7 @@ export class StorageReplicaLog implements ReplicaLog {
     if (head !== null && baseOffsetOf(head) === this.log.logEndOffset) {
       this.log.appendAsFollower(head, this.now());
       this.log.flush(this.now());
-      if (this.cache !== null) for (const e of this.decodeBytes(head)) this.cache.push(e);
+      if (this.cache !== null) for (const e of decodeEntries(head, this.headerEncoding)) this.cache.push(e);
     }
   }
 
@@ -263,24 +254,6 @@ export class StorageReplicaLog implements ReplicaLog {
       e.timestamp = r.timestamp;
       return e;
     });
-  }
-
-  /** The records of whole batches, as entries (the decoded copy's view of what was appended). */
-  private decodeBytes(buf: Buffer): TimedEntry[] {
-    const out: TimedEntry[] = [];
-    let pos = 0;
-    while (pos < buf.length) {
-      const epoch = partitionLeaderEpochOf(buf, pos);
-      for (const r of iterateRecords(buf, pos)) {
-        const e: TimedEntry = { offset: r.offset, epoch, key: r.key, value: r.value };
-        const headers = headersFromBytes(r.headers, this.headerEncoding);
-        if (headers !== undefined) e.headers = headers;
-        e.timestamp = r.timestamp;
-        out.push(e);
-      }
-      pos += batchSizeAt(buf, pos) as number;
-    }
-    return out;
   }
 
   private toInput(r: TimedRecord, fallbackTimestamp: number): RecordInput {
