@@ -207,7 +207,12 @@ export async function runManyPartitionsBench(opts: {
         const start = performance.now();
         process.kill(-pid, "SIGTERM");
         while (cluster.isAlive(broker)) {
-          if (performance.now() - start > 60_000) return { broker, ms: -1 };
+          if (performance.now() - start > 60_000) {
+            console.error(
+              `broker ${broker} still running 60 s after SIGTERM; its log ends:\n${cluster.logTail(broker, 30)}`,
+            );
+            return { broker, ms: -1 };
+          }
           await sleep(10);
         }
         return { broker, ms: Math.round(performance.now() - start) };
