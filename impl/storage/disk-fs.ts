@@ -146,13 +146,16 @@ function syncDir(pool: DescriptorPool, dir: string): void {
   }
 }
 
-/** fsyncs every path (files or directories), `concurrency` at a time, through the thread pool. */
-async function fsyncAll(paths: readonly string[], concurrency: number): Promise<void> {
+/**
+ * fsyncs every path (files or directories), `concurrency` at a time, through the thread pool; returns
+ * how many it synced (a path removed since has nothing left to make durable).
+ */
+async function fsyncAll(paths: readonly string[], concurrency: number): Promise<number> {
   let next = 0;
+  let synced = 0;
   const worker = async () => {
     while (next < paths.length) {
       const path = paths[next++];
-      // A file removed since (a log deleted while closing) has nothing left to make durable.
       const handle = await nodefs.promises.open(path, "r").catch((e: NodeJS.ErrnoException) => {
         if (e.code === "ENOENT") return null;
         throw e;
@@ -160,12 +163,14 @@ async function fsyncAll(paths: readonly string[], concurrency: number): Promise<
       if (handle === null) continue;
       try {
         await handle.sync();
+        synced++;
       } finally {
         await handle.close();
       }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, paths.length)) }, worker));
+  return synced;
 }
 
 /** Syscalls a DiskFileSystem made, for tests and benches (fsync of files and of directories). */
@@ -254,6 +259,8 @@ export class DiskFileSystem implements FileSystem {
   rename(from: string, to: string): void {
     nodefs.renameSync(from, to);
     this.fresh.delete(from);
+    // A sync noted for the old name is for the data, which the new name now holds.
+    if (this.batch?.files.delete(from)) this.batch.files.add(to);
     this.syncPending(dirname(to), true);
   }
   mkdir(path: string): void {
@@ -307,10 +314,8 @@ export class DiskFileSystem implements FileSystem {
       result = fn();
     } finally {
       this.batch = null;
-      await fsyncAll([...batch.files], concurrency);
-      this.stats.fsyncs += batch.files.size;
-      await fsyncAll([...batch.dirs], concurrency);
-      this.stats.dirSyncs += batch.dirs.size;
+      this.stats.fsyncs += await fsyncAll([...batch.files], concurrency);
+      this.stats.dirSyncs += await fsyncAll([...batch.dirs], concurrency);
     }
     return result;
   }

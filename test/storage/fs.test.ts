@@ -194,3 +194,41 @@ describe("new entries are durable with their directory's next sync", () => {
     expect(fs2.stats).toEqual({ fsyncs: 1, dirSyncs: 0 });
   });
 });
+
+describe("DiskFileSystem.syncInParallel", () => {
+  it("notes the syncs asked for inside, does each once on the thread pool, and counts them", async () => {
+    const fs = new DiskFileSystem();
+    const root = mkdtempSync(join(tmp, "batch-"));
+    fs.mkdir(`${root}/a`);
+    fs.syncDirectory(`${root}/a`);
+    const before = { ...fs.stats };
+    const handles = Array.from({ length: 30 }, (_, i) => fs.open(`${root}/a/f${i}`, { create: true }));
+    const result = await fs.syncInParallel(() => {
+      for (const h of handles) {
+        h.append(Buffer.from("data"));
+        h.fsync();
+        h.fsync(); // clean again: nothing more to do
+        h.close();
+      }
+      writeFileAtomic(fs, `${root}/a/ckpt`, Buffer.from("1"));
+      const gone = fs.open(`${root}/a/gone`, { create: true });
+      gone.append(Buffer.from("x"));
+      gone.fsync();
+      gone.close();
+      fs.remove(`${root}/a/gone`);
+      // Nothing was synced yet.
+      expect(fs.stats).toEqual(before);
+      return "done";
+    });
+    expect(result).toBe("done");
+    // 30 files and the checkpoint (its data, written under the temporary name); directory a once.
+    expect(fs.stats.fsyncs - before.fsyncs).toBe(31);
+    expect(fs.stats.dirSyncs - before.dirSyncs).toBe(1);
+    expect(readWholeFile(fs, `${root}/a/ckpt`).toString()).toBe("1");
+    // Outside, syncs happen at once again.
+    const h = fs.open(`${root}/a/f0`);
+    h.append(Buffer.from("more"));
+    h.fsync();
+    expect(fs.stats.fsyncs - before.fsyncs).toBe(32);
+  });
+});
