@@ -699,7 +699,9 @@ export class KafkaClient {
 
   /**
    * OffsetCommit. generation -1 with member "" is a "simple" commit outside any generation. The first
-   * partition error is the result (every partition of one request shares the group's checks).
+   * partition error is the result: the group's checks are shared by every partition, but a partition the
+   * broker does not know (UNKNOWN_TOPIC_OR_PARTITION) is refused alone while the rest are committed,
+   * and such an answer is marked partial.
    */
   async commitOffsets(
     groupId: string,
@@ -727,11 +729,12 @@ export class KafkaClient {
       })),
     });
     if (!r.ok) return r;
-    for (const t of r.value.topics)
-      for (const p of t.partitions) {
-        const err = this.groupError<Record<string, never>>(groupId, p.errorCode);
-        if (err !== null) return err;
-      }
+    const codes = r.value.topics.flatMap((t) => t.partitions.map((p) => p.errorCode));
+    for (const code of codes) {
+      const err = this.groupError<Record<string, never>>(groupId, code);
+      if (err === null) continue;
+      return !err.ok && codes.includes(0) ? { ...err, partial: true } : err;
+    }
     return { ok: true, value: {} };
   }
 

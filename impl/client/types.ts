@@ -14,7 +14,14 @@ export type Delivery = "answered" | "not-sent" | "lost";
 
 export type Reply<T> =
   | { ok: true; value: T }
-  | { ok: false; error: KafkaErrorName; delivery: Delivery; message?: string };
+  | {
+      ok: false;
+      error: KafkaErrorName;
+      delivery: Delivery;
+      message?: string;
+      /** Set when the request was applied in part (an OffsetCommit refusing only some partitions). */
+      partial?: boolean;
+    };
 
 export interface BrokerAddress {
   nodeId: BrokerId;

@@ -150,7 +150,8 @@ export async function runOperation(ctx: RunContext, op: ClientOp): Promise<Outco
         memberId,
         op.offsets.map((o) => ({ topic: ctx.ns.wire(o.topic), partition: o.partition, offset: o.offset })),
       );
-      return r.ok ? ok({}) : writeFailure(r, COMMIT_MAYBE_APPLIED.has(r.error));
+      // A commit refused for some partitions only (UNKNOWN_TOPIC_OR_PARTITION) stored the others.
+      return r.ok ? ok({}) : writeFailure(r, COMMIT_MAYBE_APPLIED.has(r.error) || r.partial === true);
     }
     case "fetchOffsets": {
       const r = await ctx.client(ADMIN).fetchOffsets(

@@ -11,6 +11,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningCluster, startCluster } from "../../impl/broker/cluster.ts";
 import { KafkaConnection } from "../../impl/broker/peer/connection.ts";
+import { KafkaClient } from "../../impl/client/client.ts";
 import { freePortRange } from "./support.ts";
 
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
@@ -128,6 +129,23 @@ it("refuses unknown topics and partitions per partition, commits the rest; kafka
       expect(await commit(c, version, `fresh-${version}`, [["never-created", 3]], 1)).toEqual([
         ["never-created", 3, UNKNOWN_TOPIC_OR_PARTITION],
       ]);
+    }
+    // The project's client (the kafka and cluster targets' driver) marks a commit refused in part as
+    // partial, so the conformance check counts its other partitions as possibly committed.
+    const client = new KafkaClient({ bootstrap: [`127.0.0.1:${port}`], clientId: "commit-unknown-client" });
+    try {
+      const mixed = await client.commitOffsets("g", -1, "", [
+        { topic: "known", partition: 1, offset: 21 },
+        { topic: "never-created", partition: 0, offset: 21 },
+      ]);
+      expect(mixed).toMatchObject({ ok: false, error: "UNKNOWN_TOPIC_OR_PARTITION", partial: true });
+      const none = await client.commitOffsets("g", -1, "", [
+        { topic: "never-created", partition: 0, offset: 1 },
+      ]);
+      expect(none).toMatchObject({ ok: false, error: "UNKNOWN_TOPIC_OR_PARTITION" });
+      expect(!none.ok && none.partial === true).toBe(false);
+    } finally {
+      client.close();
     }
     const groups = (await admin.listGroups()).groups.map((g) => g.groupId);
     expect(groups).toContain("g");
