@@ -225,6 +225,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
   // A replay's one case is fingerprinted before it runs: a token for another case is refused unrun.
   let replayMismatch: ReplayMismatchError | undefined;
   let replayedCase = false;
+  let replayEnded = false;
   let replayedFingerprint: string | undefined;
   let disabled: ReadonlySet<string> = new Set();
   let startFailure: RunFailed | undefined;
@@ -289,7 +290,13 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     swarmArbitrary,
     commands,
     async (runSeed, swarm, cmds) => {
-      if (replay !== undefined && !replayedCase) {
+      // With a shrink path fast-check ignores numRuns and goes on through the case's later shrink siblings
+      // once it passes: a replay is its one case, so the check ends there.
+      if (replay !== undefined && replayedCase) {
+        replayEnded = true;
+        throw new fc.PreconditionFailure(true);
+      }
+      if (replay !== undefined) {
         replayedCase = true;
         const actual = caseFingerprint(describeCase(caseShape, runSeed, swarm, cmds));
         replayedFingerprint = actual;
@@ -378,7 +385,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
   const params: fc.Parameters<
     [number, ReadonlySet<string>, Iterable<fc.AsyncCommand<WorkloadState, RunExecution>>]
   > = {
-    // A replay runs its one case (fast-check would go on with the case's shrink siblings).
+    // A replay runs its one case (a path with shrink steps takes no numRuns: see the property).
     numRuns: replay !== undefined ? 1 : options.runs,
     seed: options.seed,
     ...(replay !== undefined ? { path: replay.path, endOnFailure: true } : {}),
@@ -412,7 +419,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     brokers,
     faultKinds,
     seededFaults: [...(options.seededFaults ?? [])],
-    interrupted: details.interrupted,
+    interrupted: details.interrupted && !replayEnded,
     stats: total,
     ...(timeToFailureMs !== undefined ? { timeToFailureMs } : {}),
     ...(replayedFingerprint !== undefined ? { replayedFingerprint } : {}),

@@ -80,6 +80,28 @@ describe("replay tokens carry the fingerprint of their case", () => {
     expect(again.failure!.replay).toBe(f.replay);
   });
 
+  it("a replay that passes runs its one case, not the shrink siblings after it", async () => {
+    const f = (await runCheck(broken)).failure!;
+    // One shrink step short of the counterexample: a case with later siblings in fast-check's shrink stream.
+    const { path, replayPath } = parseReplay(f.replay);
+    const parent = formatReplay({ path: path.slice(0, path.lastIndexOf(":")), replayPath });
+    let runs = 0;
+    // The correct toy passes it: fast-check alone would go on through the siblings.
+    const again = await runCheck({
+      ...broken,
+      target: () => new ToyTarget(),
+      seed: f.seed,
+      replay: parent,
+      onRunEnd: () => {
+        runs++;
+      },
+    });
+    expect(again.ok).toBe(true);
+    expect(runs).toBe(1);
+    expect(again.stats.runs).toBe(1);
+    expect(again.interrupted).toBe(false);
+  });
+
   it("refuses a token whose fingerprint does not match, before running anything", async () => {
     const f = (await runCheck(broken)).failure!;
     let targets = 0;
