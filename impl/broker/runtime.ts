@@ -199,6 +199,8 @@ export class BrokerRuntime {
     );
     await this.openSession();
     this.clusterId = await this.readClusterId();
+    // Recovery of every log on disk, its fsyncs batched, before the node starts using them.
+    if (restarted) await this.logs.openExisting();
     this.node = new BrokerNode(this.nodeConfig(), this.logs, restarted);
     this.apply(this.node.start(Date.now()));
     this.housekeeping = setInterval(() => this.tick(), 1_000);
