@@ -7,6 +7,9 @@
  * nothing. So each case also names what its history must show (`shows`: patterns matched in order against
  * the formatted history); when it stops showing it, find a new case with the fix switched off (a sweep,
  * `check --target embedded --runs 2000 --ops 100 --seed N`) and store that one's seed and token.
+ * The stronger check, made by hand when the tokens were re-derived (session 3): with the fix or the checker
+ * rule switched off in a scratch copy, the replay fails with the message it was kept for; a case that passes
+ * then is marked `lost`.
  */
 import { createEmbeddedTarget } from "../../impl/embedded/index.ts";
 import { formatEvent } from "../../spec/history.ts";
