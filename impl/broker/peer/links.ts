@@ -14,6 +14,7 @@ import type {
   ReplicaFetchRequest,
   ReplicationMessage,
 } from "../../replication/messages.ts";
+import { REPLICA_FETCH_MAX_BYTES } from "../../replication/replica.ts";
 import { decodeAlterPartitionResponse, encodeAlterPartitionRequest } from "./alter-partition.ts";
 import { KafkaConnection } from "./connection.ts";
 import {
@@ -27,7 +28,8 @@ import {
   updateMetadataBody,
 } from "./mapping.ts";
 
-export const REPLICA_FETCH_MAX_BYTES = 1 << 20;
+/** replica.fetch.response.max.bytes: a fetch answer's budget over all its partitions. */
+const REPLICA_FETCH_RESPONSE_MAX_BYTES = 8 * REPLICA_FETCH_MAX_BYTES;
 
 interface Link {
   /** Resolves once the broker's address is known; every send to it chains on this, in order. */
@@ -189,7 +191,7 @@ export class PeerLinks {
           replicaId: this.self,
           maxWaitMs: this.replicaFetchWaitMs,
           minBytes: 1,
-          maxBytes: REPLICA_FETCH_MAX_BYTES * 8,
+          maxBytes: REPLICA_FETCH_RESPONSE_MAX_BYTES,
           isolationLevel: 0,
           sessionId: 0,
           sessionEpoch: -1,
@@ -200,7 +202,7 @@ export class PeerLinks {
               currentLeaderEpoch: m.currentLeaderEpoch,
               fetchOffset: BigInt(m.fetchOffset),
               logStartOffset: -1n,
-              partitionMaxBytes: REPLICA_FETCH_MAX_BYTES,
+              partitionMaxBytes: m.maxBytes,
             })),
           })),
           forgottenTopicsData: [],
