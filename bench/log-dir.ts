@@ -108,10 +108,14 @@ export async function runLogDirBench(opts: {
       }
       await new Promise((r) => setTimeout(r, 100));
     });
-    const shutdown = await phase(() => store.shutdown().then(() => {}));
+    const shutdown = await phase(async () => {
+      await store.shutdown();
+    });
     store = new DiskLogStore(dir);
     const cleanStart = await phase(() => openAll(store));
-    const cleanShutdown = await phase(() => store.shutdown().then(() => {}));
+    const cleanShutdown = await phase(async () => {
+      await store.shutdown();
+    });
     // A crash: no clean-shutdown marker (per log dir now, per log before), so every log is recovered.
     for (const marker of [join(dir, ".kafka_cleanshutdown")]) {
       try {
