@@ -105,6 +105,10 @@ export class DiskLogStore implements LogStore {
     const name = partitionDirName(topic, partition);
     let log = this.open_.get(name);
     if (log === undefined) {
+      // Nothing may change a log once shutdown began: the clean-shutdown marker vouches for all of them.
+      // (An errno-style code: the node answers it KAFKA_STORAGE_ERROR, as any disk error.)
+      if (this.closed)
+        throw Object.assign(new Error(`${this.dir}: the log store is shut down`), { code: "ESHUTDOWN" });
       const path = join(this.dir, name);
       const isNew = !existsSync(path);
       const plog = PartitionLog.open(this.fs, path, this.logConfig(topic), {

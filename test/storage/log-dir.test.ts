@@ -56,6 +56,8 @@ describe("DiskLogStore with many partitions", () => {
     expect(report.dirSyncs).toBeLessThanOrEqual(2);
     expect(existsSync(join(dir, LOG_DIR_CLEAN_SHUTDOWN_MARKER))).toBe(true);
     expect(readdirSync(join(dir, "t-0")).sort()).toEqual(["00000000000000000000.log"]);
+    // No log may change behind the marker.
+    expect(() => s.open("t", 0)).toThrow(expect.objectContaining({ code: "ESHUTDOWN" }));
   });
 
   it("keeps records, epochs and high watermarks across a clean shutdown, with one checkpoint file per log dir", async () => {
