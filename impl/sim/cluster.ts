@@ -15,6 +15,7 @@ import type { ClientRequest, ClientResponse } from "../node/requests.ts";
 import { SimDisk } from "./disk.ts";
 import { EventQueue } from "./event-queue.ts";
 import { DEFAULT_NETWORK, Network, type NetworkOptions } from "./network.ts";
+import { isPeerAnswer, isPeerRequest, PeerCalls } from "./peer-calls.ts";
 import { Prng } from "./prng.ts";
 
 export type Settings = Record<string, string | number | boolean>;
@@ -70,6 +71,8 @@ export class SimCluster {
   readonly trace: string[] | null;
   now = 0;
   private messagesInFlight = 0;
+  /** Which process each delivered peer request came from, so only it gets the answer. */
+  readonly peerCalls = new PeerCalls();
   private nextClientRequestId = 1;
   private readonly pendingClients = new Map<number, PendingClient>();
   private readonly maxEventsPerRun: number;
@@ -458,23 +461,26 @@ export class SimCluster {
     if (zk !== null) this.zkSend(b, zk);
   }
 
-  private sendPeer(
-    from: SimBroker,
-    to: BrokerId,
-    message: import("../node/broker-node.ts").PeerMessage,
-  ): void {
+  private sendPeer(from: SimBroker, to: BrokerId, sent: import("../node/broker-node.ts").PeerMessage): void {
     const target = this.brokers.get(to);
-    if (target === undefined || this.network.drops(from.id, to)) return;
-    const inc = target.incarnation;
+    if (target === undefined) return;
+    // An answer goes to the process that asked, as on its connection (see peer-calls.ts); the check that
+    // it answers an open request runs before the network can lose it.
+    const route = isPeerAnswer(sent) ? this.peerCalls.answered(from.id, to, sent) : null;
+    const inc = route === null ? target.incarnation : route.incarnation;
+    const message = route === null ? sent : route.message;
+    if (this.network.drops(from.id, to)) return;
+    const fromInc = from.incarnation;
     const copies = this.network.duplicates() ? 2 : 1;
     for (let i = 0; i < copies; i++) {
       this.scheduleMessage(this.network.delay(), () => {
         if (!this.network.connected(from.id, to)) return;
         if (this.trace !== null) this.log(`${from.id}->${to} ${message.type}`);
         if (!this.receives(target, inc)) return;
+        const m = isPeerRequest(message) ? this.peerCalls.opened(from.id, fromInc, to, message) : message;
         if (target.paused)
-          target.deferred.push(() => this.apply(target, target.node!.handlePeer(from.id, message, this.now)));
-        else this.apply(target, target.node!.handlePeer(from.id, message, this.now));
+          target.deferred.push(() => this.apply(target, target.node!.handlePeer(from.id, m, this.now)));
+        else this.apply(target, target.node!.handlePeer(from.id, m, this.now));
       });
     }
   }
