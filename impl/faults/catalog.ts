@@ -126,6 +126,21 @@ export const SEEDED_FAULTS: SeededFaultEntry[] = [
       "The leader acknowledges produces before flushing, so a crash drops acknowledged records and their " +
       "offsets are handed out again.",
     faults: ["crash", "restart", "time"],
+    // Writes to one partition, then its leader crashed and restarted: what the crash took must have been
+    // read or acknowledged first, so rounds of "crash, writes, maybe time" on the leader line it up.
+    profile: {
+      ...REPLICATION,
+      topics: { ...REPLICATION.topics, replicationFactor: { min: 1, max: 2 } },
+      targets: { leader: 3, any: 1 },
+      faultPhase: {
+        weight: 20,
+        rounds: { min: 1, max: 3 },
+        faults: { crash: 1 },
+        writes: { min: 1, max: 3 },
+        acks: [0, 1, -1],
+        advanceMs: [0, 1000, 20000],
+      },
+    },
   },
   {
     name: "kip-279-divergence",
