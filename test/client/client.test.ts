@@ -58,7 +58,13 @@ for (const kind of CLUSTER_KINDS) {
         clientId: "client-test",
         requestTimeoutMs: 10_000,
       });
-      value(await client.createTopic({ name: topic, partitions: 2, replicationFactor: 1 }));
+      // A broker just started may not know the controller yet (Kafka's metadata says -1 until its first
+      // UpdateMetadata): the client then sends nothing and answers NOT_CONTROLLER, safe to ask again.
+      await untilOk(async () => {
+        const r = await client.createTopic({ name: topic, partitions: 2, replicationFactor: 1 });
+        if (!r.ok && !(r.error === "NOT_CONTROLLER" && r.delivery === "not-sent")) value(r);
+        return r;
+      });
       await untilOk(() => client.findCoordinator("warm-up"));
       await untilOk(() => client.initProducerId());
     }, 120_000);
