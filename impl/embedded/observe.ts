@@ -1,8 +1,21 @@
 /**
  * The white-box view of the simulated cluster as spec/adapter.ts's Observation: the controller and
  * partition states from the metadata store, the leader's own ISR and HW, and every live replica's log.
+ *
+ * The metadata fields match what impl/metadata/zk-observation.ts reads from a real ZooKeeper (the
+ * controller epoch that wrote each partition state, the state znode's stamp, broker registrations), and
+ * the simulated store is read at one instant, so `metadataRead` is always consistent. Partition states
+ * written between two observations come from the simulator's write listener rather than watches: every
+ * version, none merged.
  */
-import type { Observation, PartitionObservation, ReplicaObservation } from "../../spec/adapter.ts";
+import type {
+  MetadataRead,
+  Observation,
+  PartitionObservation,
+  PartitionStateObservation,
+  ReplicaObservation,
+  ZnodeStamp,
+} from "../../spec/adapter.ts";
 import { OFFSETS_TOPIC } from "../group/offsets-topic.ts";
 import {
   decodeController,
@@ -16,22 +29,101 @@ import type { LogEntry, ReplicaLog } from "../replication/replica-log.ts";
 import { StorageReplicaLog } from "../replication/storage-log.ts";
 import type { SimCluster } from "../sim/cluster.ts";
 
-/** Decoded znode contents by path, valid while the znode's mzxid is unchanged. */
-const decoded = new WeakMap<SimCluster, Map<string, { mzxid: number; value: unknown }>>();
+/** A znode's decoded contents and its stamp, valid while the znode's czxid and mzxid are unchanged. */
+interface DecodedNode {
+  stamp: ZnodeStamp;
+  value: unknown;
+}
 
-function readDecoded<T>(sim: SimCluster, path: string, decode: (b: Buffer) => T): T | null {
-  const node = sim.tree.get(sim.observerSession, path);
-  if (node === null) return null;
+const decoded = new WeakMap<SimCluster, Map<string, DecodedNode>>();
+
+/** The znode at `path` decoded, or null if there is none; its data is copied and decoded only when it moved. */
+function readNode<T>(
+  sim: SimCluster,
+  path: string,
+  decode: (b: Buffer) => T,
+): { stamp: ZnodeStamp; value: T } | null {
+  const stat = sim.tree.exists(sim.observerSession, path);
+  if (stat === null) return null;
   let cache = decoded.get(sim);
   if (cache === undefined) {
     cache = new Map();
     decoded.set(sim, cache);
   }
   const hit = cache.get(path);
-  if (hit !== undefined && hit.mzxid === node.stat.mzxid) return hit.value as T;
-  const value = decode(node.data);
-  cache.set(path, { mzxid: node.stat.mzxid, value });
-  return value;
+  if (hit !== undefined && hit.stamp.mzxid === stat.mzxid && hit.stamp.czxid === stat.czxid)
+    return hit as { stamp: ZnodeStamp; value: T };
+  const node = sim.tree.get(sim.observerSession, path);
+  if (node === null) return null;
+  const entry = {
+    stamp: { czxid: node.stat.czxid, mzxid: node.stat.mzxid, version: node.stat.version },
+    value: decode(node.data),
+  };
+  cache.set(path, entry);
+  return entry;
+}
+
+function readDecoded<T>(sim: SimCluster, path: string, decode: (b: Buffer) => T): T | null {
+  return readNode(sim, path, decode)?.value ?? null;
+}
+
+/* Partition states as written ------------------------------------------------------------------------ */
+
+/** Versions of one partition state kept between two observations at most (oldest dropped first). */
+const MAX_WRITES_PER_ZNODE = 64;
+
+const STATE_PREFIX = "/brokers/topics/";
+const OFFSETS_PREFIX = `${STATE_PREFIX}${OFFSETS_TOPIC}/`;
+
+/** Every version of each partition state written since the last observation, by path, oldest first. */
+const stateWrites = new WeakMap<SimCluster, Map<string, Array<{ data: Buffer; stamp: ZnodeStamp }>>>();
+
+/**
+ * The simulator's partition-state writes since the last call, by path. The first call starts the
+ * recording (an observation before it has nothing earlier to judge against).
+ */
+function takeStateWrites(sim: SimCluster): Map<string, Array<{ data: Buffer; stamp: ZnodeStamp }>> {
+  const log = stateWrites.get(sim);
+  if (log !== undefined) {
+    stateWrites.set(sim, new Map());
+    return log;
+  }
+  stateWrites.set(sim, new Map());
+  sim.onStoreWrite((path) => {
+    if (!path.endsWith("/state") || !path.startsWith(STATE_PREFIX) || path.startsWith(OFFSETS_PREFIX)) return;
+    const node = sim.tree.get(sim.observerSession, path);
+    const writes = stateWrites.get(sim);
+    if (node === null || writes === undefined) return;
+    const list = writes.get(path) ?? [];
+    list.push({
+      data: node.data,
+      stamp: { czxid: node.stat.czxid, mzxid: node.stat.mzxid, version: node.stat.version },
+    });
+    if (list.length > MAX_WRITES_PER_ZNODE) list.shift();
+    writes.set(path, list);
+  });
+  return new Map();
+}
+
+/** The versions of one partition state written before `current` (same znode, lower version), oldest first. */
+function earlierStates(
+  writes: ReadonlyArray<{ data: Buffer; stamp: ZnodeStamp }> | undefined,
+  current: ZnodeStamp,
+): PartitionStateObservation[] {
+  if (writes === undefined) return [];
+  const out: PartitionStateObservation[] = [];
+  for (const w of writes) {
+    if (w.stamp.czxid !== current.czxid || w.stamp.version >= current.version) continue;
+    const s = decodePartitionState(w.data);
+    out.push({
+      leader: s.leader >= 0 ? s.leader : null,
+      leaderEpoch: s.leaderEpoch,
+      isr: [...s.isr],
+      controllerEpoch: s.controllerEpoch,
+      stateZnode: w.stamp,
+    });
+  }
+  return out;
 }
 
 type LogView = ReplicaObservation["log"];
@@ -63,13 +155,18 @@ function observeLog(log: ReplicaLog): LogView {
 interface StoreView {
   zxid: number;
   controller: Observation["controller"];
+  /** Brokers with a registration (/brokers/ids/N). */
+  registered: ReadonlySet<number>;
   partitions: Array<{
     topic: string;
     partition: number;
     /** The key of the partition in BrokerNode.replicas. */
     key: string;
+    /** The partition state's znode path. */
+    path: string;
     replicas: number[];
     state: ReturnType<typeof decodePartitionState>;
+    stamp: ZnodeStamp;
     minInsyncReplicas: number;
     uncleanLeaderElection: boolean;
   }>;
@@ -86,6 +183,11 @@ function storeView(sim: SimCluster): StoreView {
       broker: readDecoded(sim, ZkPaths.controller, decodeController)?.brokerId ?? null,
       epoch: readDecoded(sim, ZkPaths.controllerEpoch, decodeControllerEpoch) ?? 0,
     },
+    registered: new Set(
+      (sim.tree.children(sim.observerSession, ZkPaths.brokerIds) ?? [])
+        .filter((n) => /^\d+$/.test(n))
+        .map(Number),
+    ),
     partitions: [],
   };
   const topics = (sim.tree.children(sim.observerSession, ZkPaths.topics) ?? [])
@@ -98,14 +200,17 @@ function storeView(sim: SimCluster): StoreView {
     const minInsyncReplicas = Number(cfg["min.insync.replicas"] ?? sim.setting("min.insync.replicas", 1));
     const uncleanLeaderElection = (cfg["unclean.leader.election.enable"] ?? "false") === "true";
     for (const [partition, replicas] of [...assignment.partitions.entries()].sort((x, y) => x[0] - y[0])) {
-      const state = readDecoded(sim, ZkPaths.partitionState(topic, partition), decodePartitionState);
-      if (state === null) continue;
+      const path = ZkPaths.partitionState(topic, partition);
+      const node = readNode(sim, path, decodePartitionState);
+      if (node === null) continue;
       view.partitions.push({
         topic,
         partition,
         key: `${topic}\u0000${partition}`,
+        path,
         replicas,
-        state,
+        state: node.value,
+        stamp: node.stamp,
         minInsyncReplicas,
         uncleanLeaderElection,
       });
@@ -115,16 +220,30 @@ function storeView(sim: SimCluster): StoreView {
   return view;
 }
 
+/**
+ * How long a live controller may take to replace a leader whose registration vanished: the session
+ * timeout (a paused controller keeps its session that long) and a margin for the failover, in virtual
+ * time, where nothing is slowed by load: MetadataRead.reactionBoundMs.
+ */
+const CONTROLLER_REACTION_MARGIN_MS = 5_000;
+
 export function observeCluster(sim: SimCluster): Observation {
+  const writes = takeStateWrites(sim);
   const store = storeView(sim);
-  const brokers = sim.brokerIds().map((id) => ({ id, state: sim.brokerState(id) }));
+  const brokers = sim.brokerIds().map((id) => ({
+    id,
+    state: sim.brokerState(id),
+    registered: store.registered.has(id),
+  }));
   const partitions: PartitionObservation[] = [];
   for (const {
     topic,
     partition: p,
     key,
+    path,
     replicas,
     state: s,
+    stamp,
     minInsyncReplicas,
     uncleanLeaderElection,
   } of store.partitions) {
@@ -154,7 +273,11 @@ export function observeCluster(sim: SimCluster): Observation {
       minInsyncReplicas,
       uncleanLeaderElection,
       replicaStates,
+      controllerEpoch: s.controllerEpoch,
+      stateZnode: stamp,
     });
+    const earlier = writes.size === 0 ? [] : earlierStates(writes.get(path), stamp);
+    if (earlier.length > 0) partitions[partitions.length - 1].earlierStates = earlier;
   }
   const groups = [];
   for (const id of sim.brokerIds()) {
@@ -163,5 +286,12 @@ export function observeCluster(sim: SimCluster): Observation {
     groups.push(...node.coordinator.observe());
   }
   groups.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
-  return { time: sim.now, controller: { ...store.controller }, brokers, partitions, groups };
+  // The simulated store is read between events: every read sees one instant.
+  const metadataRead: MetadataRead = {
+    fromZxid: store.zxid,
+    toZxid: store.zxid,
+    consistent: true,
+    reactionBoundMs: sim.sessionTimeoutMs + CONTROLLER_REACTION_MARGIN_MS,
+  };
+  return { time: sim.now, controller: { ...store.controller }, brokers, partitions, groups, metadataRead };
 }

@@ -79,6 +79,12 @@ export class SimCluster {
   private readonly placementPrng: Prng;
   /** A session of the harness itself, for reading the tree in observations (never a broker's). */
   readonly observerSession: string;
+  /**
+   * Told the path of every znode a broker's committed write created or set, right after it commits (the
+   * tree is then at that write), so an observer can keep each version, as ZooKeeper watches would but
+   * without merging writes. impl/embedded/observe.ts records partition states this way.
+   */
+  private readonly writeListeners: Array<(path: string) => void> = [];
 
   constructor(readonly options: SimClusterOptions) {
     this.prng = new Prng(options.seed);
@@ -267,6 +273,22 @@ export class SimCluster {
   /* Metadata-store sessions                                                                         */
   /* ---------------------------------------------------------------------------------------------- */
 
+  /** Calls `listener` with the path of every znode a committed broker write creates or sets, from now on. */
+  onStoreWrite(listener: (path: string) => void): void {
+    this.writeListeners.push(listener);
+  }
+
+  private wrote(path: string): void {
+    for (const l of this.writeListeners) l(path);
+  }
+
+  /** Tells the write listeners what a committed request created or set (deletions are not versions). */
+  private announceWrites(r: ZkRequest, created: string | null): void {
+    if (r.op === "create" || r.op === "set") this.wrote(created ?? r.path);
+    else if (r.op === "multi")
+      for (const op of r.ops) if (op.op === "create" || op.op === "set") this.wrote(op.path);
+  }
+
   private reconnectSession(b: SimBroker): void {
     if (b.sessionId === null || !this.network.reachesStore(b.id)) return;
     const status = this.tree.reconnect(b.sessionId, this.now);
@@ -367,8 +389,11 @@ export class SimCluster {
     if (this.createsExisting(sid, r)) return { ok: false, code: "NODE_EXISTS" };
     try {
       switch (r.op) {
-        case "create":
-          return { ok: true, path: this.tree.create(sid, r.path, r.data, r.mode) };
+        case "create": {
+          const path = this.tree.create(sid, r.path, r.data, r.mode);
+          if (this.writeListeners.length > 0) this.announceWrites(r, path);
+          return { ok: true, path };
+        }
         case "mkdirp":
           this.tree.mkdirp(sid, r.path);
           return { ok: true };
@@ -380,13 +405,17 @@ export class SimCluster {
           return { ok: true, stat: this.tree.exists(sid, r.path, watcher) };
         case "children":
           return { ok: true, children: this.tree.children(sid, r.path, watcher) };
-        case "set":
-          return { ok: true, stat: this.tree.set(sid, r.path, r.data, r.version) };
+        case "set": {
+          const stat = this.tree.set(sid, r.path, r.data, r.version);
+          if (this.writeListeners.length > 0) this.announceWrites(r, null);
+          return { ok: true, stat };
+        }
         case "delete":
           this.tree.delete(sid, r.path, r.version);
           return { ok: true };
         case "multi":
           this.tree.multi(sid, r.ops);
+          if (this.writeListeners.length > 0) this.announceWrites(r, null);
           return { ok: true };
       }
     } catch (e) {
