@@ -80,8 +80,17 @@ export interface RunCheckOptions {
    * says). A token whose fingerprint does not match the case it rebuilds throws ReplayMismatchError.
    */
   replay?: string;
-  /** Stop generating new runs after this long (the check then counts as passed unless a run failed). */
+  /**
+   * Stop generating new runs after this long (the check then counts as passed unless a run failed). Without
+   * `shrinkTimeMs` it also ends shrinking: a failure is shrunk only within what is left of it.
+   */
   timeLimitMs?: number;
+  /**
+   * How long shrinking a failure may take, from the end of the first failing run (default: unbounded, or
+   * what `timeLimitMs` leaves). When it is spent the report gives the smallest failing case found so far
+   * (FailureReport.shrinking "budget"); 0 reports the first failing case unshrunk.
+   */
+  shrinkTimeMs?: number;
   onProgress?: (p: Progress) => void;
   /** Report progress every this many runs (default 25). */
   progressEvery?: number;
@@ -230,6 +239,9 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
   let disabled: ReadonlySet<string> = new Set();
   let startFailure: RunFailed | undefined;
   let stopped = false;
+  // Shrinking was cut short: by the shrink budget, or (without one) by the check's time limit.
+  let shrinkCut: "budget" | "time-limit" | undefined;
+  let shrinkStartedAt = 0;
   // A command only asks the execution, through the state it was handed, whether it applies.
   let current: RunExecution | undefined;
   // Operations the current run's rebalance phases ran: they do not count against opsPerRun.
@@ -285,6 +297,14 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
       phase: firstFailure === undefined ? "running" : "shrinking",
     });
 
+  const timeUp = () => options.timeLimitMs !== undefined && Date.now() - started >= options.timeLimitMs;
+  const shrinkSpent = (): "budget" | "time-limit" | undefined => {
+    if (options.shrinkTimeMs !== undefined)
+      return Date.now() - shrinkStartedAt >= options.shrinkTimeMs ? "budget" : undefined;
+    return timeUp() ? "time-limit" : undefined;
+  };
+  const noShrink = options.noShrink === true || options.shrinkTimeMs === 0;
+
   const property = fc.asyncProperty(
     fc.noShrink(fc.nat(0x7fffffff)),
     swarmArbitrary,
@@ -307,11 +327,15 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
       }
       // A target that cannot start fails every run the same way: shrinking would only repeat it.
       if (startFailure !== undefined) throw startFailure;
-      // Another worker failed first: end this check at once (fast-check reports it as interrupted).
-      if (firstFailure === undefined && options.shouldStop?.()) {
+      // Another worker failed first, or time is up: end this check at once (fast-check reports it as
+      // interrupted). Checked between runs, so a run is never abandoned half-way on a live target.
+      if (firstFailure === undefined && (options.shouldStop?.() || timeUp())) {
         stopped = true;
         throw new fc.PreconditionFailure(true);
       }
+      // While shrinking, an interruption keeps the last failing case as fast-check's counterexample.
+      if (firstFailure !== undefined && shrinkCut === undefined) shrinkCut = shrinkSpent();
+      if (shrinkCut !== undefined) throw new fc.PreconditionFailure(true);
       disabled = swarm;
       const setup: ClusterSetup = {
         brokers,
@@ -363,6 +387,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
         if (firstFailure === undefined) {
           firstFailure = failing;
           timeToFailureMs = Date.now() - started;
+          shrinkStartedAt = Date.now();
           options.onFirstFailure?.(runSeed);
         }
         lastFailure = failing;
@@ -389,8 +414,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     numRuns: replay !== undefined ? 1 : options.runs,
     seed: options.seed,
     ...(replay !== undefined ? { path: replay.path, endOnFailure: true } : {}),
-    ...(options.noShrink ? { endOnFailure: true } : {}),
-    ...(options.timeLimitMs !== undefined ? { interruptAfterTimeLimit: options.timeLimitMs } : {}),
+    ...(noShrink ? { endOnFailure: true } : {}),
   };
   let details: fc.RunDetails<
     [number, ReadonlySet<string>, Iterable<fc.AsyncCommand<WorkloadState, RunExecution>>]
@@ -408,6 +432,8 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     throw new ReplayMismatchError(options.seed, replay.fingerprint, undefined);
   // fast-check counts an interruption before any run succeeded as a failure; a stop is not one.
   const failed = details.failed && !(stopped && lastFailure === undefined);
+  const shrinking: FailureReport["shrinking"] =
+    replay !== undefined ? "replay" : noShrink ? "off" : (shrinkCut ?? "complete");
   total.elapsedMs = Date.now() - started;
   total.opsPerSecond =
     total.elapsedMs > 0 ? Math.round(((total.operations + total.faults) * 1000) / total.elapsedMs) : 0;
@@ -419,7 +445,8 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     brokers,
     faultKinds,
     seededFaults: [...(options.seededFaults ?? [])],
-    interrupted: details.interrupted && !replayEnded,
+    // A shrink cut short is reported on the failure, not as an interrupted check.
+    interrupted: details.interrupted && !replayEnded && shrinkCut === undefined,
     stats: total,
     ...(timeToFailureMs !== undefined ? { timeToFailureMs } : {}),
     ...(replayedFingerprint !== undefined ? { replayedFingerprint } : {}),
@@ -438,6 +465,8 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
         replayPath !== undefined ? { path, replayPath, fingerprint } : { path, fingerprint },
       ),
       shrinks: details.numShrinks,
+      shrinking,
+      shrinkMs: Date.now() - shrinkStartedAt,
       first: firstFailure!,
       last: lastFailure,
     });
@@ -447,6 +476,8 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
       seed: details.seed,
       replay: "",
       shrinks: 0,
+      shrinking,
+      shrinkMs: 0,
       first: firstFailure ?? lastFailure!,
       last: lastFailure!,
     });
@@ -460,6 +491,8 @@ function failureReport(o: {
   seed: number;
   replay: string;
   shrinks: number;
+  shrinking: FailureReport["shrinking"];
+  shrinkMs: number;
   first: FailingRun;
   last: FailingRun;
 }): FailureReport {
@@ -485,6 +518,8 @@ function failureReport(o: {
     runSeed: o.last.runSeed,
     originalOperations: o.first.execution.history.events.filter((e) => e.type === "invoke").length,
     shrinks: o.shrinks,
+    shrinking: o.shrinking,
+    shrinkMs: o.shrinkMs,
     operations: invokes.map((e) => `${e.process}: ${describeOperation(e.op)}`),
     findings: o.last.findings,
     excerpt,

@@ -14,6 +14,7 @@ import {
 import { FAULT_FAMILIES, type FaultFamily } from "../../spec/operations.ts";
 import { REPLAY_TOKEN_PATTERN, ReplayMismatchError } from "../../spec/replay-token.ts";
 import { formatResult, formatSeconds, resultJSON } from "../../spec/report/format.ts";
+import type { FailureReport } from "../../spec/report/types.ts";
 import {
   type HuntResult,
   huntSeededFaults,
@@ -54,6 +55,7 @@ const OPTIONS = {
   "fault-script": { type: "string" },
   zookeeper: { type: "string" },
   "time-limit": { type: "string" },
+  "shrink-time": { type: "string" },
   jobs: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -76,6 +78,11 @@ export interface CheckArgs {
   zookeeper?: string;
   /** Seconds: per seeded fault with --seeded-fault, for the whole check otherwise. */
   timeLimitS?: number;
+  /**
+   * Seconds shrinking a failure may take (0: report it unshrunk). Default: unbounded for the in-process
+   * targets, SHRINK_TIME_REAL_S for the real clusters, where every shrink step starts a fresh cluster.
+   */
+  shrinkTimeS?: number;
   /** Worker threads (`--jobs`, default 1; `auto`: the available cores). */
   jobs: number;
   help: boolean;
@@ -83,6 +90,9 @@ export interface CheckArgs {
 
 /** Targets that live in this process: their runs may go to worker threads (the others share real processes). */
 const PARALLEL_TARGETS: readonly string[] = ["model", "embedded"];
+
+/** Default shrink budget on the process targets: a shrink step there costs a cluster start (~8 s). */
+export const SHRINK_TIME_REAL_S = 300;
 
 export function parseJobs(text: string | undefined): number {
   if (text === "auto") return availableJobs();
@@ -164,6 +174,10 @@ export function parseCheckArgs(
     args.zookeeper = v.zookeeper;
   }
   if (v["time-limit"] !== undefined) args.timeLimitS = parseInteger("time-limit", v["time-limit"], 0, 1);
+  if (v["shrink-time"] !== undefined) {
+    if (v.replay !== undefined) throw new UsageError("--replay runs its case as is: drop --shrink-time");
+    args.shrinkTimeS = parseInteger("shrink-time", v["shrink-time"], 0, 0);
+  } else if (!PARALLEL_TARGETS.includes(target)) args.shrinkTimeS = SHRINK_TIME_REAL_S;
   return args;
 }
 
@@ -204,7 +218,8 @@ export function checkCommand(deps: CheckDeps = defaultDeps): CliCommand {
 const USAGE = [
   `kafkaspec check [--target ${["model", "embedded", "cluster", "kafka"].join("|")}] [--runs N] [--ops M] [--seed S] [--brokers B]`,
   `                [--faults ${DEFAULT_FAULTS}|none] [--replay TOKEN] [--json]`,
-  "                [--seeded-fault NAME|all] [--time-limit SECONDS] [--jobs N|auto] [--bootstrap HOST:PORT] [--fault-script PATH]",
+  "                [--seeded-fault NAME|all] [--time-limit SECONDS] [--shrink-time SECONDS] [--jobs N|auto]",
+  "                [--bootstrap HOST:PORT] [--fault-script PATH]",
   "                [--zookeeper HOST:PORT[/CHROOT]]",
   "  --target        what to check (default: embedded when built in, else model)",
   "  --runs          workloads to generate (default 100); with --seeded-fault, the run budget per fault (default: unbounded, the time limit governs)",
@@ -220,6 +235,9 @@ const USAGE = [
   "  --zookeeper     kafka target: the cluster's zookeeper.connect; adds the metadata state invariants",
   "                  (leaders, epochs, ISRs, registrations read from ZooKeeper after every step)",
   "  --time-limit    stop after this many seconds (per seeded fault with --seeded-fault; default 60 there)",
+  `  --shrink-time   shrink a failure for at most this many seconds, then report the smallest failing case found`,
+  `                  (said so; its token replays it); 0: report the first failing case unshrunk. Default: the`,
+  `                  time limit's rest for model and embedded, ${SHRINK_TIME_REAL_S} s for cluster and kafka (each try starts a cluster)`,
   "  --jobs          worker threads (default 1; auto: one per core): the runs are split between them, each with a",
   "                  seed derived from --seed (a failure prints its own seed to replay with one job); with",
   "                  --seeded-fault all, faults are hunted side by side; model and embedded targets only",
@@ -282,6 +300,7 @@ async function checkOrHunt(argv: string[], io: Io, deps: CheckDeps): Promise<num
     },
   };
   if (args.replay !== undefined) base.replay = args.replay;
+  if (args.shrinkTimeS !== undefined) base.shrinkTimeMs = args.shrinkTimeS * 1000;
   // Worker threads build the target themselves, through this module's loadTargetFactory.
   const targetRef: TargetRef = {
     module: new URL("./check.ts", import.meta.url).href,
@@ -311,6 +330,22 @@ async function checkOrHunt(argv: string[], io: Io, deps: CheckDeps): Promise<num
 /** CAUGHT, MISSED, or UNATTRIBUTED when the counterexample fails without the fault as well. */
 function huntVerdict(h: HuntResult): string {
   return h.caught ? "CAUGHT" : h.failsWithoutFault ? "UNATTRIBUTED" : "MISSED";
+}
+
+/** The hunt's one-line account of shrinking: a case cut short by the budget is not called shrunk. */
+function huntShrink(f: FailureReport): string {
+  const sizes = `${f.originalOperations} to ${f.operations.length} operations (${f.shrinks} shrinks`;
+  const spent = formatSeconds(f.shrinkMs ?? 0);
+  switch (f.shrinking ?? "complete") {
+    case "budget":
+      return `smallest found in the shrink budget: ${sizes} in ${spent}, shrinking stopped)`;
+    case "time-limit":
+      return `smallest found before the time limit: ${sizes} in ${spent}, shrinking stopped)`;
+    case "off":
+      return `not shrunk: ${f.operations.length} operations`;
+    default:
+      return `shrunk from ${sizes})`;
+  }
 }
 
 async function huntCommand(
@@ -400,8 +435,7 @@ async function huntCommand(
       const f = r.result.failure;
       if (f === undefined) continue;
       io.out(
-        `  seed ${f.seed}, run seed ${f.runSeed}: failed after ${formatSeconds(r.timeMs)}; shrunk from ` +
-          `${f.originalOperations} to ${f.operations.length} operations (${f.shrinks} shrinks), ` +
+        `  seed ${f.seed}, run seed ${f.runSeed}: failed after ${formatSeconds(r.timeMs)}; ${huntShrink(f)}, ` +
           `${formatSeconds(r.totalMs)} in all`,
       );
       io.out(`  reproduce: ${reproduceLine(shaped(r.name), f.seed, f.replay, r.name)}`);

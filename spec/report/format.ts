@@ -26,10 +26,31 @@ export function formatStats(s: CheckStats): string[] {
   ];
 }
 
+/**
+ * How the counterexample came to its size: "shrunk from X in N steps" only when shrinking finished; a case
+ * cut short by a budget is the smallest found in that time, not a minimal one.
+ */
+export function describeShrink(f: FailureReport): string {
+  const from = `from ${f.originalOperations} in ${f.shrinks} steps`;
+  const spent = formatSeconds(f.shrinkMs ?? 0);
+  switch (f.shrinking ?? "complete") {
+    case "budget":
+      return `the smallest failing case found in the shrink budget (${spent} of shrinking, ${from}; shrinking stopped, maybe not minimal)`;
+    case "time-limit":
+      return `the smallest failing case found before the time limit (${spent} of shrinking, ${from}; shrinking stopped, maybe not minimal)`;
+    case "off":
+      return "not shrunk: the first failing case";
+    case "replay":
+      return "replayed as given";
+    default:
+      return `shrunk ${from}`;
+  }
+}
+
 /** `reproduce` is the command line that replays the failure (the CLI knows its own arguments). */
 export function formatFailure(f: FailureReport, reproduce: string): string[] {
   const lines = [
-    `counterexample: ${f.operations.length} operations (shrunk from ${f.originalOperations} in ${f.shrinks} steps)`,
+    `counterexample: ${f.operations.length} operations (${describeShrink(f)})`,
     `seed ${f.seed}, replay ${f.replay}, target seed ${f.runSeed}`,
     `reproduce: ${reproduce}`,
     "",
@@ -39,7 +60,8 @@ export function formatFailure(f: FailureReport, reproduce: string): string[] {
     lines.push(
       `  ${x.invariant} [${x.source}]: ${x.message}${x.events.length > 0 ? `  (events ${x.events.map((i) => `#${i}`).join(", ")})` : ""}`,
     );
-  lines.push("", "operations (shrunk):");
+  const cut = f.shrinking === "budget" || f.shrinking === "time-limit";
+  lines.push("", `operations (${cut ? "smallest found" : f.shrinking === "off" ? "not shrunk" : "shrunk"}):`);
   f.operations.forEach((op, i) => {
     lines.push(`  ${String(i + 1).padStart(3)}. ${op}`);
   });

@@ -45,6 +45,15 @@ export interface FailureReport {
   /** Operations in the first failing run, before shrinking. */
   originalOperations: number;
   shrinks: number;
+  /**
+   * How shrinking ended: complete (no smaller failing case left to try), budget (the shrink time ran out:
+   * the smallest case found in that time, maybe not minimal), time-limit (the check's time limit ran out
+   * while shrinking), off (not shrunk: --shrink-time 0 or noShrink), replay (a replayed case, run as is).
+   * Absent: complete.
+   */
+  shrinking?: "complete" | "budget" | "time-limit" | "off" | "replay";
+  /** Milliseconds spent shrinking (from the end of the first failing run). */
+  shrinkMs?: number;
   /** The shrunk run's operations, one line each, in invocation order. */
   operations: string[];
   findings: Finding[];
