@@ -12,6 +12,15 @@ import { StoreError, type WatchEvent } from "../metadata/store.ts";
 import { ZnodeTree } from "../metadata/tree.ts";
 import { BrokerNode, type BrokerNodeConfig, type NodeEffect } from "../node/broker-node.ts";
 import type { ClientRequest, ClientResponse } from "../node/requests.ts";
+import {
+  CONTROL_RETRY_BACKOFF_MS,
+  type ChannelKey,
+  ControlChannels,
+  type ControlRequest,
+  channelKey,
+  controlStillWanted,
+  isControlRequest,
+} from "./control-channels.ts";
 import { SimDisk } from "./disk.ts";
 import { EventQueue } from "./event-queue.ts";
 import { DEFAULT_NETWORK, Network, type NetworkOptions } from "./network.ts";
@@ -73,6 +82,8 @@ export class SimCluster {
   private messagesInFlight = 0;
   /** Which process each delivered peer request came from, so only it gets the answer. */
   readonly peerCalls = new PeerCalls();
+  /** Controller requests per sending process and broker, each sent again until delivered (control-channels.ts). */
+  readonly controlChannels = new ControlChannels();
   private nextClientRequestId = 1;
   private readonly pendingClients = new Map<number, PendingClient>();
   private readonly maxEventsPerRun: number;
@@ -491,6 +502,10 @@ export class SimCluster {
   }
 
   private sendPeer(from: SimBroker, to: BrokerId, sent: import("../node/broker-node.ts").PeerMessage): void {
+    if (isControlRequest(sent)) {
+      this.sendControl(from, to, sent);
+      return;
+    }
     const target = this.brokers.get(to);
     if (target === undefined) return;
     // An answer goes to the process that asked, as on its connection (see peer-calls.ts); the check that
@@ -512,6 +527,72 @@ export class SimCluster {
         else this.apply(target, target.node!.handlePeer(from.id, m, this.now));
       });
     }
+  }
+
+  /**
+   * A controller request: queued on the sender's channel to `to` and sent when its turn comes, one at a
+   * time, as the TCP runtime does. The next one goes when the head arrives (the answer's trip back is
+   * folded into the next request's delay, so an undisturbed run costs no extra event or draw).
+   */
+  private sendControl(from: SimBroker, to: BrokerId, m: ControlRequest): void {
+    const key = channelKey(from.id, from.incarnation, to);
+    if (this.controlChannels.enqueue(key, m) !== null) this.attemptControl(from, from.incarnation, to, key);
+  }
+
+  /**
+   * One attempt at the channel's head request, on the sender's side. A request no longer wanted is
+   * dropped first; one lost (a cut link, random loss, a process gone) is tried again after the backoff,
+   * reaching the broker's current process then, as a new connection would.
+   */
+  private attemptControl(from: SimBroker, fromInc: number, to: BrokerId, key: ChannelKey): void {
+    if (!this.receives(from, fromInc)) {
+      this.controlChannels.discard(key);
+      return;
+    }
+    const controller = from.node!.controller;
+    let m = this.controlChannels.head(key);
+    while (m !== undefined && !controlStillWanted(controller, to, m))
+      m = this.controlChannels.done(key) ?? undefined;
+    const target = this.brokers.get(to);
+    if (m === undefined || target === undefined) return;
+    if (this.network.drops(from.id, to)) {
+      this.retryControl(from, fromInc, to, key);
+      return;
+    }
+    const message = m;
+    const inc = target.incarnation;
+    const copies = this.network.duplicates() ? 2 : 1;
+    let settled = false;
+    for (let i = 0; i < copies; i++) {
+      this.scheduleMessage(this.network.delay(), () => {
+        const connected = this.network.connected(from.id, to);
+        if (connected && this.trace !== null) this.log(`${from.id}->${to} ${message.type}`);
+        const arrives = connected && this.receives(target, inc);
+        if (arrives) {
+          if (target.paused)
+            target.deferred.push(() =>
+              this.apply(target, target.node!.handlePeer(from.id, message, this.now)),
+            );
+          else this.apply(target, target.node!.handlePeer(from.id, message, this.now));
+        }
+        // The first copy to land or fail settles the attempt; a duplicate only arrives twice.
+        if (settled) return;
+        settled = true;
+        if (!arrives) this.retryControl(from, fromInc, to, key);
+        else if (this.controlChannels.done(key) !== null) this.nextControl(from, fromInc, to, key);
+      });
+    }
+  }
+
+  private nextControl(from: SimBroker, fromInc: number, to: BrokerId, key: ChannelKey): void {
+    if (this.receives(from, fromInc)) this.run(from, () => this.attemptControl(from, fromInc, to, key));
+    else this.controlChannels.discard(key);
+  }
+
+  private retryControl(from: SimBroker, fromInc: number, to: BrokerId, key: ChannelKey): void {
+    this.queue.schedule(this.now + CONTROL_RETRY_BACKOFF_MS, "timer", () =>
+      this.nextControl(from, fromInc, to, key),
+    );
   }
 
   /**

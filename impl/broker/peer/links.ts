@@ -15,6 +15,7 @@ import type {
   ReplicationMessage,
 } from "../../replication/messages.ts";
 import { REPLICA_FETCH_MAX_BYTES } from "../../replication/replica.ts";
+import { CONTROL_RETRY_BACKOFF_MS } from "../../sim/control-channels.ts";
 import { decodeAlterPartitionResponse, encodeAlterPartitionRequest } from "./alter-partition.ts";
 import { KafkaConnection } from "./connection.ts";
 import {
@@ -49,8 +50,7 @@ interface Link {
   controlQueue: Promise<void>;
 }
 
-/** Kafka's retry.backoff.ms: the pause before a control request is sent again. */
-export const CONTROL_RETRY_BACKOFF_MS = 100;
+export { CONTROL_RETRY_BACKOFF_MS };
 
 export function nameOf(code: number): KafkaErrorName | null {
   const n = errorName(code);
