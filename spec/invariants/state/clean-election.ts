@@ -8,7 +8,7 @@
  * versions n and n+1: ZnodeStamp), because between farther-apart ones the leader may have grown the ISR
  * first and the next election then rightly picked the newcomer. The states are the previous
  * observation's, those the target saw written in between (earlierStates) and this one's. Observations
- * without znode stamps (the embedded target's) are not judged.
+ * without znode stamps (the model target's) are not judged; the embedded target records every write.
  */
 import type { Observation, PartitionStateObservation } from "../../adapter.ts";
 import type { StateInvariant, Violation } from "../types.ts";
