@@ -198,6 +198,16 @@ export const SEEDED_FAULTS: SeededFaultEntry[] = [
       "Followers do not flush and the leader advances the high watermark with the ISR below " +
       "min.insync.replicas; the last replica standing crashes, loses unflushed records and is elected again.",
     faults: ["crash", "restart", "time"],
+    // The ISR must shrink below min.insync.replicas (a crash and the lag time passing), then its last
+    // member crash after acknowledging, and come back first: leader churn on a topic with min.isr 2.
+    profile: {
+      ...LEADER_CHURN,
+      topics: {
+        ...REPLICATION.topics,
+        replicationFactor: { min: 2, max: 3 },
+        minInsyncReplicas: { min: 2, max: 2 },
+      },
+    },
   },
   {
     name: "stale-syncgroup",
