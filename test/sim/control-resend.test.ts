@@ -118,3 +118,33 @@ describe("simulator: a follower cut off and healed within its session", () => {
     });
   }
 });
+
+describe("simulator: a broker cut off past its session", () => {
+  it("is sent a lost request again only while the controller counts it live", () => {
+    const sim = new SimCluster({ seed: 4, brokers: 3, config: { "zookeeper.session.timeout.ms": 6_000 } });
+    for (let id = 1; id <= 3; id++) sim.startBroker(id);
+    sim.settle();
+    const c = sim.tree.get(sim.observerSession, ZkPaths.controller);
+    if (c === null) throw new Error("no controller");
+    const controller = decodeController(c.data).brokerId;
+    const other = [1, 2, 3].filter((b) => b !== controller);
+    const [x, cut] = other as [number, number];
+    sim.isolate([controller, x], [cut]);
+    const created = call(sim, controller, {
+      api: "createTopics",
+      name: "t",
+      numPartitions: 3,
+      replicationFactor: 3,
+      config: { minInsyncReplicas: 1 },
+    });
+    expect(created).toMatchObject({ error: null });
+    sim.settle();
+    // The requests for the cut broker wait on its channel, sent again every 100 ms...
+    expect(sim.controlChannels.size).toBeGreaterThan(0);
+    sim.advance(2_000);
+    expect(sim.controlChannels.size).toBeGreaterThan(0);
+    // ...until its session expires and the controller no longer counts it live: then they are dropped.
+    sim.advance(10_000);
+    expect(sim.controlChannels.size).toBe(0);
+  });
+});
