@@ -343,6 +343,8 @@ function huntShrink(f: FailureReport): string {
       return `smallest found before the time limit: ${sizes} in ${spent}, shrinking stopped)`;
     case "off":
       return `not shrunk: ${f.operations.length} operations`;
+    case "replay":
+      return `replayed as given: ${f.operations.length} operations`;
     default:
       return `shrunk from ${sizes})`;
   }
