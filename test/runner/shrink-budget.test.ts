@@ -111,25 +111,29 @@ describe("a failure shrinks within its budget and says so", () => {
     expect(formatResult(r, "")).toMatch(/\(shrunk from \d+ in \d+ steps\)/);
   });
 
-  it("with a shrink budget the time limit ends generating, not shrinking", async () => {
-    // A time limit already spent when the first run fails: shrinking still goes on, within its own budget.
-    let firstFailedAt = 0;
-    const r = await runCheck({
+  it("with a shrink budget the time limit ends generating, not shrinking; without one it ends both", async () => {
+    const LIMIT_MS = 1_500;
+    // The first failing run waits out the time limit, so all shrinking happens after it.
+    const spendLimit = (started: number) => () => {
+      while (Date.now() - started < LIMIT_MS + 50) {
+        // Busy wait: the hook is synchronous.
+      }
+    };
+    const t1 = Date.now();
+    const budgeted = await runCheck({
       ...toyBroken,
-      timeLimitMs: 1,
+      timeLimitMs: LIMIT_MS,
       shrinkTimeMs: 60_000,
-      onFirstFailure: () => {
-        firstFailedAt = Date.now();
-      },
+      onFirstFailure: spendLimit(t1),
     });
-    // The first run may end after the 1 ms limit: then no failure, an interrupted pass.
-    if (firstFailedAt === 0) {
-      expect(r.ok).toBe(true);
-      expect(r.interrupted).toBe(true);
-      return;
-    }
-    expect(r.failure?.shrinking).toBe("complete");
-    expect(r.failure?.shrinks).toBeGreaterThan(0);
+    expect(budgeted.failure?.shrinking).toBe("complete");
+    expect(budgeted.failure?.shrinks).toBeGreaterThan(0);
+    const t2 = Date.now();
+    const limited = await runCheck({ ...toyBroken, timeLimitMs: LIMIT_MS, onFirstFailure: spendLimit(t2) });
+    expect(limited.failure?.shrinking).toBe("time-limit");
+    expect(limited.failure?.shrinks).toBe(0);
+    expect(limited.failure?.operations.length).toBe(limited.failure?.originalOperations);
+    expect(formatResult(limited, "")).toContain("the smallest failing case found before the time limit");
   });
 });
 
