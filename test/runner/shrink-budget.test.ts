@@ -4,7 +4,7 @@
  * smallest found in that time. Its token must name the last failing case found (not the last one tried):
  * it replays, fails again, with the same fingerprint. A seeded-fault hunt's fault-off control replays that
  * same case. The embedded target stands in for the real ones: one of its seeded faults shrinks in over a
- * hundred steps (about 15 s), far more than the budget given here.
+ * hundred steps (6-15 s), far more than the budget given here.
  */
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../cli/command.ts";
@@ -22,7 +22,7 @@ import { ToyChecker, toyAssign, toyInvariants } from "../doubles/toy-checks.ts";
 import { TOY_DEPS } from "../doubles/toy-cli.ts";
 import { ToyTarget } from "../doubles/toy-target.ts";
 
-const BUDGET_MS = 2_000;
+const BUDGET_MS = 1_000;
 
 async function embeddedBase(seed: number): Promise<RunCheckOptions> {
   const suite = await loadReferenceSuite();
@@ -65,8 +65,9 @@ describe("a failure shrinks within its budget and says so", () => {
     const f = h.result.failure!;
     expect(f.shrinking).toBe("budget");
     expect(f.shrinkMs).toBeGreaterThanOrEqual(BUDGET_MS);
-    // Stopped between runs: at most one run (well under 5 s on the embedded target) past the budget.
-    expect(f.shrinkMs).toBeLessThan(BUDGET_MS + 5_000);
+    // Stopped between runs: at most one run past the budget (a run here takes tens of ms; the full
+    // shrink, 123 steps, takes 6-15 s).
+    expect(f.shrinkMs).toBeLessThan(BUDGET_MS + 2_000);
     expect(h.result.interrupted).toBe(false);
     expect(f.operations.length).toBeLessThanOrEqual(f.originalOperations);
     const text = formatResult(h.result, "kafkaspec check ...");
