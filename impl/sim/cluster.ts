@@ -13,7 +13,6 @@ import { ZnodeTree } from "../metadata/tree.ts";
 import { BrokerNode, type BrokerNodeConfig, type NodeEffect } from "../node/broker-node.ts";
 import type { ClientRequest, ClientResponse } from "../node/requests.ts";
 import {
-  CONTROL_RETRY_BACKOFF_MS,
   type ChannelKey,
   ControlChannels,
   type ControlRequest,
@@ -542,7 +541,8 @@ export class SimCluster {
   /**
    * One attempt at the channel's head request, on the sender's side. A request no longer wanted is
    * dropped first; one lost (a cut link, random loss, a process gone) is tried again after the backoff,
-   * reaching the broker's current process then, as a new connection would.
+   * reaching the broker's current process then, as a new connection would; the pause grows from 100 ms to
+   * 1 s while it stays lost.
    */
   private attemptControl(from: SimBroker, fromInc: number, to: BrokerId, key: ChannelKey): void {
     if (!this.receives(from, fromInc)) {
@@ -590,7 +590,7 @@ export class SimCluster {
   }
 
   private retryControl(from: SimBroker, fromInc: number, to: BrokerId, key: ChannelKey): void {
-    this.queue.schedule(this.now + CONTROL_RETRY_BACKOFF_MS, "timer", () =>
+    this.queue.schedule(this.now + this.controlChannels.failed(key), "timer", () =>
       this.nextControl(from, fromInc, to, key),
     );
   }

@@ -19,6 +19,18 @@ export type ControlRequest = Extract<
 
 /** Kafka's retry.backoff.ms: the pause before a lost controller request is sent again (runtime and simulator). */
 export const CONTROL_RETRY_BACKOFF_MS = 100;
+/** Kafka's reconnect.backoff.max.ms: the pause between attempts grows to this while a broker stays unreachable. */
+export const CONTROL_RETRY_BACKOFF_MAX_MS = 1_000;
+
+/**
+ * The pause before attempt `failures + 1` of a request that failed `failures` times: 100 ms, doubling to
+ * 1 s. Kafka's RequestSendThread pauses retry.backoff.ms, and its client's reconnect backoff doubles up to
+ * reconnect.backoff.max.ms while the broker cannot be reached; a long cut then costs an attempt a second.
+ */
+export function controlRetryDelayMs(failures: number): number {
+  const exp = Math.min(Math.max(failures, 1) - 1, 10);
+  return Math.min(CONTROL_RETRY_BACKOFF_MS * 2 ** exp, CONTROL_RETRY_BACKOFF_MAX_MS);
+}
 
 export function isControlRequest(m: { type: string }): m is ControlRequest {
   return m.type === "leaderAndIsr" || m.type === "updateMetadata" || m.type === "stopReplica";
@@ -49,6 +61,8 @@ export function channelKey(from: BrokerId, fromIncarnation: number, to: BrokerId
 
 export class ControlChannels {
   private readonly queues = new Map<ChannelKey, ControlRequest[]>();
+  /** Failed attempts at each channel's head so far. */
+  private readonly failures = new Map<ChannelKey, number>();
 
   /** Queues `m`; returns it when it goes now (nothing ahead of it), else null (it waits its turn). */
   enqueue(key: ChannelKey, m: ControlRequest): ControlRequest | null {
@@ -66,8 +80,16 @@ export class ControlChannels {
     return this.queues.get(key)?.[0];
   }
 
+  /** An attempt at the head was lost: how long to wait before the next (controlRetryDelayMs). */
+  failed(key: ChannelKey): number {
+    const n = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, n);
+    return controlRetryDelayMs(n);
+  }
+
   /** The head was delivered, or is no longer wanted: the next request to send, if any. */
   done(key: ChannelKey): ControlRequest | null {
+    this.failures.delete(key);
     const q = this.queues.get(key);
     if (q === undefined) return null;
     q.shift();
@@ -80,6 +102,7 @@ export class ControlChannels {
 
   /** The sending process is gone: its channel with everything queued on it. */
   discard(key: ChannelKey): void {
+    this.failures.delete(key);
     this.queues.delete(key);
   }
 

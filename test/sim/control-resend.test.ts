@@ -14,7 +14,12 @@ import {
 } from "../../impl/metadata/layout.ts";
 import type { ClientRequest, ClientResponse } from "../../impl/node/requests.ts";
 import { SimCluster } from "../../impl/sim/cluster.ts";
-import { channelKey, ControlChannels, controlStillWanted } from "../../impl/sim/control-channels.ts";
+import {
+  channelKey,
+  ControlChannels,
+  controlRetryDelayMs,
+  controlStillWanted,
+} from "../../impl/sim/control-channels.ts";
 
 const metadata = (controllerEpoch: number): UpdateMetadataRequest =>
   ({ type: "updateMetadata", controllerId: 1, controllerEpoch }) as unknown as UpdateMetadataRequest;
@@ -40,6 +45,17 @@ describe("ControlChannels", () => {
     expect(c.enqueue(k, a)).toBe(a);
     c.discard(k);
     expect(c.size).toBe(2);
+  });
+
+  it("waits 100 ms after a lost attempt, doubling to 1 s, and starts over for the next request", () => {
+    expect([1, 2, 3, 4, 5, 50].map(controlRetryDelayMs)).toEqual([100, 200, 400, 800, 1000, 1000]);
+    const c = new ControlChannels();
+    const k = channelKey(1, 1, 2);
+    c.enqueue(k, leaderAndIsr(1));
+    c.enqueue(k, metadata(1));
+    expect([c.failed(k), c.failed(k), c.failed(k)]).toEqual([100, 200, 400]);
+    c.done(k);
+    expect(c.failed(k)).toBe(100);
   });
 
   it("wants a request while its controller is active in the same epoch and the broker is live", () => {

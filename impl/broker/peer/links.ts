@@ -15,7 +15,7 @@ import type {
   ReplicationMessage,
 } from "../../replication/messages.ts";
 import { REPLICA_FETCH_MAX_BYTES } from "../../replication/replica.ts";
-import { CONTROL_RETRY_BACKOFF_MS } from "../../sim/control-channels.ts";
+import { CONTROL_RETRY_BACKOFF_MS, controlRetryDelayMs } from "../../sim/control-channels.ts";
 import { decodeAlterPartitionResponse, encodeAlterPartitionRequest } from "./alter-partition.ts";
 import { KafkaConnection } from "./connection.ts";
 import {
@@ -296,7 +296,8 @@ export class PeerLinks {
       if (this.closed || !this.stillWanted(to, m)) return;
       if (await this.sendControl(to, m)) return;
       if (attempt === 1) this.log(`[peer] ${m.type} to broker ${to}: sending again until it is answered`);
-      await new Promise((r) => setTimeout(r, CONTROL_RETRY_BACKOFF_MS));
+      // 100 ms, doubling to 1 s: the simulator's channels pause the same (control-channels.ts).
+      await new Promise((r) => setTimeout(r, controlRetryDelayMs(attempt)));
     }
   }
 
