@@ -15,8 +15,8 @@ import {
 import type { ClientRequest, ClientResponse } from "../../impl/node/requests.ts";
 import { SimCluster } from "../../impl/sim/cluster.ts";
 import {
-  channelKey,
   ControlChannels,
+  channelKey,
   controlRetryDelayMs,
   controlStillWanted,
 } from "../../impl/sim/control-channels.ts";
