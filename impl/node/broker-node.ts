@@ -441,7 +441,9 @@ export class BrokerNode {
       case "findCoordinator": {
         const p = this.coordinator.partitionFor(req.key);
         const s = this.metadata.partitions.get(tpKey(OFFSETS_TOPIC, p));
-        if (s === undefined || s.leader < 0) {
+        // Kafka's getCoordinator: only a leader this broker knows to be alive is named (a client handed a
+        // node id missing from the brokers it was given fails to find it, e.g. kafkajs's BrokerNotFound).
+        if (s === undefined || s.leader < 0 || !this.metadata.liveBrokers.includes(s.leader)) {
           this.reply(requestId, {
             api: "findCoordinator",
             error: "COORDINATOR_NOT_AVAILABLE",
@@ -573,6 +575,7 @@ export class BrokerNode {
 
   private metadataResponse(topics: string[] | null, _creating = false): MetadataResponse {
     const byTopic = new Map<string, MetadataResponse["topics"][number]>();
+    const live = new Set(this.metadata.liveBrokers);
     for (const s of this.metadata.partitions.values()) {
       if (topics !== null && !topics.includes(s.topic)) continue;
       let t = byTopic.get(s.topic);
@@ -580,10 +583,13 @@ export class BrokerNode {
         t = { name: s.topic, error: null, partitions: [] };
         byTopic.set(s.topic, t);
       }
+      // Kafka's MetadataCache: a leader that is not among the live brokers is reported as none (-1,
+      // LEADER_NOT_AVAILABLE), so every node id in the answer is one of its brokers.
+      const leader = s.leader >= 0 && live.has(s.leader) ? s.leader : -1;
       t.partitions.push({
         partition: s.partition,
-        error: s.leader < 0 ? "LEADER_NOT_AVAILABLE" : null,
-        leader: s.leader,
+        error: leader < 0 ? "LEADER_NOT_AVAILABLE" : null,
+        leader,
         leaderEpoch: s.leaderEpoch,
         replicas: s.replicas,
         isr: s.isr,
