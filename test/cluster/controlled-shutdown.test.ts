@@ -238,5 +238,6 @@ describe("SIGTERM to a broker of the tutorial's cluster (controlled shutdown)", 
       const c = await (await cluster.metadata()).getController();
       return c !== null && c !== controller ? c : undefined;
     });
-    expect(cluster.logTail(next, 400)).toContain(`[controller ${next}] elected controller`);  }, 120_000);
+    expect(cluster.logTail(next, 400)).toContain(`[controller ${next}] elected controller`);
+  }, 120_000);
 });
